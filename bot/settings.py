@@ -1,0 +1,81 @@
+"""All configuration, read once from the environment and `.env` (pydantic-settings).
+
+Names follow the conventions of each ecosystem (OPENAI_*, TELEGRAM_*, CHROMA_*) and our own
+REDMUD_* prefix for the rest. Secrets are SecretStr so they never show up in a repr or a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # --- knowledge base -------------------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("redmud")), validation_alias=_env("REDMUD_DATA_DIR")
+    )
+    corpus_dir: Path | None = Field(default=None, validation_alias=_env("REDMUD_CORPUS_DIR"))
+    chroma_host: str | None = Field(default=None, validation_alias=_env("CHROMA_HOST"))
+    chroma_port: int = Field(default=8000, validation_alias=_env("CHROMA_PORT"))
+
+    # --- answering ------------------------------------------------------------------------
+    top_k: int = Field(default=6, ge=1, le=6, validation_alias=_env("REDMUD_TOP_K"))
+    max_question_chars: int = Field(default=500, ge=20, validation_alias=_env("REDMUD_MAX_QUESTION_CHARS"))
+    log_level: str = Field(default="INFO", validation_alias=_env("REDMUD_LOG_LEVEL"))
+
+    # --- optional LLM (any OpenAI-compatible endpoint) -------------------------------------
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias=_env("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=_env("OPENAI_BASE_URL"))
+    llm_model: str = Field(default="gpt-4o-mini", validation_alias=_env("REDMUD_LLM_MODEL"))
+    llm_timeout_s: float = Field(default=20.0, gt=0, validation_alias=_env("REDMUD_LLM_TIMEOUT_S"))
+    llm_enabled: bool | None = Field(default=None, validation_alias=_env("REDMUD_LLM"))
+    llm_breaker_failures: int = Field(default=3, ge=1, validation_alias=_env("REDMUD_LLM_BREAKER_FAILURES"))
+    llm_breaker_cooldown_s: float = Field(default=60.0, ge=0, validation_alias=_env("REDMUD_LLM_BREAKER_COOLDOWN_S"))
+
+    # --- Telegram -------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", validation_alias=_env("TELEGRAM_API_BASE_URL")
+    )
+    telegram_file_base_url: str | None = Field(default=None, validation_alias=_env("TELEGRAM_FILE_BASE_URL"))
+    webhook_url: str | None = Field(default=None, validation_alias=_env("REDMUD_WEBHOOK_URL"))
+    webhook_listen: str = Field(default="127.0.0.1", validation_alias=_env("REDMUD_WEBHOOK_LISTEN"))
+    webhook_port: int = Field(default=8443, validation_alias=_env("REDMUD_WEBHOOK_PORT"))
+    webhook_secret: SecretStr | None = Field(default=None, validation_alias=_env("REDMUD_WEBHOOK_SECRET"))
+    allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("REDMUD_ALLOWED_CHATS")
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias=_env("REDMUD_ADMIN_IDS"))
+    user_rate_per_minute: int = Field(default=10, ge=1, validation_alias=_env("REDMUD_USER_RATE_PER_MINUTE"))
+    max_upload_mb: float = Field(default=20.0, gt=0, validation_alias=_env("REDMUD_MAX_UPLOAD_MB"))
+
+    @field_validator("allowed_chats", "admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(";", ",").replace(" ", ",").split(",") if v.strip()]
+        return value
+
+    @property
+    def llm_configured(self) -> bool:
+        """The LLM is used when a key is set, unless REDMUD_LLM=false turns it off."""
+        if self.llm_enabled is False:
+            return False
+        return self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"

@@ -1,0 +1,95 @@
+"""Typed records for documents and clauses.
+
+Clauses are the unit of retrieval and citation. Their id is derived from the document id and
+the section path, so re-ingesting the same text gives the same ids (Chroma upserts are then
+idempotent) and a citation stays valid across rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from pydantic import BaseModel, Field
+
+JURISDICTION_LABELS = {
+    "national": "国家",
+    "henan": "河南",
+    "guizhou": "贵州",
+    "jiaozuo": "焦作",
+}
+# national first, then provinces, then cities: the order answers are grouped in
+JURISDICTION_LEVEL = {"national": 0, "henan": 1, "guizhou": 1, "jiaozuo": 2}
+
+
+class DocumentMeta(BaseModel):
+    """What we know about one source document (from the manifest, a sidecar or the CLI)."""
+
+    doc_id: str
+    title: str
+    short_title: str | None = None
+    jurisdiction: str = "national"
+    parent_jurisdiction: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    date: str | None = None
+    kind: str | None = None
+    file: str | None = None
+    supersedes: str | None = None
+    superseded_by: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        return self.short_title or f"《{self.title}》"
+
+    @property
+    def level(self) -> int:
+        return JURISDICTION_LEVEL.get(self.jurisdiction, 1 if self.parent_jurisdiction is None else 2)
+
+    @property
+    def jurisdiction_label(self) -> str:
+        return JURISDICTION_LABELS.get(self.jurisdiction, self.jurisdiction)
+
+
+def _slug(part: str) -> str:
+    """A short, stable, id-safe form of one heading (its number marker, or a hash)."""
+    m = re.match(r"^\s*(第[一二三四五六七八九十百零〇]+[章节条]|[一二三四五六七八九十百]+、|（[一二三四五六七八九十百]+）|\(?\d+[.)）、]|（\d+）|问\d*|专栏\S*)", part)
+    if m:
+        return re.sub(r"[、.()（）\s]", "", m.group(1))
+    return hashlib.sha1(part.encode()).hexdigest()[:6]
+
+
+class Clause(BaseModel):
+    """One retrievable piece of a document, with the path of headings above it."""
+
+    doc_id: str
+    section_path: list[str] = Field(default_factory=list)
+    text: str
+    responsible_units: list[str] = Field(default_factory=list)
+    kind: str = "clause"  # clause | qa | preamble | column | bullet
+    order: int = 0  # position in the document, for stable ordering
+    piece: int = 0  # index when a long clause was split
+    ordinal: int = 0  # disambiguates sibling clauses that share a path (e.g. preamble paragraphs)
+
+    @property
+    def clause_id(self) -> str:
+        parts = [self.doc_id] + [_slug(p) for p in self.section_path]
+        if self.ordinal:
+            parts.append(f"p{self.ordinal}")
+        if self.piece:
+            parts.append(f"#{self.piece}")
+        return "/".join(parts)
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.section_path) if self.section_path else "（正文）"
+
+    @property
+    def content_hash(self) -> str:
+        payload = "\x1f".join([self.section, self.text, "|".join(self.responsible_units)])
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def passage(self) -> str:
+        """The text that is embedded and keyword-indexed: headings give context to short items."""
+        heads = " ".join(self.section_path[-2:])
+        return f"{heads}\n{self.text}" if heads else self.text
