@@ -8,7 +8,6 @@ idempotent) and a citation stays valid across rebuilds.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from pydantic import BaseModel, Field
 
@@ -51,19 +50,12 @@ class DocumentMeta(BaseModel):
         return JURISDICTION_LABELS.get(self.jurisdiction, self.jurisdiction)
 
 
-def _slug(part: str) -> str:
-    """A short, stable, id-safe form of one heading (its number marker, or a hash)."""
-    m = re.match(r"^\s*(第[一二三四五六七八九十百零〇]+[章节条]|[一二三四五六七八九十百]+、|（[一二三四五六七八九十百]+）|\(?\d+[.)）、]|（\d+）|问\d*|专栏\S*)", part)
-    if m:
-        return re.sub(r"[、.()（）\s]", "", m.group(1))
-    return hashlib.sha1(part.encode()).hexdigest()[:6]
-
-
 class Clause(BaseModel):
     """One retrievable piece of a document, with the path of headings above it."""
 
     doc_id: str
-    section_path: list[str] = Field(default_factory=list)
+    section_path: list[str] = Field(default_factory=list)  # heading labels, outermost first
+    section_keys: list[str] = Field(default_factory=list)  # short stable keys, e.g. ["三", "三"]
     text: str
     responsible_units: list[str] = Field(default_factory=list)
     kind: str = "clause"  # clause | qa | preamble | column | bullet
@@ -73,7 +65,7 @@ class Clause(BaseModel):
 
     @property
     def clause_id(self) -> str:
-        parts = [self.doc_id] + [_slug(p) for p in self.section_path]
+        parts = [self.doc_id] + (self.section_keys or ["正文"])
         if self.ordinal:
             parts.append(f"p{self.ordinal}")
         if self.piece:

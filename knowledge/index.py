@@ -1,0 +1,273 @@
+"""The clause index: dense vectors in Chroma, BM25 in memory, swapped atomically.
+
+Every build writes a fresh Chroma collection and only then points the ``active`` record at
+it, so a build that fails or is killed half-way leaves the previous index serving; stale
+collections are dropped by the next build. Ids are clause ids and each record carries a
+content hash: an unchanged corpus is not rebuilt, and unchanged clauses reuse their vectors.
+The same code runs against an embedded ``PersistentClient`` or a shared Chroma server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from knowledge.corpus import SourceDocument
+from knowledge.keyword import KeywordIndex
+from knowledge.models import Clause, DocumentMeta
+
+logger = logging.getLogger(__name__)
+
+META_COLLECTION = "redmud-meta"
+CLAUSE_PREFIX = "redmud-clauses-"
+ACTIVE_ID = "active"
+BATCH = 32
+
+
+class IndexError_(RuntimeError):
+    """The index is missing or unreadable; the caller may rebuild it."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+@dataclass
+class Snapshot:
+    """An immutable view of one built index; answering holds one while a rebuild swaps in another."""
+
+    collection_name: str
+    collection: Any
+    clauses: list[Clause]
+    documents: dict[str, DocumentMeta]
+    built_at: str
+    keyword: KeywordIndex = field(init=False)
+    by_id: dict[str, Clause] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.clause_id: c for c in self.clauses}
+        self.keyword = KeywordIndex([c.passage() for c in self.clauses])
+
+    def clause_count(self, doc_id: str) -> int:
+        return sum(1 for c in self.clauses if c.doc_id == doc_id)
+
+
+@dataclass
+class BuildReport:
+    collection_name: str
+    documents: int
+    clauses: int
+    embedded: int  # new vectors computed (the rest were reused)
+    skipped: bool  # the index was already up to date
+    seconds: float
+
+
+def open_client(path: Path | None = None, host: str | None = None, port: int = 8000) -> Any:
+    """A Chroma client with telemetry off: a server when ``host`` is given, else embedded at ``path``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if host:
+        return chromadb.HttpClient(host=host, port=port, settings=settings)
+    if path is None:
+        raise ValueError("a path or a host is needed")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def _clause_metadata(clause: Clause) -> dict[str, Any]:
+    return {
+        "doc_id": clause.doc_id,
+        "section": clause.section,
+        "section_path": json.dumps(clause.section_path, ensure_ascii=False),
+        "section_keys": json.dumps(clause.section_keys, ensure_ascii=False),
+        "units": json.dumps(clause.responsible_units, ensure_ascii=False),
+        "kind": clause.kind,
+        "order": clause.order,
+        "piece": clause.piece,
+        "ordinal": clause.ordinal,
+        "hash": clause.content_hash,
+    }
+
+
+def _clause_from_record(text: str, meta: dict[str, Any]) -> Clause:
+    return Clause(
+        doc_id=meta["doc_id"],
+        section_path=json.loads(meta["section_path"]),
+        section_keys=json.loads(meta["section_keys"]),
+        text=text,
+        responsible_units=json.loads(meta["units"]),
+        kind=meta["kind"],
+        order=int(meta["order"]),
+        piece=int(meta["piece"]),
+        ordinal=int(meta["ordinal"]),
+    )
+
+
+class ClauseStore:
+    """Builds and loads clause indexes in one Chroma database (embedded or server)."""
+
+    def __init__(self, client: Any, embeddings: Embeddings) -> None:
+        self.client = client
+        self.embeddings = embeddings
+
+    # --- reading ---------------------------------------------------------------------------
+    def _meta(self) -> Any:
+        return self.client.get_or_create_collection(META_COLLECTION, embedding_function=None)
+
+    def active_record(self) -> dict[str, Any] | None:
+        got = self._meta().get(ids=[ACTIVE_ID], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return dict(metas[0]) if metas and metas[0] else None
+
+    def active_name(self) -> str | None:
+        record = self.active_record()
+        return str(record["collection"]) if record else None
+
+    def load(self) -> Snapshot:
+        try:
+            record = self.active_record()
+        except Exception as exc:  # sqlite or server trouble: report it as a corrupt index
+            raise IndexCorrupt(f"the index database could not be read ({type(exc).__name__})") from exc
+        if record is None:
+            raise IndexMissing("no index has been built yet")
+        name = str(record["collection"])
+        try:
+            collection = self.client.get_collection(name, embedding_function=None)
+            got = collection.get(include=["documents", "metadatas"])
+            clauses = [_clause_from_record(t, m) for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+            documents = {d["doc_id"]: DocumentMeta.model_validate(d) for d in json.loads(record["documents"])}
+        except Exception as exc:
+            raise IndexCorrupt(f"the active index {name} is unreadable ({type(exc).__name__}: {exc})") from exc
+        if not clauses or int(record.get("clauses", -1)) != len(clauses):
+            raise IndexCorrupt(f"the active index {name} is incomplete ({len(clauses)} clauses)")
+        clauses.sort(key=lambda c: (list(documents).index(c.doc_id) if c.doc_id in documents else 99, c.order))
+        return Snapshot(name, collection, clauses, documents, str(record.get("built_at", "")))
+
+    # --- building --------------------------------------------------------------------------
+    def build(
+        self,
+        sources: Sequence[SourceDocument],
+        *,
+        force: bool = False,
+        progress: bool = False,
+        on_embedded: Callable[[int], None] | None = None,
+    ) -> BuildReport:
+        started = time.perf_counter()
+        metas = [s.meta for s in sources]
+        clauses = [c for s in sources for c in s.clauses()]
+        ids = [c.clause_id for c in clauses]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"duplicate clause ids: {dupes[:5]}")
+        docs_json = json.dumps([m.model_dump(mode="json") for m in metas], ensure_ascii=False)
+        fingerprint = _fingerprint(clauses, docs_json)
+
+        previous = self._previous_vectors()
+        record = self.active_record()
+        if not force and record and record.get("fingerprint") == fingerprint and previous:
+            return BuildReport(str(record["collection"]), len(metas), len(clauses), 0, True, time.perf_counter() - started)
+
+        vectors: list[list[float] | None] = [previous.get((c.clause_id, c.content_hash)) for c in clauses]
+        todo = [i for i, v in enumerate(vectors) if v is None]
+        bar = _progress(len(todo), progress)
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            embedded = self.embeddings.embed_documents([clauses[i].passage() for i in chunk])
+            for i, vec in zip(chunk, embedded, strict=True):
+                vectors[i] = vec
+            bar.update(len(chunk))
+            if on_embedded:
+                on_embedded(len(chunk))
+        bar.close()
+
+        name = f"{CLAUSE_PREFIX}{time.time_ns()}"
+        collection = self.client.create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        for start in range(0, len(clauses), 256):
+            part = clauses[start : start + 256]
+            collection.add(
+                ids=[c.clause_id for c in part],
+                embeddings=[vectors[start + i] for i in range(len(part))],
+                documents=[c.text for c in part],
+                metadatas=[_clause_metadata(c) for c in part],
+            )
+        if collection.count() != len(clauses):
+            raise IndexCorrupt("the new index is incomplete; the previous one stays active")
+        self._meta().upsert(
+            ids=[ACTIVE_ID],
+            embeddings=[[1.0]],
+            documents=[name],
+            metadatas=[{
+                "collection": name,
+                "previous": str(record["collection"]) if record else "",
+                "documents": docs_json,
+                "clauses": len(clauses),
+                "fingerprint": fingerprint,
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }],
+        )
+        self._drop_stale(keep={name, str(record["collection"]) if record else ""})
+        return BuildReport(name, len(metas), len(clauses), len(todo), False, time.perf_counter() - started)
+
+    def _previous_vectors(self) -> dict[tuple[str, str], list[float]]:
+        """Vectors of the active index by (clause id, content hash), to skip re-embedding."""
+        try:
+            name = self.active_name()
+            if not name:
+                return {}
+            got = self.client.get_collection(name, embedding_function=None).get(include=["embeddings", "metadatas"])
+            return {
+                (i, m["hash"]): list(map(float, e))
+                for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
+            }
+        except Exception as exc:
+            logger.info("previous index not reusable (%s); embedding everything", type(exc).__name__)
+            return {}
+
+    def _drop_stale(self, keep: set[str]) -> None:
+        for col in self.client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            if name.startswith(CLAUSE_PREFIX) and name not in keep:
+                try:
+                    self.client.delete_collection(name)
+                except Exception as exc:  # another process may be dropping it too
+                    logger.debug("could not drop %s: %s", name, exc)
+
+
+def _fingerprint(clauses: list[Clause], docs_json: str) -> str:
+    import hashlib
+
+    h = hashlib.sha256(docs_json.encode())
+    for c in clauses:
+        h.update(f"{c.clause_id}:{c.content_hash}\n".encode())
+    return h.hexdigest()[:24]
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding clauses", unit="clause")

@@ -1,0 +1,84 @@
+"""The keyword side of hybrid retrieval: jieba tokens scored with BM25 (bm25s).
+
+Dense e5 embeddings find paraphrases; exact terms (a company name, "产用挂钩", a figure) are
+what BM25 is for. The index is small (hundreds of clauses) and rebuilt in memory from the
+stored clauses whenever the dense index changes, so both sides always agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+import bm25s
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# domain terms jieba would otherwise cut apart
+DOMAIN_WORDS = [
+    "赤泥", "氧化铝", "综合利用", "综合利用率", "责任单位", "产用挂钩", "税收优惠", "增值税", "企业所得税",
+    "环境保护税", "产业发展基金", "用地支持", "绿色信贷", "绿色债券", "标准化技术组织", "脱碱", "降碱",
+    "选铁", "提铁", "路基材料", "胶凝材料", "充填材料", "土壤改良", "工业固废", "大宗固废", "冶炼渣",
+    "磷石膏", "钛石膏", "再生资源", "揭榜挂帅", "无废城市", "专精特新", "领导小组", "中州铝业", "强耐新材",
+    "工信部门", "工信局", "示范工程", "示范项目", "铝土矿", "碳化法", "钙法", "脱硫剂", "净水剂",
+]
+STOPWORDS = set(
+    "的 了 吗 呢 吧 啊 是 在 有 和 与 及 或 等 对 把 被 给 从 向 就 都 也 还 又 要 会 能 可以 什么 哪些 哪个 怎么 如何 "
+    "多少 几 个 我 我们 你 你们 他们 这 那 这个 那个 一个 一些 请问 请 问 一下 吗？ 么 嘛 哪里 哪 谁 是否 有没有 没有 "
+    "the a an of to in on for and or is are be what which how who where when does do did can with by at as "
+    "from about any there this that it its".split()
+)
+_TOKEN_OK = re.compile(r"[\w%.]+", re.UNICODE)
+_init_lock = threading.Lock()
+_jieba_ready = False
+
+
+def _jieba():
+    global _jieba_ready
+    import jieba
+
+    with _init_lock:
+        if not _jieba_ready:
+            jieba.setLogLevel(logging.WARNING)
+            for word in DOMAIN_WORDS:
+                jieba.add_word(word, freq=20000)
+            jieba.initialize()
+            _jieba_ready = True
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens, lower-cased, without punctuation and stop words."""
+    jieba = _jieba()
+    tokens = []
+    for tok in jieba.lcut_for_search(text.lower()):
+        tok = tok.strip()
+        if not tok or tok in STOPWORDS or not _TOKEN_OK.fullmatch(tok):
+            continue
+        tokens.append(tok)
+    return tokens
+
+
+class KeywordIndex:
+    """BM25 over a fixed list of passages; ``search`` returns (position, score) pairs."""
+
+    def __init__(self, passages: list[str]) -> None:
+        self.size = len(passages)
+        corpus = [tokenize(p) or ["∅"] for p in passages]
+        self.vocab = {tok for doc in corpus for tok in doc}
+        self._bm25 = bm25s.BM25()
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self.vocab]
+        if not known or not self.size:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def search(self, query_tokens: list[str], k: int) -> list[tuple[int, float]]:
+        scores = self.scores(query_tokens)
+        order = np.argsort(-scores)[:k]
+        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
