@@ -1,0 +1,1 @@
+"""Hand-written fakes and loopback servers that speak real protocols (no mocks)."""
