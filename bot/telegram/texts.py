@@ -1,0 +1,81 @@
+"""Everything the bot says, in one place: short, polite Chinese (our users are Chinese SMEs).
+
+Texts here are plain; `formatting` escapes them when it builds HTML.
+"""
+
+from __future__ import annotations
+
+EXAMPLE_QUESTIONS = [
+    "赤泥综合利用企业可以享受税收优惠吗？",
+    "贵州提高赤泥可利用性的责任单位是谁？",
+    "焦作2021年工业固废综合利用率提高到了多少？",
+]
+
+START = (
+    "您好！我是赤泥综合利用政策助手。\n"
+    "我只依据国家和地方发布的赤泥、工业资源综合利用相关文件回答问题，每条回答都附有出处。\n\n"
+    "直接发问题给我即可；在群里请 @我、回复我的回答，或使用 /ask 问题。\n"
+    "发送 /help 查看示例，/docs 查看收录的文件。"
+)
+
+HELP_HEAD = "我能回答赤泥综合利用相关政策文件里写明的内容：目标任务、支持政策（如税收优惠）、责任单位、各地数据等。"
+HELP_USAGE = (
+    "用法：\n"
+    "• 私聊：直接发送问题。\n"
+    "• 群聊：@我 并附上问题，回复我的回答继续追问（如“那河南呢？”），或发送 /ask 问题。\n"
+    "• 点击回答下方的 [n] 原文 按钮可查看条款原文。\n"
+    "• /docs 收录的文件，/about 关于本助手。"
+)
+HELP_EXAMPLES_HEAD = "示例问题："
+
+ABOUT = (
+    "赤泥综合利用政策助手\n"
+    "回答只来自收录的官方文件原文，并注明文件和条款；文件没有写明的，我会直说“文件中没有相关规定”。\n"
+    "回答仅供参考，不构成法律或税务意见，具体以主管部门解释为准。"
+)
+
+ASK_USAGE = "请在 /ask 后面写上问题，例如：/ask 赤泥综合利用企业可以享受税收优惠吗？"
+EMPTY_QUESTION = "请告诉我您想问什么，例如：赤泥综合利用企业可以享受税收优惠吗？"
+RATE_LIMITED = "您提问有点快了，请稍等约 {seconds} 秒再问。"
+NOT_ALLOWED = "抱歉，本助手暂未对这个聊天开放。"
+ADMIN_ONLY = "抱歉，这个命令只对管理员开放。"
+ERROR = "抱歉，处理您的问题时出了点问题，请稍后再试。"
+CLAUSE_GONE = "抱歉，这条原文已找不到了（知识库可能已更新），请重新提问。"
+CLAUSE_SHOWN = "已显示原文"
+CLAUSE_TRUNCATED = "（原文较长，已截断，私聊我可查看全文）"
+
+SOURCES_HEAD = "出处："
+CLAUSE_SECTION = "章节："
+CLAUSE_UNITS = "责任单位："
+REWRITTEN = "（按“{question}”理解）"
+
+DOCS_HEAD = "收录的文件："
+DOCS_EMPTY = "知识库里还没有文件。"
+DOCS_LINE = "{i}. {title}（{place}，{date}，{count} 条）"
+DATE_UNKNOWN = "日期未注明"
+
+RELOADING = "正在重建索引，请稍候……"
+RELOADED = "索引已重建：共 {count} 条条款，用时 {seconds:.1f} 秒。"
+RELOAD_BUSY = "索引正在重建中，请稍后再试。"
+RELOAD_FAILED = "重建索引失败，原索引继续使用。详情请查看日志。"
+
+STATS = (
+    "运行统计（自 {since} 起）\n"
+    "已回答：{answered}\n"
+    "无依据（未作答）：{abstained}\n"
+    "LLM 回退：{fallbacks}\n"
+    "出错：{errors}\n"
+    "限流提示：{limited}\n"
+    "回答用时 p50 {p50} / p95 {p95}\n"
+    "端到端用时 p50 {e2e50} / p95 {e2e95}"
+)
+
+# the command menu (set_my_commands)
+COMMANDS_PUBLIC = [
+    ("ask", "提问（群里用 /ask 问题）"),
+    ("help", "用法和示例问题"),
+    ("docs", "收录的文件"),
+    ("about", "关于本助手"),
+]
+COMMANDS_PRIVATE = [("start", "开始使用"), *COMMANDS_PUBLIC]
+COMMANDS_ADMIN = [*COMMANDS_PRIVATE, ("stats", "运行统计（管理员）"), ("reload", "重建索引（管理员）")]
