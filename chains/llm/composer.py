@@ -151,7 +151,8 @@ def build_answer(text: str, hits: list[Any], extractive: Answer) -> Answer:
                 quotes[n].append(bare)
     known = {c.clause_id: c for c in extractive.citations}
     citations = [_citation(new_number[old], hits[old - 1], "".join(quotes[old]), known) for old in order]
-    headline = strip_citations(split_sentences(answer_text)[0].text).strip() if answer_text else None
+    # like the extractive composer: the first sentence, its citation markers kept
+    headline = split_sentences(answer_text)[0].text.strip() if answer_text else None
     return extractive.model_copy(
         update={
             "answer": answer_text,

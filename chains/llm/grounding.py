@@ -126,13 +126,14 @@ def is_no_info(sentence: str) -> bool:
 
 
 def _is_lead_in(bare: str) -> bool:
-    """Headings and lead-ins ("根据现有文件：", "**国家层面**") state nothing by themselves."""
+    """Headings, lead-ins and questions ("根据现有文件：", "**国家层面**", "…呢？") state nothing
+    by themselves."""
     core = re.sub(r"[*_#>\s]", "", _LIST_MARKER.sub("", bare))
     if not core:
         return True
     if extract_figures(core) or _TITLE.search(core):
         return False
-    return core.endswith((":", "：")) or (bare.strip().startswith(("**", "#")) and len(core) <= 20)
+    return core.endswith((":", "：", "?", "？")) or (bare.strip().startswith(("**", "#")) and len(core) <= 20)
 
 
 def extract_titles(text: str) -> list[str]:

@@ -12,7 +12,9 @@ body) so tests can count retries and read the prompt that was sent.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -85,7 +87,9 @@ class FakeOpenAIServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> FakeOpenAIServer:
@@ -198,6 +202,24 @@ class FakeOpenAIServer:
             h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+_CLAUSE = re.compile(r'<clause n="(\d+)"[^>]*>\s*(.*?)\s*</clause>', re.S)
+
+
+def quoting_responder(body: dict, max_clauses: int = 3) -> str:
+    """A well-behaved model: answers with the first sentence of each clause it was given, cited
+    as [n]. Good for end-to-end runs (the answer passes the grounding check by construction)."""
+    text = "\n".join(
+        m.get("content", "") if isinstance(m.get("content"), str) else "" for m in body.get("messages", [])
+    )
+    lines = []
+    for n, clause in _CLAUSE.findall(text)[:max_clauses]:
+        sentences = [x.strip() for x in re.split(r"(?<=[。；？])", html.unescape(clause)) if x.strip()]
+        statements = [x for x in sentences if len(x) >= 12 and not x.endswith("？")] or sentences
+        first = re.sub(r"^(?:答|问)[：:]", "", statements[0]) if statements else ""
+        lines.append(f"{first}[{n}]")
+    return "\n".join(lines) or "文件未明确规定相关内容。"
 
 
 _counter = iter(range(1, 1_000_000))
