@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     # --- answering ------------------------------------------------------------------------
     top_k: int = Field(default=6, ge=1, le=6, validation_alias=_env("REDMUD_TOP_K"))
     max_question_chars: int = Field(default=500, ge=20, validation_alias=_env("REDMUD_MAX_QUESTION_CHARS"))
-    log_level: str = Field(default="INFO", validation_alias=_env("REDMUD_LOG_LEVEL"))
+    log_level: str = Field(default="WARNING", validation_alias=_env("REDMUD_LOG_LEVEL"))
 
     # --- optional LLM (any OpenAI-compatible endpoint) -------------------------------------
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=_env("OPENAI_API_KEY"))

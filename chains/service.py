@@ -1,5 +1,177 @@
 """The one entry point every front end (CLI, Telegram, evaluator) uses to get an answer.
 
-Placeholder interface: the pipeline (guard -> analysis -> retrieval -> compose) is filled in
-by the core work; the signature here is the contract the bot and the LLM chain rely on.
+guard -> follow-up rewrite -> analysis -> hybrid retrieval -> extractive answer -> (optional)
+LLM answer checked for grounding. The extractive answer is always computed: it is what is
+sent when the LLM is off, fails, or says something the clauses do not support.
 """
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from langchain_core.embeddings import Embeddings
+
+from chains import messages as M
+from chains.analysis import Analysis, analyse, detect_language
+from chains.compose import compose, select_hits
+from chains.guard import classify, in_domain, prepare
+from chains.models import Answer, Turn
+from chains.retrieval import Hit, retrieve
+from knowledge.index import BuildReport
+from knowledge.manager import IndexManager
+from knowledge.models import Clause, DocumentMeta
+
+logger = logging.getLogger(__name__)
+
+# below both, a question that names nothing from the domain is off-topic (e5 cosine scores
+# sit in a narrow band: unrelated chit-chat scores ~0.83, on-topic questions ~0.88-0.95)
+MIN_KEYWORD_SCORE = 0.5
+MIN_DENSE_SCORE = 0.865
+
+
+class LLMComposer(Protocol):
+    def compose(self, question: str, analysis: Analysis, hits: list[Hit], extractive: Answer) -> Answer: ...
+
+
+class Rewriter(Protocol):
+    def rewrite(self, question: str, previous: Turn) -> str: ...
+
+
+@dataclass
+class DocumentInfo:
+    meta: DocumentMeta
+    clause_count: int
+
+
+class AnswerService:
+    def __init__(
+        self,
+        index: IndexManager,
+        embeddings: Embeddings,
+        *,
+        top_k: int = 6,
+        max_question_chars: int = 500,
+        llm_composer: LLMComposer | None = None,
+        rewriter: Rewriter | None = None,
+    ) -> None:
+        self.index = index
+        self.embeddings = embeddings
+        self.top_k = top_k
+        self.max_question_chars = max_question_chars
+        self.llm_composer = llm_composer
+        self.rewriter = rewriter or _default_rewriter()
+
+    # --- answering ----------------------------------------------------------------------------
+    def answer(self, question: str | bytes | None, *, previous: Turn | None = None, use_llm: bool | None = None) -> Answer:
+        started = time.perf_counter()
+        prepared = prepare(question, self.max_question_chars)
+        lang = detect_language(prepared.text)
+        notice = M.TRUNCATED[lang].format(n=prepared.truncated_to) if prepared.truncated_to else None
+        if prepared.empty:
+            return self._finish(Answer(question=prepared.text, answer=M.EMPTY[lang], abstained=True), started, notice)
+        text = prepared.text
+        verdict = classify(text)
+        if verdict == "refuse":
+            return self._finish(Answer(question=text, answer=M.REFUSED[lang], abstained=True), started, notice)
+        standalone = None
+        if previous is not None and previous.question.strip():
+            rewritten = self._rewrite(text, previous)
+            if rewritten and rewritten != text:
+                standalone = rewritten
+                if classify(rewritten) == "refuse":
+                    return self._finish(Answer(question=text, answer=M.REFUSED[lang], abstained=True), started, notice)
+        if verdict == "off_topic" and standalone is None:
+            return self._finish(Answer(question=text, answer=M.OFF_TOPIC[lang], abstained=True), started, notice)
+
+        analysis = analyse(standalone or text)
+        snapshot = self.index.snapshot()
+        t_retrieve = time.perf_counter()
+        retrieval = retrieve(snapshot, self.embeddings, analysis)
+        retrieve_ms = (time.perf_counter() - t_retrieve) * 1000
+        if (
+            not in_domain(analysis.question)
+            and retrieval.best_keyword < MIN_KEYWORD_SCORE
+            and retrieval.best_dense < MIN_DENSE_SCORE
+        ):
+            answer = Answer(question=text, answer=M.OFF_TOPIC[analysis.language], abstained=True, intent=analysis.intent)
+            return self._finish(answer, started, notice, standalone, retrieve_ms=retrieve_ms)
+        hits = select_hits(retrieval, analysis, self.top_k, snapshot.keyword)
+        answer = compose(analysis, hits, retrieval, snapshot.keyword)
+        answer.question = text
+        llm_wanted = (self.llm_composer is not None) if use_llm is None else use_llm
+        if llm_wanted and hits:
+            if self.llm_composer is None:
+                answer.fallback_reason = "llm_not_configured"
+            else:
+                answer = self._llm(analysis, hits, answer)
+        return self._finish(answer, started, notice, standalone, retrieve_ms=retrieve_ms)
+
+    def _llm(self, analysis: Analysis, hits: list[Hit], extractive: Answer) -> Answer:
+        assert self.llm_composer is not None
+        try:
+            result = self.llm_composer.compose(analysis.question, analysis, hits, extractive)
+        except Exception as exc:  # the composer must not raise; if it does, the user still gets an answer
+            logger.error("LLM composer failed: %s", type(exc).__name__)
+            result = extractive.model_copy(update={"fallback_reason": f"error: {type(exc).__name__}"})
+        result.question = extractive.question
+        return result
+
+    def _rewrite(self, text: str, previous: Turn) -> str:
+        try:
+            return self.rewriter.rewrite(text, previous)
+        except Exception as exc:
+            logger.warning("follow-up rewrite failed (%s); using the question as asked", type(exc).__name__)
+            return text
+
+    @staticmethod
+    def _finish(
+        answer: Answer, started: float, notice: str | None, standalone: str | None = None, **timings: float
+    ) -> Answer:
+        if notice:
+            answer.notice = notice
+        if standalone:
+            answer.standalone_question = standalone
+        if answer.abstained:
+            answer.citations = []
+        answer.timings = {**{k: round(v, 2) for k, v in timings.items()}, "total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        return answer
+
+    # --- the knowledge base ---------------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        snap = self.index.snapshot()
+        return [DocumentInfo(meta, snap.clause_count(doc_id)) for doc_id, meta in snap.documents.items()]
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self.index.snapshot().by_id.get(clause_id)
+
+    def document(self, doc_id: str) -> DocumentMeta | None:
+        return self.index.snapshot().documents.get(doc_id)
+
+    def reload(self, *, force: bool = True) -> int:
+        """Rebuild the index from the corpus (unchanged clauses keep their vectors); returns the clause count."""
+        report: BuildReport = self.index.rebuild(force=force)
+        return report.clauses
+
+    def warm_up(self) -> None:
+        """Load the index, the embedding model and the tokenizer before the first question."""
+        self.index.snapshot()
+        self.embeddings.embed_query("赤泥")
+
+
+class _NaiveRewriter:
+    """Used only until a proper rewriter is configured: keeps the previous question's context."""
+
+    def rewrite(self, question: str, previous: Turn) -> str:
+        return f"{previous.question} {question}"
+
+
+def _default_rewriter() -> Rewriter:
+    try:
+        from chains.followup import RuleRewriter
+
+        return RuleRewriter()
+    except ImportError:
+        return _NaiveRewriter()

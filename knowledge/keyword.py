@@ -28,7 +28,7 @@ STOPWORDS = set(
     "的 了 吗 呢 吧 啊 是 在 有 和 与 及 或 等 对 把 被 给 从 向 就 都 也 还 又 要 会 能 可以 什么 哪些 哪个 怎么 如何 "
     "多少 几 个 我 我们 你 你们 他们 这 那 这个 那个 一个 一些 请问 请 问 一下 吗？ 么 嘛 哪里 哪 谁 是否 有没有 没有 "
     "the a an of to in on for and or is are be what which how who where when does do did can with by at as "
-    "from about any there this that it its".split()
+    "from about any there this that it its 里 中 上 吧 呀 哦 需要 有关 相关 怎么样 具体 一般 现在 目前 可能 应该".split()
 )
 _TOKEN_OK = re.compile(r"[\w%.]+", re.UNICODE)
 _init_lock = threading.Lock()
@@ -68,9 +68,18 @@ class KeywordIndex:
         self.size = len(passages)
         corpus = [tokenize(p) or ["∅"] for p in passages]
         self.vocab = {tok for doc in corpus for tok in doc}
+        self.df: dict[str, int] = {}
+        for doc in corpus:
+            for tok in set(doc):
+                self.df[tok] = self.df.get(tok, 0) + 1
         self._bm25 = bm25s.BM25()
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+
+    def idf(self, token: str) -> float:
+        """BM25's idf; an unseen token weighs like the rarest one (it is specific, not noise)."""
+        df = self.df.get(token, 0)
+        return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self.vocab]

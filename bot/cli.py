@@ -1,0 +1,89 @@
+"""The ``redmud`` command: ask, chat, ingest, docs, eval, bot, run.
+
+Every command builds its services through ``bot.app.build_services`` and reports problems as
+one clear line on stderr with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="redmud", description="赤泥政策问答助手 / red-mud policy assistant")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or one per stdin line with '-')")
+    ask.add_argument("question", nargs="+", help="the question; '-' reads one question per stdin line")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    _llm_flags(ask)
+
+    chat = sub.add_parser("chat", help="interactive questions on the terminal ('+ …' or '追问 …' follows up)")
+    _llm_flags(chat)
+
+    ingest = sub.add_parser("ingest", help="(re)build the index from the corpus, or add documents")
+    ingest.add_argument("files", nargs="*", type=Path, help="documents to add (.txt .md .docx .pdf .html)")
+    ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    for name in ("title", "jurisdiction", "issuer", "date", "doc-number", "doc-id", "supersedes"):
+        ingest.add_argument(f"--{name}")
+
+    sub.add_parser("docs", help="list the documents in the index")
+    remove = sub.add_parser("remove", help="take a document out of the index")
+    remove.add_argument("doc_id")
+
+    ev = sub.add_parser("eval", help="score a case file (JSON lines)")
+    ev.add_argument("cases", type=Path)
+    ev.add_argument("--min-retrieval", type=float, default=None)
+    ev.add_argument("--min-correct", type=float, default=None)
+    ev.add_argument("--quiet", action="store_true", help="print only the summary")
+    _llm_flags(ev)
+
+    bot = sub.add_parser("bot", help="run the Telegram bot")
+    bot.add_argument("--webhook", action="store_true", help="use a webhook instead of long polling")
+    sub.add_parser("run", help="build the index if needed, then the bot if a token is set, else chat")
+    return p
+
+
+def _llm_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--llm", dest="llm", action="store_true", default=None, help="use the configured LLM")
+    g.add_argument("--no-llm", dest="llm", action="store_false", help="extractive answers only")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic ValidationError: say which setting is wrong
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
+    from bot.app import configure_logging
+
+    configure_logging(settings.log_level)
+    from bot import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        return int(handler(settings, args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except commands.UserError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        logger.debug("command failed", exc_info=True)
+        print(f"错误 / error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

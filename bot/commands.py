@@ -1,0 +1,162 @@
+"""What each ``redmud`` sub-command does; ``bot.cli`` parses arguments and handles errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.app import Services, build_services
+from bot.settings import Settings
+from bot.terminal import render, stdin_lines, to_json_line
+from chains.models import Turn
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad file, unknown document): shown as one line, exit 2."""
+
+
+def _write(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, llm=args.llm)
+    answerer = services.answerer
+    if args.question == ["-"]:
+        for line in stdin_lines():
+            answer = answerer.answer(line)
+            _write(to_json_line(answer) if args.json else render(answer) + "\n")
+        return 0
+    answer = answerer.answer(" ".join(args.question))
+    _write(to_json_line(answer) if args.json else render(answer))
+    return 0
+
+
+CHAT_BANNER = "赤泥政策问答（输入问题后回车；以“+”或“追问”开头表示追问上一个回答；输入 exit 退出）"
+FOLLOW_UP_PREFIXES = ("+", "＋", "追问")
+
+
+def split_follow_up(line: str) -> tuple[bool, str]:
+    stripped = line.strip()
+    for prefix in FOLLOW_UP_PREFIXES:
+        if stripped.startswith(prefix):
+            return True, stripped[len(prefix):].lstrip(" ：:")
+    return False, stripped
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    interactive = sys.stdin.isatty()
+    services = build_services(settings, llm=args.llm)
+    if interactive:
+        print(CHAT_BANNER)
+        services.answerer.warm_up()
+    last: Turn | None = None
+    lines = _prompted_lines() if interactive else stdin_lines()
+    for line in lines:
+        if line.strip().lower() in {"exit", "quit", "q", "退出"}:
+            break
+        follow, question = split_follow_up(line)
+        if not question and not line.strip():
+            continue
+        answer = services.answerer.answer(question, previous=last if follow else None)
+        _write(render(answer) + "\n")
+        if not answer.abstained:
+            last = Turn(question=answer.standalone_question or answer.question, answer=answer.answer)
+    return 0
+
+
+def _prompted_lines() -> Any:
+    while True:
+        try:
+            yield input("问 > ")
+        except EOFError:
+            print()
+            return
+        except UnicodeDecodeError:
+            print("（输入无法解码为 UTF-8，请重新输入）")
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    if args.files:
+        try:
+            from bot.staff import ingest_files
+        except ImportError as exc:
+            raise UserError("adding documents is not available in this version") from exc
+        return ingest_files(settings, args)
+    services = build_services(settings, llm=False)
+    report = services.index.rebuild(force=args.force, progress=sys.stderr.isatty())
+    if report.skipped:
+        _write(f"索引已是最新：{report.documents} 份文件，{report.clauses} 个条款（{services.index.location}）")
+    else:
+        _write(
+            f"索引已建立：{report.documents} 份文件，{report.clauses} 个条款，新计算向量 {report.embedded} 个，"
+            f"用时 {report.seconds:.1f} 秒（{services.index.location}）"
+        )
+    return 0
+
+
+def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, llm=False)
+    docs = services.answerer.documents()
+    _write(f"{'doc_id':32} {'jurisdiction':12} {'date':10} {'clauses':>7}  status   title")
+    for info in docs:
+        m = info.meta
+        status = f"superseded by {m.superseded_by}" if m.superseded_by else "current"
+        _write(f"{m.doc_id:32} {m.jurisdiction:12} {m.date or '-':10} {info.clause_count:>7}  {status:8} {m.title}")
+    return 0
+
+
+def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        from bot.staff import remove_document
+    except ImportError as exc:
+        raise UserError("removing documents is not available in this version") from exc
+    return remove_document(settings, args.doc_id)
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from chains.evaluate import load_cases, score, summarise
+
+    if not args.cases.exists():
+        raise UserError(f"no such file: {args.cases}")
+    try:
+        cases = load_cases(args.cases)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    services = build_services(settings, llm=args.llm)
+    results = [score(case, services.answerer.answer(case.get("q", ""))) for case in cases]
+    for r in results:
+        if not r.correct and not args.quiet:
+            _write(f"FAIL {r.id} {r.question}\n     " + "\n     ".join(r.problems))
+    summary = summarise(results)
+    _write(f"cases: {summary['cases']}  retrieval: {summary['retrieval']:.3f}  fully correct: {summary['correct']:.3f}")
+    if args.min_retrieval is not None and summary["retrieval"] < args.min_retrieval:
+        return 1
+    if args.min_correct is not None and summary["correct"] < args.min_correct:
+        return 1
+    return 0
+
+
+def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.telegram_bot_token is None:
+        raise UserError("TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment)")
+    from bot.telegram import run_bot
+
+    services = build_services(settings)
+    run_bot(services, webhook=args.webhook)
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    services: Services = build_services(settings)
+    if not services.index.exists():
+        _write("首次运行：正在建立索引……")
+    services.answerer.warm_up()
+    if settings.telegram_bot_token is not None:
+        from bot.telegram import run_bot
+
+        run_bot(services, webhook=bool(settings.webhook_url))
+        return 0
+    return cmd_chat(settings, argparse.Namespace(llm=None))

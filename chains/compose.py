@@ -1,0 +1,199 @@
+"""The extractive composer: the default, offline way of answering.
+
+It never writes a claim of its own. For each cited clause it quotes the sentences that answer
+the question (scored by the question's keywords, weighted by how rare they are in the corpus),
+names the responsible units the clause lists, groups national -> province -> city, numbers the
+citations, and says plainly what the documents do not specify.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chains import messages as M
+from chains.analysis import JURISDICTION_TERMS, Analysis
+from chains.models import Answer, Citation
+from chains.retrieval import Hit, Retrieval
+from knowledge.keyword import KeywordIndex
+from knowledge.models import JURISDICTION_LABELS
+from knowledge.parser import split_sentences
+
+MAX_QUOTE_CHARS = 220
+_NUMBER = re.compile(r"\d")
+_AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
+
+
+@dataclass
+class Quoted:
+    hit: Hit
+    sentences: list[str]
+    relevance: float
+
+
+SPECIFIC_IDF = 1.0  # tokens rarer than this carry the question's topic; "赤泥", "综合利用" do not
+# words that point at documents or places rather than at a topic: retrieval boosts handle those
+REFERENCE_WORDS = {"国家", "方案", "文件", "政策", "规定", "提到", "提出", "意思", "全国", "省", "市", "里", "中"}
+
+
+def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, float]:
+    """How much each query token says about the topic: rare words most, the user's own words over synonyms."""
+    places = {t for terms in JURISDICTION_TERMS.values() for t in terms}
+    weights: dict[str, float] = {}
+    for tok in set(retrieval.query_tokens):
+        if tok not in keyword.vocab or tok in REFERENCE_WORDS or tok in places:
+            continue
+        idf = keyword.idf(tok)
+        w = idf if idf >= SPECIFIC_IDF else 0.1 * idf
+        weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
+    return weights
+
+
+def _score(text: str, weights: dict[str, float]) -> float:
+    return sum(w for tok, w in weights.items() if tok in text)
+
+
+def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, keyword: KeywordIndex) -> list[Hit]:
+    """The hits worth citing: the best one, then those that match the question's topic.
+
+    Fused rank alone keeps weak tails (clauses that share only "赤泥综合利用" with the question);
+    we also require that a clause contains the question's specific terms about as well as the
+    best clause does, unless nothing matches lexically (a paraphrase), where rank decides.
+    """
+    candidates = retrieval.hits[: top_k * 2]
+    if not candidates:
+        return []
+    weights = topic_weights(retrieval, keyword)
+    relevance = [_score(h.clause.text, weights) for h in candidates]
+    best_rel = max(relevance)
+    best_score = candidates[0].score
+    keep: list[Hit] = []
+    for i, (hit, rel) in enumerate(zip(candidates, relevance, strict=True)):
+        if i == 0:
+            keep.append(hit)
+        elif best_rel > 0 and rel >= 0.4 * best_rel and hit.score >= 0.5 * best_score:
+            keep.append(hit)
+        elif best_rel == 0 and i < 2 and hit.score >= 0.8 * best_score:
+            keep.append(hit)
+    wanted = analysis.jurisdictions - {"national"}
+    if wanted and not any(h.doc.jurisdiction in wanted for h in keep[:top_k]):
+        local = next((h for h in candidates if h.doc.jurisdiction in wanted), None)
+        if local is not None:
+            keep.insert(min(2, len(keep)), local)
+    return keep[:top_k]
+
+
+def _is_title(sentence: str, hit: Hit) -> bool:
+    title = re.sub(r"^[（(]?[一二三四五六七八九十百\d]+[）)、.．]?", "", hit.clause.section_path[-1] if hit.clause.section_path else "")
+    return sentence.rstrip("。：:") == title or sentence.startswith(("问：", "问:"))
+
+
+def quote(hit: Hit, weights: dict[str, float], max_sentences: int = 2) -> Quoted:
+    """The sentences of a clause that answer the question, in document order."""
+    sentences = [s for s in split_sentences(hit.clause.text.replace("答：", "")) if s]
+    body = [s for s in sentences if not _is_title(s, hit)] or sentences
+    scored = [(_score(s, weights), i, s) for i, s in enumerate(body)]
+    best = max((sc for sc, _, _ in scored), default=0.0)
+    if best <= 0:
+        chosen = body[:1]
+    else:
+        top = sorted((x for x in scored if x[0] >= 0.6 * best), key=lambda x: -x[0])[:max_sentences]
+        chosen = [s for _, _, s in sorted(top, key=lambda x: x[1])]
+    chosen = [s if len(s) <= MAX_QUOTE_CHARS else s[:MAX_QUOTE_CHARS] + "……" for s in chosen]
+    return Quoted(hit, chosen, best)
+
+
+def _places(analysis: Analysis, cited: list[Hit], lang: str) -> list[str]:
+    notes = []
+    if analysis.other_places and not analysis.jurisdictions - {"national"}:
+        places = "、".join(analysis.other_places[:3])
+        notes.append(M.NO_LOCAL_DOC[lang].format(places=places))
+    missing = [j for j in analysis.jurisdictions - {"national"} if not any(h.doc.jurisdiction == j for h in cited)]
+    if missing:
+        names = "、".join(JURISDICTION_LABELS.get(j, j) for j in sorted(missing))
+        notes.append(M.NO_JURISDICTION_MATCH[lang].format(places=names))
+    return notes
+
+
+def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str) -> str | None:
+    asks = list(analysis.asks)
+    shown = "".join(s for q in quoted for s in q.sentences)
+    if "rate" in asks and _NUMBER.search(shown):
+        asks.remove("rate")
+    if "deadline" in asks and re.search(r"\d{4}\s*年", shown):
+        asks.remove("deadline")
+    if analysis.intent == "tax" and not asks and re.search(r"税|优惠", analysis.question) and not _NUMBER.search(shown):
+        asks = ["rate", "procedure"]
+    if not asks:
+        return None
+    what = ("、" if lang == "zh" else "; ").join(M.ASKS_LABEL[lang][a] for a in asks)
+    where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", analysis.question, re.IGNORECASE) else "default"]
+    return M.NOT_SPECIFIED[lang].format(what=what, where=where)
+
+
+def _headline(analysis: Analysis, quoted: list[Quoted], lang: str) -> tuple[str, int | None]:
+    """The direct answer (shown first, in bold in Telegram) and the citation it rests on."""
+    if analysis.intent == "agency":
+        wanted = analysis.jurisdictions - {"national"}
+        for i, q in enumerate(quoted):
+            if q.hit.clause.responsible_units and (not wanted or q.hit.doc.jurisdiction in wanted):
+                return "、".join(q.hit.clause.responsible_units), i
+        for i, q in enumerate(quoted):
+            for s in q.sentences:
+                if _AGENCY.search(s):
+                    return s, i
+    if analysis.intent == "target" and quoted:
+        for i, q in enumerate(quoted[:2]):
+            for s in q.sentences:
+                if _NUMBER.search(s):
+                    return s, i
+    return M.LEAD[lang]["yes_no" if analysis.is_yes_no else "default"], None
+
+
+def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: KeywordIndex) -> Answer:
+    """An extractive answer citing ``hits`` (as chosen by ``select_hits``)."""
+    lang = analysis.language
+    if not hits:
+        return Answer(question=analysis.question, answer=M.NOTHING_FOUND[lang], intent=analysis.intent)
+    weights = topic_weights(retrieval, keyword)
+    quoted = [quote(h, weights) for h in hits]
+    # national first, then provinces, then cities; by relevance within a level
+    order = sorted(range(len(quoted)), key=lambda i: (quoted[i].hit.doc.level, i))
+    quoted = [quoted[i] for i in order]
+    headline, head_ref = _headline(analysis, quoted, lang)
+
+    citations: list[Citation] = []
+    lines: list[str] = []
+    levels = {(q.hit.doc.level, q.hit.doc.jurisdiction) for q in quoted}
+    group = None
+    for n, q in enumerate(quoted, start=1):
+        doc, clause = q.hit.doc, q.hit.clause
+        if len(levels) > 1 and doc.jurisdiction != group:
+            group = doc.jurisdiction
+            lines.append(("" if not lines else "\n") + doc.jurisdiction_label)
+        text = "".join(q.sentences)
+        lines.append(f"• {text}[{n}]")
+        if clause.responsible_units:
+            lines.append(f"  {M.UNITS_LABEL[lang]}{'、'.join(clause.responsible_units)}")
+        citations.append(
+            Citation(
+                n=n, doc_id=doc.doc_id, doc_title=doc.display_title, jurisdiction=doc.jurisdiction,
+                section=clause.section, clause_id=clause.clause_id, text=clause.text, quote=text,
+                responsible_units=clause.responsible_units, date=doc.date,
+            )
+        )
+    if head_ref is not None:
+        headline = f"{headline.rstrip('。')}。[{head_ref + 1}]" if lang == "zh" else f"{headline} [{head_ref + 1}]"
+    notes = _places(analysis, [q.hit for q in quoted], lang)
+    missing = _not_specified(analysis, quoted, lang)
+    if missing:
+        notes.append(missing)
+    superseded = [q.hit.doc for q in quoted if q.hit.doc.superseded_by]
+    for doc in {d.doc_id: d for d in superseded}.values():
+        notes.append(f"{doc.display_title}已被更新的文件取代（{doc.superseded_by}），请以新文件为准。" if lang == "zh"
+                     else f"{doc.display_title} has been superseded by {doc.superseded_by}.")
+    body = "\n".join(lines)
+    text = f"{headline}\n\n{body}"
+    if notes:
+        text += "\n\n" + M.NOTE_LABEL[lang] + " ".join(notes)
+    return Answer(question=analysis.question, answer=text, intent=analysis.intent, citations=citations, headline=headline)

@@ -1,0 +1,87 @@
+"""Input hygiene and scope: what reaches retrieval, and what is declined before it.
+
+Users paste anything into a group chat. We strip control characters and broken encodings,
+cut very long input (with a notice), and decline two kinds of request up front: attempts to
+change the assistant's rules or extract its instructions/secrets, and requests for help
+breaking the rules the documents are about. Off-topic questions are caught later, when
+retrieval finds nothing that matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SPACE = re.compile(r"\s+")
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c).isalnum()}
+
+INJECTION = [
+    r"(忽略|无视|忘记|忘掉|跳过|不要管|别管|绕过)(掉)?(之前|以上|上面|前面|先前|所有|全部|你的|系统)?的?.{0,6}(指令|指示|规则|设定|提示|要求|限制|约束)",
+    r"(你现在是|你是一个|扮演|假装你?是|从现在(开始|起)你?是?|进入.{0,6}模式).{0,30}(没有|无|不受|不再受|解除).{0,6}(任何)?(限制|约束|规则|审查)",
+    r"(系统提示|提示词|系统指令|初始指令|你的指令|你的设定|你的规则|内部指令|system\s*prompt|prompt)",
+    r"(bot\s*token|api[\s_-]*key|密钥|令牌|token|password|密码|环境变量|\.env)",
+    r"ignore\s+(all\s+|any\s+|the\s+|your\s+)*(previous|prior|above|earlier|preceding|system)?\s*(instructions|rules|prompts?|directions)",
+    r"\b(you are now|act as|pretend (to be|you are)|roleplay as|developer mode|jailbreak|DAN)\b",
+    r"(^|\n)\s*(system|assistant|developer)\s*[:：]",
+    r"(disregard|forget|override)\s+.{0,30}(instructions|rules|guidelines)",
+]
+WRONGDOING = [
+    r"(怎么|怎样|如何|教我|方法|办法|技巧|有没有办法|能不能).{0,15}(绕过|规避|逃避|躲避|躲过|骗过|瞒过|应付|糊弄)",
+    r"(绕过|规避|逃避|躲避|躲过|骗过|瞒过|应付|糊弄).{0,6}(环保|监管|检查|执法|督察|监测|审核)",
+    r"(怎么|怎样|如何|教我|方法|办法).{0,15}(偷排|偷倒|私排|乱倒|造假|伪造|篡改|虚报|骗取|套取|骗补|偷税|逃税|漏税)",
+    r"(偷排|偷倒|私排).{0,10}(不被|而不|怎么|方法)",
+    r"\bhow\b.{0,40}\b(bypass|evade|circumvent|dodge|cheat|fake|falsify|forge|illegally dump|dump .{0,20}illegally|avoid (inspection|detection))",
+]
+OFF_TOPIC = [
+    r"笑话|段子|讲个故事|写(一)?首诗|唱(首)?歌|天气|星座|运势|彩票|股票|菜谱|做菜|翻译一下|写代码|算命|\bjoke\b|\bweather\b|\bpoem\b|\brecipe\b|\bhoroscope\b",
+]
+_INJECTION = re.compile("|".join(INJECTION), re.IGNORECASE)
+_WRONGDOING = re.compile("|".join(WRONGDOING), re.IGNORECASE)
+_OFF_TOPIC = re.compile("|".join(OFF_TOPIC), re.IGNORECASE)
+# words that put a question inside the domain even when retrieval is unsure
+DOMAIN = re.compile(
+    r"赤泥|固废|综合利用|氧化铝|铝土矿|再生资源|冶炼渣|磷石膏|尾矿|粉煤灰|政策|方案|red\s*mud|solid waste|alumina|bauxite|utili[sz]ation",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Prepared:
+    text: str
+    truncated_to: int | None = None
+    empty: bool = False
+
+
+def prepare(raw: str | bytes | None, max_chars: int) -> Prepared:
+    """Clean a raw question; never raises, whatever it is given."""
+    if raw is None:
+        return Prepared("", empty=True)
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    text = _SURROGATE.sub("", str(raw))
+    text = text.replace("\ufffd", "")
+    text = _CONTROL.sub(" ", text.replace("\t", " "))
+    text = text.translate(_FULLWIDTH_ALNUM)
+    text = _SPACE.sub(" ", text).strip()
+    truncated = None
+    if len(text) > max_chars:
+        text = text[:max_chars].rstrip()
+        truncated = max_chars
+    meaningful = any(unicodedata.category(ch)[0] in "LN" for ch in text)
+    return Prepared(text, truncated, empty=not meaningful)
+
+
+def classify(text: str) -> str | None:
+    """'refuse' for rule-changing or rule-breaking requests, 'off_topic' for obvious chit-chat."""
+    if _INJECTION.search(text) or _WRONGDOING.search(text):
+        return "refuse"
+    if _OFF_TOPIC.search(text) and not DOMAIN.search(text):
+        return "off_topic"
+    return None
+
+
+def in_domain(text: str) -> bool:
+    return bool(DOMAIN.search(text))

@@ -1,0 +1,64 @@
+"""Fixed texts users see (Chinese first; English for English questions)."""
+
+from __future__ import annotations
+
+EXAMPLES_ZH = ["赤泥综合利用企业可以享受税收优惠吗？", "贵州提高赤泥可利用性的责任单位是谁？"]
+EXAMPLES_EN = ["What is the national target for new red mud utilization rate by 2030?", "Which agencies are responsible for red mud use in Guizhou?"]
+
+SCOPE_ZH = "我只能回答赤泥及工业固废综合利用政策方面的问题，依据国家、河南、贵州和焦作的相关政策文件。"
+SCOPE_EN = "I can only answer questions on red-mud and industrial solid-waste policy, from the national, Henan, Guizhou and Jiaozuo documents."
+
+OFF_TOPIC = {
+    "zh": "抱歉，这个问题不在我的范围内。" + SCOPE_ZH + "您可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES_ZH),
+    "en": "Sorry, that is outside what I can help with. " + SCOPE_EN + " You could ask:\n" + "\n".join(f"• {q}" for q in EXAMPLES_EN),
+}
+REFUSED = {
+    "zh": "抱歉，这个请求我不能协助。我只依据政策文件回答赤泥综合利用政策问题，不会改变这些规则，也不提供规避监管的方法。您可以这样问：\n"
+    + "\n".join(f"• {q}" for q in EXAMPLES_ZH),
+    "en": "Sorry, I can't help with that request. I only answer red-mud policy questions from the official documents, and these rules "
+    "don't change. You could ask:\n" + "\n".join(f"• {q}" for q in EXAMPLES_EN),
+}
+EMPTY = {
+    "zh": "请输入您的问题，例如：\n" + "\n".join(f"• {q}" for q in EXAMPLES_ZH),
+    "en": "Please type a question, for example:\n" + "\n".join(f"• {q}" for q in EXAMPLES_EN),
+}
+NOTHING_FOUND = {
+    "zh": "现有文件中没有找到与这个问题直接相关的规定。" + SCOPE_ZH,
+    "en": "The documents do not contain provisions that answer this question. " + SCOPE_EN,
+}
+TRUNCATED = {
+    "zh": "问题过长，已截取前 {n} 个字符作答。",
+    "en": "Your question was long; only its first {n} characters were used.",
+}
+LEAD = {
+    "zh": {"yes_no": "文件中有相关规定，摘录如下：", "default": "现有文件的相关规定如下："},
+    "en": {"yes_no": "The documents address this (quoted in Chinese):", "default": "What the documents say (quoted in Chinese):"},
+}
+UNITS_LABEL = {"zh": "责任单位：", "en": "Responsible units: "}
+NOTE_LABEL = {"zh": "说明：", "en": "Note: "}
+NO_LOCAL_DOC = {
+    "zh": "知识库中没有{places}的地方文件；以下是适用于全国的国家文件规定。",
+    "en": "The knowledge base has no local document for {places}; below are the national provisions, which apply everywhere.",
+}
+NO_JURISDICTION_MATCH = {
+    "zh": "{places}的文件中未找到这方面的规定；以下为其他文件的相关规定。",
+    "en": "No provision on this was found in the {places} documents; related provisions from other documents follow.",
+}
+ASKS_LABEL = {
+    "zh": {"rate": "具体的比例或金额", "deadline": "具体的期限", "procedure": "申请条件和办理程序"},
+    "en": {"rate": "the specific rate or amount", "deadline": "a specific deadline", "procedure": "eligibility, materials or procedure"},
+}
+WHERE_SET = {
+    "zh": {
+        "tax": "具体以财政部、税务总局发布的资源综合利用税收政策公告为准，可咨询主管税务机关",
+        "default": "具体以主管部门发布的实施细则或申报通知为准，可咨询当地工业和信息化主管部门",
+    },
+    "en": {
+        "tax": "these are set by the Ministry of Finance and the State Taxation Administration in their tax announcements; ask the local tax office",
+        "default": "these are set in the implementing rules or application notices of the competent department; ask the local industry and IT department",
+    },
+}
+NOT_SPECIFIED = {
+    "zh": "以上文件没有规定{what}；{where}。",
+    "en": "The documents do not specify {what}; {where}.",
+}

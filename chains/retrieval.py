@@ -1,0 +1,115 @@
+"""Hybrid retrieval: dense (Chroma, e5) and keyword (BM25, jieba), fused.
+
+e5 cosine scores sit in a narrow band and BM25 scores are unbounded, so each side is
+normalised over the corpus before they are combined. Named jurisdictions boost
+their documents; national documents are never penalised since they apply everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.embeddings import Embeddings
+
+from chains.analysis import PARENT, Analysis
+from knowledge.index import Snapshot
+from knowledge.keyword import tokenize
+from knowledge.models import Clause, DocumentMeta
+
+CANDIDATES = 24
+
+
+@dataclass
+class Hit:
+    clause: Clause
+    doc: DocumentMeta
+    score: float  # fused score, higher is better
+    dense: float = 0.0  # cosine similarity of the best dense match (0 if not found densely)
+    keyword: float = 0.0  # BM25 score (0 if no keyword match)
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    best_dense: float
+    best_keyword: float
+    query_tokens: list[str]  # the keyword query, synonyms included
+    question_tokens: set[str]  # the words the user actually wrote
+
+
+def _jurisdiction_factor(doc: DocumentMeta, wanted: set[str]) -> float:
+    if not wanted:
+        return 1.0
+    if doc.jurisdiction in wanted:
+        return 1.6
+    if PARENT.get(doc.jurisdiction) in wanted:
+        return 1.25  # a city inside the province asked about
+    if doc.jurisdiction == "national":
+        return 1.0
+    if wanted == {"national"}:
+        return 0.75
+    return 0.6  # another province's document: still eligible, ranked lower
+
+
+DENSE_WEIGHT = 0.5
+HEADING_BOOST = 0.25
+_COMMON_BIGRAMS = {"赤泥", "综合", "合利", "利用", "泥综", "工业", "资源", "源综"}
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def heading_match(question: str, clause: Clause) -> float:
+    """How much of the clause's own heading the question repeats (0..1), ignoring generic words.
+
+    Users often paraphrase a task's heading ("扩大综合利用规模"); that is strong evidence.
+    """
+    if not clause.section_path:
+        return 0.0
+    title = re.sub(r"^[（(]?[一二三四五六七八九十百\d]+[）)、.．]?|^问[：:]", "", clause.section_path[-1])
+    grams = _bigrams(title) - _COMMON_BIGRAMS
+    if len(grams) < 2:
+        return 0.0
+    return len(grams & _bigrams(question)) / len(grams)
+
+
+def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES) -> Retrieval:
+    """Score every clause by a convex combination of normalised dense and BM25 scores.
+
+    A rank-only fusion (RRF) drowns a clause that only the keyword side finds but finds very
+    strongly (the one clause naming 企业所得税); normalised scores keep that evidence.
+    """
+    tokens = tokenize(analysis.keyword_text or analysis.retrieval_text)
+    qvec = embeddings.embed_query(analysis.retrieval_text)
+    n = min(max(limit, 100), len(snapshot.clauses))
+    res = snapshot.collection.query(query_embeddings=[qvec], n_results=n, include=["distances"])
+    dense = {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)}
+    kw_scores = snapshot.keyword.scores(tokens)
+    best_kw = float(kw_scores.max()) if len(kw_scores) else 0.0
+    lo, hi = (min(dense.values()), max(dense.values())) if dense else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+
+    hits = []
+    for pos, clause in enumerate(snapshot.clauses):
+        sim = dense.get(clause.clause_id)
+        kw = float(kw_scores[pos]) if best_kw > 0 else 0.0
+        d_norm = (sim - lo) / span if sim is not None else 0.0
+        k_norm = kw / best_kw if best_kw > 0 else 0.0
+        score = DENSE_WEIGHT * d_norm + (1 - DENSE_WEIGHT) * k_norm
+        score += HEADING_BOOST * heading_match(analysis.question, clause)
+        doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
+        factor = _jurisdiction_factor(doc, analysis.jurisdictions)
+        if doc.superseded_by:
+            factor *= 0.7  # prefer the newer document; the older stays retrievable by name
+        hits.append(Hit(clause, doc, score * factor, sim or 0.0, kw))
+    hits.sort(key=lambda h: h.score, reverse=True)
+    return Retrieval(
+        hits=hits[:limit],
+        best_dense=hi if dense else 0.0,
+        best_keyword=best_kw,
+        query_tokens=tokens,
+        question_tokens=set(tokenize(analysis.question)),
+    )

@@ -1,0 +1,138 @@
+"""Keeps a usable index at hand: opens it, builds it when missing, repairs it when broken.
+
+Answering holds on to one immutable ``Snapshot``; a rebuild (here, or by another process
+sharing the same Chroma database or server) produces a new one that is swapped in whole, so
+a question is answered from the old index or the new one, never from a mix.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from knowledge.corpus import SourceDocument
+from knowledge.index import BuildReport, ClauseStore, IndexCorrupt, IndexMissing, Snapshot, open_client
+
+logger = logging.getLogger(__name__)
+
+
+class IndexManager:
+    def __init__(
+        self,
+        embeddings: Embeddings,
+        sources: Callable[[], list[SourceDocument]],
+        *,
+        path: Path | None = None,
+        host: str | None = None,
+        port: int = 8000,
+        refresh_interval_s: float = 5.0,
+    ) -> None:
+        if path is None and host is None:
+            raise ValueError("an index path or a Chroma host is needed")
+        self.embeddings = embeddings
+        self.sources = sources
+        self.path = path
+        self.host = host
+        self.port = port
+        self.refresh_interval_s = refresh_interval_s
+        self._store: ClauseStore | None = None
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.RLock()
+        self._checked_at = 0.0
+        self.last_repair: str | None = None  # what was wrong the last time the index was rebuilt
+
+    @property
+    def location(self) -> str:
+        return f"chroma://{self.host}:{self.port}" if self.host else str(self.path)
+
+    def store(self) -> ClauseStore:
+        with self._lock:
+            if self._store is None:
+                self._store = ClauseStore(open_client(self.path, self.host, self.port), self.embeddings)
+            return self._store
+
+    def snapshot(self) -> Snapshot:
+        snap = self._snapshot
+        if snap is None:
+            with self._lock:
+                if self._snapshot is None:
+                    self._snapshot = self._load_or_repair()
+                snap = self._snapshot
+        else:
+            self._refresh_if_stale()
+            snap = self._snapshot or snap
+        return snap
+
+    def exists(self) -> bool:
+        try:
+            return self.store().active_name() is not None
+        except Exception:
+            return False
+
+    def rebuild(self, *, force: bool = False, progress: bool = False) -> BuildReport:
+        with self._lock:
+            report = self.store().build(self.sources(), force=force, progress=progress)
+            self._snapshot = self.store().load()
+            self._checked_at = time.monotonic()
+            return report
+
+    # --- internals ---------------------------------------------------------------------------
+    def _load_or_repair(self) -> Snapshot:
+        try:
+            return self.store().load()
+        except IndexMissing:
+            logger.info("no index at %s yet: building it from the corpus", self.location)
+        except Exception as exc:  # IndexCorrupt, or the database itself would not open
+            reason = str(exc) if isinstance(exc, IndexCorrupt) else f"{type(exc).__name__}: {exc}"
+            logger.warning("the index at %s is unusable (%s): rebuilding it from the corpus", self.location, reason)
+            self.last_repair = reason
+            self._reset()
+        self.store().build(self.sources())
+        return self.store().load()
+
+    def _reset(self) -> None:
+        """Move a broken embedded database aside so that a fresh one can be built."""
+        self._store = None
+        if self.path is None:
+            return  # a server: the build below writes a new collection and repoints
+        _clear_chroma_cache()
+        if self.path.exists():
+            aside = self.path.with_name(f"{self.path.name}.broken-{time.strftime('%Y%m%d%H%M%S')}")
+            try:
+                self.path.rename(aside)
+                logger.warning("kept the broken index at %s for inspection", aside)
+            except OSError:
+                shutil.rmtree(self.path, ignore_errors=True)
+
+    def _refresh_if_stale(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < self.refresh_interval_s:
+            return
+        with self._lock:
+            self._checked_at = now
+            try:
+                name = self.store().active_name()
+                if self._snapshot is not None and name and name != self._snapshot.collection_name:
+                    logger.info("the index was rebuilt elsewhere: loading %s", name)
+                    self._snapshot = self.store().load()
+            except Exception as exc:
+                logger.warning("could not check the index for updates: %s", type(exc).__name__)
+
+
+def _clear_chroma_cache() -> None:
+    try:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # older or newer chromadb: nothing cached to clear
+        pass
+
+
+__all__: list[Any] = ["IndexManager"]
