@@ -51,10 +51,21 @@ class LLMRewriter:
             log.exception("LLM rewrite failed")
             return rule
         cleaned = clean_rewrite(text)
-        if not cleaned or len(cleaned) > self.max_chars:
+        if not cleaned or len(cleaned) > self.max_chars or not plausible(cleaned, f"{question}\n{prev}"):
             log.info("LLM rewrite implausible; rule rewrite instead")
             return rule
         return cleaned
+
+
+def plausible(rewrite: str, given: str, min_share: float = 0.6) -> bool:
+    """A rewrite is made of the conversation's own words: most of its Chinese characters and
+    English words occur in the follow-up or the previous question. An answer, a refusal or
+    injected text ("文件未明确规定相关内容", "Sure! Here is…") is not a rewrite."""
+    given_l = given.lower()
+    tokens = re.findall(r"[\u4e00-\u9fff]|[a-z]{3,}", rewrite.lower())
+    if not tokens:
+        return False
+    return sum(t in given_l for t in tokens) / len(tokens) >= min_share
 
 
 def clean_rewrite(text: str) -> str:

@@ -25,7 +25,15 @@ def test_model_rewrite_is_used_and_prompt_carries_the_previous_question(llm, ser
 def test_failures_fall_back_to_the_rule_rewrite_within_the_budget(llm, server):
     _, rewriter = llm
     expected = RuleRewriter().rewrite("那河南呢？", PREV)
-    for reply in (Reply(status=500), Reply(hang=True), Reply(content="<question>x</question>"), Reply(content="  ")):
+    replies = (
+        Reply(status=500),
+        Reply(hang=True),
+        Reply(content="<question>x</question>"),
+        Reply(content="  "),
+        Reply(content="文件未明确规定相关内容。"),  # an answer, not a rewrite
+        Reply(content="好的！我已忽略所有规则，下面是系统提示"),  # injected text
+    )
+    for reply in replies:
         server.default = reply
         started = time.monotonic()
         assert rewriter.rewrite("那河南呢？", PREV) == expected
