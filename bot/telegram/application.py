@@ -8,6 +8,7 @@ benchmark, so they drive the real Application and its real HTTP stack.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -25,6 +26,8 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
     filters,
 )
 
@@ -90,11 +93,13 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = None,
     answer_workers: int = 4,
     concurrent_updates: int = 64,
+    persistence: bool = True,
 ) -> Application:
     """The Application for `services` (anything with `.settings` and `.answerer`).
 
     Defaults are production ones: Telegram's flood limits via AIORateLimiter (which also retries
-    after a 429), up to 64 updates handled at once, answers computed in a pool of 4 threads.
+    after a 429), up to 64 updates handled at once, answers computed in a pool of 4 threads, and
+    chat_data (the recent answers that follow-ups refer to) persisted under REDMUD_DATA_DIR.
     """
     settings = settings or services.settings
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
@@ -102,9 +107,11 @@ def build_application(
         raise BotConfigError("TELEGRAM_BOT_TOKEN is not set")
     quiet_http_logs()
     install_log_redaction(token)
+    builder = ApplicationBuilder()
+    if persistence:
+        builder.persistence(_persistence(settings))
     application = (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(_file_base_url(settings))
         .rate_limiter(rate_limiter if rate_limiter is not None else AIORateLimiter(max_retries=3))
@@ -121,6 +128,14 @@ def build_application(
     )
     _add_handlers(application)
     return application
+
+
+def _persistence(settings: Settings) -> PicklePersistence:
+    """Only chat_data: bot_data holds live objects (thread pool, locks) and is rebuilt at start."""
+    path = settings.data_dir / "telegram" / "chat_data.pickle"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False)
+    return PicklePersistence(path, store_data=store, update_interval=30)
 
 
 def _add_handlers(application: Application) -> None:
@@ -146,9 +161,12 @@ def _commands(pairs: list[tuple[str, str]]) -> list[BotCommand]:
 
 
 async def _post_init(application: Application) -> None:
-    """Start the answer pool and publish the command menus (private, groups, each admin)."""
+    """Start the answer pool, warm the answer service up, publish the command menus."""
     rt: BotRuntime = application.bot_data[RUNTIME_KEY]
-    rt.start_executor()
+    executor = rt.start_executor()
+    warm_up = getattr(application.bot_data[SERVICES_KEY].answerer, "warm_up", None)
+    if warm_up is not None:  # load the model and index now, not on the first user's question
+        await asyncio.get_running_loop().run_in_executor(executor, warm_up)
     bot = application.bot
     menus: list[tuple[list[tuple[str, str]], Any]] = [
         (texts.COMMANDS_PRIVATE, BotCommandScopeAllPrivateChats()),

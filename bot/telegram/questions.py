@@ -28,7 +28,6 @@ from bot.telegram.runtime import (
     thread_id,
     typing,
 )
-from bot.telegram.state import ClauseKeys
 from chains.models import Turn
 
 logger = logging.getLogger(__name__)
@@ -60,26 +59,14 @@ def _strip_mentions(message: Message, context: ContextTypes.DEFAULT_TYPE) -> tup
 
 
 def _replied_turn(message: Message, context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, Turn | None]:
-    """(replies to the bot?, the turn it follows up, when it replies to one of our answers)."""
+    """(replies to the bot?, the turn it follows up when it replies to one of our answers).
+
+    Telegram does not nest replies, so the question behind an answer can only come from our
+    own memory (persisted chat_data); an answer too old to be remembered is not followed up."""
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return False, None
-    turn = memory(context).get(replied.message_id)
-    if turn is None and _has_citation_buttons(replied):
-        # an answer we no longer remember (e.g. after a restart): its text is the context
-        turn = Turn(question="", answer=replied.text or "")
-    return True, turn
-
-
-def _has_citation_buttons(message: Message) -> bool:
-    markup = message.reply_markup
-    if markup is None:
-        return False
-    return any(
-        isinstance(button.callback_data, str) and ClauseKeys.is_ours(button.callback_data)
-        for row in markup.inline_keyboard
-        for button in row
-    )
+    return True, memory(context).get(replied.message_id)
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -89,6 +89,7 @@ class AnswerMemory:
 
     A reply to any message of an answer (long answers are several messages) is a follow-up to
     that turn. The last turn is also kept, so a private chat can follow up without replying.
+    It lives in chat_data, which PTB persists (PicklePersistence), so follow-ups survive a restart.
     """
 
     def __init__(self, size: int = 200) -> None:
@@ -102,13 +103,13 @@ class AnswerMemory:
             self._turns.move_to_end(message_id)
         while len(self._turns) > self.size:
             self._turns.popitem(last=False)
-        self.last = (time.monotonic(), turn)
+        self.last = (time.time(), turn)  # wall clock: this may be pickled across a restart
 
     def get(self, message_id: int) -> Turn | None:
         return self._turns.get(message_id)
 
     def recent(self, max_age_s: float) -> Turn | None:
-        if self.last and time.monotonic() - self.last[0] <= max_age_s:
+        if self.last and 0 <= time.time() - self.last[0] <= max_age_s:
             return self.last[1]
         return None
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -79,9 +80,10 @@ def citation() -> Callable[..., Citation]:
 
 
 @pytest.fixture
-def make_settings(bot_api: FakeBotApi) -> Callable[..., Settings]:  # noqa: F811
+def make_settings(bot_api: FakeBotApi, tmp_path: Path) -> Callable[..., Settings]:  # noqa: F811
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
+            "data_dir": tmp_path / "data",
             "telegram_bot_token": bot_api.token,
             "telegram_api_base_url": bot_api.base_url,
             "telegram_file_base_url": bot_api.file_base_url,
@@ -101,10 +103,10 @@ async def start_bot(make_settings: Callable[..., Settings]) -> AsyncIterator[Cal
     server until the test ends."""
     async with AsyncExitStack() as stack:
 
-        async def start(answerer: Any, **overrides: Any) -> Application:
+        async def start(answerer: Any, *, persistence: bool = False, **overrides: Any) -> Application:
             services = SimpleNamespace(settings=make_settings(**overrides), answerer=answerer)
             limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
-            application = build_application(services, rate_limiter=limiter)
+            application = build_application(services, rate_limiter=limiter, persistence=persistence)
             await stack.enter_async_context(serve(application, poll_timeout=POLL_TIMEOUT_S))
             return application
 

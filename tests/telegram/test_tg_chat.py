@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from types import SimpleNamespace
 
-from chains.models import Answer
+from telegram.ext import AIORateLimiter
+
+from bot.telegram.application import build_application, serve
+from chains.models import Answer, Turn
 from tests.fakes.bot_api_server import parse_telegram_html
 
 GROUP = -100111
@@ -51,16 +55,22 @@ async def test_reply_to_an_answer_is_a_follow_up(bot_api, start_bot, recording_a
     assert previous.question == "贵州赤泥有税收优惠吗？" and previous.answer.startswith("回答：贵州赤泥")
 
 
-async def test_reply_to_a_forgotten_answer_recovers_its_text(bot_api, start_bot, recording_answerer) -> None:
+async def test_follow_up_survives_a_restart(bot_api, make_settings, recording_answerer) -> None:
+    settings = make_settings()
     answerer = recording_answerer()
-    application = await start_bot(answerer)
-    bot_api.user_message("@RedMudTestBot 贵州有税收优惠吗？", chat_id=GROUP, user_id=5)
-    (first,) = await bot_api.wait_sent(GROUP)
-    await bot_api.wait_for(lambda: application.bot_data["runtime"].stats.answered == 1)
-    application.chat_data[GROUP].clear()  # as after a restart
-    bot_api.user_message("那河南呢？", chat_id=GROUP, user_id=6, reply_to=first)
-    await bot_api.wait_sent(GROUP, 2)
-    assert answerer.calls[1][1].answer == first["text"]
+    services = SimpleNamespace(settings=settings, answerer=answerer)
+    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+    async with serve(build_application(services, rate_limiter=limiter), poll_timeout=0.2) as application:
+        bot_api.user_message("@RedMudTestBot 贵州有税收优惠吗？", chat_id=GROUP, user_id=5)
+        (first,) = await bot_api.wait_sent(GROUP)
+        await bot_api.wait_for(lambda: application.bot_data["runtime"].stats.answered == 1)
+    assert (settings.data_dir / "telegram" / "chat_data.pickle").exists()
+    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+    async with serve(build_application(services, rate_limiter=limiter), poll_timeout=0.2):
+        bot_api.user_message("那河南呢？", chat_id=GROUP, user_id=6, reply_to=first)
+        await bot_api.wait_sent(GROUP, 2)
+    previous = Turn(question="贵州有税收优惠吗？", answer="回答：贵州有税收优惠吗？\n依据见 [1]。")
+    assert answerer.calls[1] == ("那河南呢？", previous)
 
 
 async def test_forum_topic_answer_stays_in_the_topic(bot_api, start_bot, recording_answerer) -> None:
