@@ -53,7 +53,9 @@ GLOSSARY: dict[str, str] = {
     "road": "路基 路用", "building material": "建材 建筑材料", "demonstration": "示范", "project": "项目",
     "solid waste": "固废", "industrial": "工业", "recycl": "再生资源", "new": "新增", "standards": "标准",
     "guizhou": "贵州", "henan": "河南", "jiaozuo": "焦作", "2025": "2025年", "2027": "2027年", "2030": "2030年",
-    "leading group": "领导小组", "green credit": "绿色信贷", "bond": "债券", "park": "园区", "base": "基地",
+    "leading group": "领导小组", "source": "源头", "reduc": "减量 减少", "produc": "产生量", "generat": "产生量",
+    "storage": "堆存 贮存", "research": "研发 技术", "innovation": "创新", "rare": "稀贵金属 稀有金属", "metal": "金属",
+    "support": "支持", "policy": "政策", "measure": "措施", "goal": "目标", "plan": "方案", "green credit": "绿色信贷", "bond": "债券", "park": "园区", "base": "基地",
 }
 
 # colloquial words -> the documents' vocabulary (keyword side)
@@ -61,7 +63,7 @@ SYNONYMS: dict[str, str] = {
     "补贴": "资金 奖补 支持", "补助": "资金 支持", "奖励": "奖补", "减税": "税收优惠", "免税": "税收优惠", "退税": "税收优惠",
     "钱": "资金", "贷款": "信贷", "银行": "金融 信贷", "做砖": "烧结砖 免烧砖", "砖": "烧结砖 免烧砖 建筑材料",
     "修路": "路基材料 路面材料", "水泥": "水泥 胶凝材料", "谁管": "牵头", "地": "用地", "土地": "用地",
-    "碱": "降碱 脱碱", "铁": "提铁 选铁", "堆存": "堆存 贮存",
+    "碱": "降碱 脱碱", "铁": "提铁 选铁", "堆存": "堆存 贮存", "目标": "达到",
 }
 # words that ask *who* rather than *about what*: they would match any clause naming an office
 AGENCY_META = ["责任单位", "责任部门", "负责单位", "负责部门", "主管部门", "哪个部门", "哪些部门", "什么部门", "谁负责", "是谁", "涉及哪些", "有哪些单位"]

@@ -88,19 +88,50 @@ def _is_title(sentence: str, hit: Hit) -> bool:
     return sentence.rstrip("。：:") == title or sentence.startswith(("问：", "问:"))
 
 
-def quote(hit: Hit, weights: dict[str, float], max_sentences: int = 2) -> Quoted:
-    """The sentences of a clause that answer the question, in document order."""
-    sentences = [s for s in split_sentences(hit.clause.text.replace("答：", "")) if s]
+LISTY = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|做法|重点|方向|内容|what|which|how", re.IGNORECASE)
+MIN_SENTENCE_SCORE = 0.5  # below this a sentence shares only generic words with the question
+QUOTE_BUDGET = 180  # characters of quoted text per clause before we stop adding sentences
+
+
+def quote(hit: Hit, weights: dict[str, float], analysis: Analysis | None = None, max_sentences: int = 2) -> Quoted:
+    """The sentences of a clause that answer the question, in document order.
+
+    The best-matching sentences are taken; a question asking for a list ("哪些", "做什么")
+    also gets the sentences that follow them, since documents enumerate in consecutive
+    sentences. A clause found by its heading alone is quoted from its start.
+    """
+    text = hit.clause.text
+    if hit.clause.kind == "qa" and "答" in text:
+        text = re.split(r"(?:^|\n)答\s*[：:]", text, maxsplit=1)[-1]
+    sentences = [s for s in split_sentences(text) if s]
     body = [s for s in sentences if not _is_title(s, hit)] or sentences
-    scored = [(_score(s, weights), i, s) for i, s in enumerate(body)]
-    best = max((sc for sc, _, _ in scored), default=0.0)
-    if best <= 0:
-        chosen = body[:1]
+    figures = analysis is not None and analysis.intent == "target"
+    scored = [_score(s, weights) + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
+    best = max(scored, default=0.0)
+    if best < MIN_SENTENCE_SCORE:  # no sentence names the topic: the clause matched as a whole
+        picked = _extend([], body, 0, QUOTE_BUDGET)
     else:
-        top = sorted((x for x in scored if x[0] >= 0.6 * best), key=lambda x: -x[0])[:max_sentences]
-        chosen = [s for _, _, s in sorted(top, key=lambda x: x[1])]
-    chosen = [s if len(s) <= MAX_QUOTE_CHARS else s[:MAX_QUOTE_CHARS] + "……" for s in chosen]
+        top = sorted(range(len(body)), key=lambda i: -scored[i])
+        picked = sorted(i for i in top[:max_sentences] if scored[i] >= 0.6 * best)
+        if analysis is not None and LISTY.search(analysis.question):
+            for i in list(picked):
+                picked = _extend(picked, body, i + 1, QUOTE_BUDGET)
+    chosen = [body[i] if len(body[i]) <= MAX_QUOTE_CHARS else body[i][:MAX_QUOTE_CHARS] + "……" for i in sorted(set(picked))]
     return Quoted(hit, chosen, best)
+
+
+def _extend(picked: list[int], body: list[str], start: int, budget: int) -> list[int]:
+    """Add the sentences from ``start`` on while the quote stays within budget (at least one)."""
+    picked = list(picked)
+    used = sum(len(body[i]) for i in picked)
+    for i in range(start, min(start + 3, len(body))):
+        if i in picked:
+            continue
+        if picked and used + len(body[i]) > budget:
+            break
+        picked.append(i)
+        used += len(body[i])
+    return sorted(picked)
 
 
 def _places(analysis: Analysis, cited: list[Hit], lang: str) -> list[str]:
@@ -120,7 +151,7 @@ def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str) -> str |
     shown = "".join(s for q in quoted for s in q.sentences)
     if "rate" in asks and _NUMBER.search(shown):
         asks.remove("rate")
-    if "deadline" in asks and re.search(r"\d{4}\s*年", shown):
+    if "deadline" in asks and re.search(r"截止|\d{1,2}\s*月\s*\d{1,2}\s*日\s*前", shown):
         asks.remove("deadline")
     if analysis.intent == "tax" and not asks and re.search(r"税|优惠", analysis.question) and not _NUMBER.search(shown):
         asks = ["rate", "procedure"]
@@ -142,7 +173,7 @@ def _headline(analysis: Analysis, quoted: list[Quoted], lang: str) -> tuple[str,
             for s in q.sentences:
                 if _AGENCY.search(s):
                     return s, i
-    if analysis.intent == "target" and quoted:
+    if analysis.intent == "target" and quoted and len(analysis.jurisdictions - {"national"}) < 2:
         for i, q in enumerate(quoted[:2]):
             for s in q.sentences:
                 if _NUMBER.search(s):
@@ -156,9 +187,12 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
     if not hits:
         return Answer(question=analysis.question, answer=M.NOTHING_FOUND[lang], intent=analysis.intent)
     weights = topic_weights(retrieval, keyword)
-    quoted = [quote(h, weights) for h in hits]
-    # national first, then provinces, then cities; by relevance within a level
-    order = sorted(range(len(quoted)), key=lambda i: (quoted[i].hit.doc.level, i))
+    quoted = [quote(h, weights, analysis) for h in hits]
+    # national first, then provinces, then cities; documents of one place together; by relevance within
+    first_seen: dict[str, int] = {}
+    for i, q in enumerate(quoted):
+        first_seen.setdefault(q.hit.doc.jurisdiction, i)
+    order = sorted(range(len(quoted)), key=lambda i: (quoted[i].hit.doc.level, first_seen[quoted[i].hit.doc.jurisdiction], i))
     quoted = [quoted[i] for i in order]
     headline, head_ref = _headline(analysis, quoted, lang)
 

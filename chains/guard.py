@@ -36,7 +36,7 @@ WRONGDOING = [
     r"\bhow\b.{0,40}\b(bypass|evade|circumvent|dodge|cheat|fake|falsify|forge|illegally dump|dump .{0,20}illegally|avoid (inspection|detection))",
 ]
 OFF_TOPIC = [
-    r"笑话|段子|讲个故事|写(一)?首诗|唱(首)?歌|天气|星座|运势|彩票|股票|菜谱|做菜|翻译一下|写代码|算命|\bjoke\b|\bweather\b|\bpoem\b|\brecipe\b|\bhoroscope\b",
+    r"笑话|段子|讲个故事|(写|作|编|来)(一)?(首|篇|段|个).{0,10}(诗|歌|词|文章|作文|小说|故事|对联)|唱(首)?歌|天气|星座|运势|彩票|股票|菜谱|做菜|翻译一下|写代码|算命|\bjoke\b|\bweather\b|\bpoem\b|\brecipe\b|\bhoroscope\b",
 ]
 _INJECTION = re.compile("|".join(INJECTION), re.IGNORECASE)
 _WRONGDOING = re.compile("|".join(WRONGDOING), re.IGNORECASE)
