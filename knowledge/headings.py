@@ -49,6 +49,8 @@ def parse_heading(paragraph: str) -> Heading | None:
         if is_column:
             return Heading(level, "专栏", paragraph.strip(), "", True)
         title, body = _split_title(rest)
+        if not body and (level >= 4 or marker.startswith("第")) and re.search(r"[。；]$", rest):
+            body = rest  # a one-sentence item or article is content, not just a heading
         return Heading(level, marker, f"{marker}{title}", body)
     return None
 

@@ -80,10 +80,13 @@ def reflow(raw: str) -> list[str]:
 def _continues(prev: str, line: str, width: int | None) -> bool:
     if is_heading_start(line) or ends_sentence(prev):
         return False
+    if is_heading_start(prev) and not re.search(r"[，。；,]", prev) and display_width(prev) <= 60:
+        return False  # a bare heading ("二、存在问题") is never continued by the next line
     last_width = display_width(_last_physical(prev, width))
     if width is not None:
         return last_width >= width - 4
-    return last_width > 60  # an unwrapped text breaks mid-sentence only inside long lines
+    # an unwrapped text breaks mid-sentence inside long lines, or inside prose (titles have no commas)
+    return last_width > 60 or bool(re.search(r"[，。；,]", prev))
 
 
 def _last_physical(paragraph: str, width: int | None) -> str:
