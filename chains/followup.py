@@ -49,14 +49,19 @@ PLACES: tuple[Place, ...] = (
     _place("黔东南", 2, "黔东南州", "Qiandongnan"),
 )
 
-_ELLIPSIS_START = re.compile(r"^\s*(?:那么?|那|还有|另外|以及|再问一下|请问|and|what about|how about|and what about)\s*", re.I)
+_ELLIPSIS_START = re.compile(
+    r"^\s*(?:那么?|那|还有|另外|以及|再问一下|请问|and|what about|how about|and what about)\s*", re.I
+)
 _ELLIPSIS_END = re.compile(r"\s*(?:呢|吗|嘛|么)?\s*[？?。.!！]*\s*$")
 _TOPIC_WORDS = re.compile(
     r"赤泥|综合利用|政策|补贴|税|优惠|奖励|资金|目标|任务|措施|责任|单位|部门|标准|要求|规定|文件|方案|企业|项目|"
     r"red mud|policy|policies|subsid|tax|target|goal|measure|agency|agencies|standard|incentive",
     re.I,
 )
-_QUESTION_WORDS = re.compile(r"什么|哪些|哪个|哪里|怎么|怎样|如何|是否|多少|有没有|能否|可以|吗|why|what|which|how|when|who|is |are |does |do ", re.I)
+_QUESTION_WORDS = re.compile(
+    r"什么|哪些|哪个|哪里|怎么|怎样|如何|是否|多少|有没有|能否|可以|吗|why|what|which|how|when|who|is |are |does |do ",
+    re.I,
+)
 
 
 def find_places(text: str) -> list[tuple[Place, int, int, str]]:
@@ -94,9 +99,14 @@ class RuleRewriter:
         """A follow-up that stands on its own: long enough, names a topic, not an ellipsis."""
         q = question.strip()
         elliptical = bool(_ELLIPSIS_START.match(q)) or bool(re.search(r"呢\s*[？?]?\s*$", q))
-        long_enough = len(re.sub(r"\s+", "", q)) >= self.full_question_chars if _is_chinese(q) else len(q.split()) >= 6
-        return long_enough and not elliptical and bool(_TOPIC_WORDS.search(q)) and bool(
-            _QUESTION_WORDS.search(q) or find_places(q)
+        long_enough = (
+            len(re.sub(r"\s+", "", q)) >= self.full_question_chars if _is_chinese(q) else len(q.split()) >= 6
+        )
+        return (
+            long_enough
+            and not elliptical
+            and bool(_TOPIC_WORDS.search(q))
+            and bool(_QUESTION_WORDS.search(q) or find_places(q))
         )
 
     def rewrite(self, question: str, previous: _TurnLike | None = None) -> str:
@@ -106,7 +116,7 @@ class RuleRewriter:
             return q
         new_places = find_places(q)
         core = _core(q)
-        for place, _s, _e, surface in new_places:
+        for *_, surface in new_places:
             core = core.replace(surface, "", 1)
         core = re.sub(r"^[的之\s,，、]+|[的之\s,，、]+$", "", core)
         if new_places:

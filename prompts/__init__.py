@@ -6,7 +6,7 @@ LangChain's f-string syntax (`{question}`); literal braces are doubled. Loaded o
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 _SUFFIXES = (".txt", ".md")
@@ -22,7 +22,7 @@ def names() -> list[str]:
     return sorted(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     """The template called `name`; a KeyError names the ones that exist."""
     if not name or "/" in name or "\\" in name or name.startswith("."):

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 class CircuitBreaker:
-    def __init__(self, failures: int = 3, cooldown_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, failures: int = 3, cooldown_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ):
         if failures < 1:
             raise ValueError("failures must be at least 1")
         self.failures = failures

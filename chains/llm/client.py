@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity.stop import stop_base
 
 from chains.llm.breaker import CircuitBreaker
 
@@ -84,9 +85,23 @@ def classify(exc: BaseException) -> LLMError:
         retry_after = parse_retry_after(exc.response.headers) if status in (429, 503) else None
         retryable = status in (408, 409, 429) or status >= 500
         return LLMError(f"http {status}", retryable=retryable, retry_after=retry_after)
-    if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError | ValueError | KeyError | TypeError):
+    if isinstance(
+        exc, openai.APIResponseValidationError | json.JSONDecodeError | ValueError | KeyError | TypeError
+    ):
         return LLMError("malformed response", retryable=True)
     return LLMError(f"error {type(exc).__name__}")
+
+
+class StopAtDeadline(stop_base):
+    """Stop when the next attempt would start too late to finish (after the planned sleep,
+    less than `min_attempt_s` would be left); a Retry-After beyond the deadline stops at once."""
+
+    def __init__(self, deadline: Deadline, min_attempt_s: float):
+        self.deadline = deadline
+        self.min_attempt_s = min_attempt_s
+
+    def __call__(self, retry_state: Any) -> bool:
+        return self.deadline.remaining() - (retry_state.upcoming_sleep or 0.0) < self.min_attempt_s
 
 
 class ChatClient:
@@ -136,16 +151,13 @@ class ChatClient:
         def wait(state: Any) -> float:
             err = state.outcome.exception()
             if isinstance(err, LLMError) and err.retry_after is not None:
-                return err.retry_after  # not capped here: stop() gives up when it does not fit
+                return err.retry_after  # not capped: StopAtDeadline gives up when it does not fit
             return min(self._backoff(state), max(0.0, deadline.remaining() - self.min_attempt_s))
-
-        def stop(state: Any) -> bool:
-            return deadline.remaining() - (state.upcoming_sleep or 0.0) < self.min_attempt_s
 
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, LLMError) and e.retryable),
             wait=wait,
-            stop=stop_after_attempt(self.max_attempts) | stop,
+            stop=stop_after_attempt(self.max_attempts) | StopAtDeadline(deadline, self.min_attempt_s),
             before_sleep=_log_retry,
             reraise=True,
         )

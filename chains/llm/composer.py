@@ -20,7 +20,15 @@ from langchain_core.prompts import ChatPromptTemplate
 
 import prompts
 from chains.llm.client import ChatClient, Deadline, LLMError
-from chains.llm.grounding import CITATION, Source, check_answer, describe, parse_citations, split_sentences, strip_citations
+from chains.llm.grounding import (
+    CITATION,
+    Source,
+    check_answer,
+    describe,
+    parse_citations,
+    split_sentences,
+    strip_citations,
+)
 from chains.models import Answer, Citation
 
 log = logging.getLogger(__name__)
@@ -29,7 +37,9 @@ LANGUAGES = {"zh": "简体中文", "en": "English"}
 
 
 def answer_prompt() -> ChatPromptTemplate:
-    return ChatPromptTemplate.from_messages([("system", prompts.load("answer_system")), ("human", prompts.load("answer_user"))])
+    return ChatPromptTemplate.from_messages(
+        [("system", prompts.load("answer_system")), ("human", prompts.load("answer_user"))]
+    )
 
 
 def repair_prompt() -> ChatPromptTemplate:
@@ -85,7 +95,15 @@ class LLMComposer:
         self._prompt = answer_prompt()
         self._repair = repair_prompt()
 
-    def compose(self, question: str, analysis: Any, hits: list[Any], extractive: Answer, *, deadline: Deadline | None = None) -> Answer:
+    def compose(
+        self,
+        question: str,
+        analysis: Any,
+        hits: list[Any],
+        extractive: Answer,
+        *,
+        deadline: Deadline | None = None,
+    ) -> Answer:
         started = time.monotonic()
         try:
             answer = self._compose(question, analysis, hits, extractive, deadline or Deadline(self.timeout_s))
@@ -95,12 +113,16 @@ class LLMComposer:
         answer.timings = {**answer.timings, "llm": round(time.monotonic() - started, 3)}
         return answer
 
-    def _compose(self, question: str, analysis: Any, hits: list[Any], extractive: Answer, deadline: Deadline) -> Answer:
+    def _compose(
+        self, question: str, analysis: Any, hits: list[Any], extractive: Answer, deadline: Deadline
+    ) -> Answer:
         if not hits:
             return fallback(extractive, "no clauses")
         language = LANGUAGES.get(getattr(analysis, "language", "zh"), LANGUAGES["zh"])
         messages = self._prompt.format_messages(
-            clauses=render_clauses(hits), question=html.escape(question.strip(), quote=False), language=language
+            clauses=render_clauses(hits),
+            question=html.escape(question.strip(), quote=False),
+            language=language,
         )
         secret = instruction_text(str(messages[0].content))
         sources = sources_for(hits)

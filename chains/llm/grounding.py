@@ -29,9 +29,16 @@ _NO_INFO = re.compile(
 # agency names end with one of these (longest first); the guards skip ordinary words (部署, 布局…)
 _AGENCY_SUFFIX = re.compile(r"委员会|办公室|税务局|公司|厅|局|部|委")
 _NOT_AGENCY_AFTER = {"部": "署分门位件长队", "局": "面限势部", "委": "员托屈婉", "厅": "堂"}
-_NOT_AGENCY_BEFORE = {"部": "全内外东西南北中局底头干基总细", "局": "布格全结大当", "厅": "大客餐展", "委": ""}
+_NOT_AGENCY_BEFORE = {
+    "部": "全内外东西南北中局底头干基总细",
+    "局": "布格全结大当",
+    "厅": "大客餐展",
+    "委": "",
+}
 _CJK = re.compile(r"[\u4e00-\u9fff]+$")
-_FUNCTION_PREFIX = re.compile(r"^(?:由|向|与|和|及|会同|经|请|联系|咨询|是|为|等|的|在|对|需|可|按|据|根据|通过|报|由各)+")
+_FUNCTION_PREFIX = re.compile(
+    r"^(?:由|向|与|和|及|会同|经|请|联系|咨询|是|为|等|的|在|对|需|可|按|据|根据|通过|报|由各)+"
+)
 PLACES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 "
     "陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 郑州 洛阳 焦作 三门峡 开封 安阳 新乡 平顶山 许昌 鹤壁 "
@@ -54,7 +61,9 @@ class Source:
 
     @property
     def haystack(self) -> str:
-        return normalise("\n".join([self.text, self.doc_title, self.section, " ".join(self.units), self.date or ""]))
+        return normalise(
+            "\n".join([self.text, self.doc_title, self.section, " ".join(self.units), self.date or ""])
+        )
 
 
 @dataclass(frozen=True)
@@ -109,11 +118,11 @@ def split_sentences(text: str) -> list[Sentence]:
     pieces = [p for p in _SENTENCE_END.split(text) if p and p.strip()]
     sentences: list[Sentence] = []
     for piece in pieces:
-        lead = re.match(r"^\s*((?:" + CITATION.pattern + r"\s*)+)(.*)$", piece, re.S)
+        lead = re.match(r"^\s*((?:" + CITATION.pattern + r"\s*)+)(?P<rest>.*)$", piece, re.S)
         if lead and sentences:
             sentences[-1].text += lead.group(1)
             sentences[-1].cites.extend(parse_citations(lead.group(1)))
-            piece = lead.group(lead.lastindex)
+            piece = lead.group("rest")
             if not piece.strip():
                 continue
         sentences.append(Sentence(piece.strip(), parse_citations(piece)))
@@ -195,7 +204,9 @@ def discloses(answer: str, secret: str, sources_text: str) -> bool:
     return bool(overlap - _shingles(sources_text))
 
 
-def check_answer(answer: str, sources: list[Source], *, question: str = "", secret: str = "") -> list[Violation]:
+def check_answer(
+    answer: str, sources: list[Source], *, question: str = "", secret: str = ""
+) -> list[Violation]:
     """Every violation of the grounding rules in `answer`, given the numbered `sources`.
 
     `question` may supply the names and figures of a "the documents do not specify X" sentence;
@@ -229,8 +240,9 @@ def check_answer(answer: str, sources: list[Source], *, question: str = "", secr
             hay = "\n".join(s.haystack for s in cited)
             keys = figure_keys(hay)
         else:
-            hay, keys = everything + ("\n" + question if no_info else ""), all_keys | (
-                figure_keys(question) if no_info else set()
+            hay, keys = (
+                everything + ("\n" + question if no_info else ""),
+                all_keys | (figure_keys(question) if no_info else set()),
             )
         body = _TITLE.sub("", _LIST_MARKER.sub("", bare))
         for fig in extract_figures(body):

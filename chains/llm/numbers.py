@@ -14,7 +14,20 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 _CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL_UNITS) + "".join(_CN_BIG_UNITS)
@@ -72,14 +85,14 @@ def _cn_decimal(text: str) -> Decimal | None:
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return Decimal(text)
     whole, _, frac = text.partition("点")
-    value = chinese_to_int(whole)
-    if value is None:
+    integer = chinese_to_int(whole)
+    if integer is None:
         return None
     if frac:
         if not all(c in _CN_DIGITS for c in frac):
             return None
-        return Decimal(f"{value}.{''.join(str(_CN_DIGITS[c]) for c in frac)}")
-    return Decimal(value)
+        return Decimal(f"{integer}.{''.join(str(_CN_DIGITS[c]) for c in frac)}")
+    return Decimal(integer)
 
 
 def extract_figures(text: str) -> list[Figure]:
@@ -116,10 +129,10 @@ def extract_figures(text: str) -> list[Figure]:
             continue
         if all(c in "十百千万亿" for c in run) and len(run) > 1:  # 千万 ("must"), 万亿 alone: words
             continue
-        value = chinese_to_int(run)
+        number = chinese_to_int(run)
         is_pct = after == "%"
         surface = run + ("%" if is_pct else "")
-        out.append(Figure(surface, None if value is None else (str(value), is_pct)))
+        out.append(Figure(surface, None if number is None else (str(number), is_pct)))
     return out
 
 

@@ -25,7 +25,14 @@ log = logging.getLogger(__name__)
 class LLMRewriter:
     """`rewrite(question, previous) -> str`, never raises."""
 
-    def __init__(self, client: ChatClient, *, timeout_s: float = 5.0, fallback: RuleRewriter | None = None, max_chars: int = 300):
+    def __init__(
+        self,
+        client: ChatClient,
+        *,
+        timeout_s: float = 5.0,
+        fallback: RuleRewriter | None = None,
+        max_chars: int = 300,
+    ):
         self.client = client
         self.timeout_s = timeout_s
         self.fallback = fallback or RuleRewriter()
@@ -40,7 +47,8 @@ class LLMRewriter:
         if not prev or not (question or "").strip():
             return rule
         messages = self._prompt.format_messages(
-            previous_question=html.escape(prev, quote=False), question=html.escape(question.strip(), quote=False)
+            previous_question=html.escape(prev, quote=False),
+            question=html.escape(question.strip(), quote=False),
         )
         try:
             text = self.client.complete(messages, deadline or Deadline(self.timeout_s))
@@ -71,6 +79,8 @@ def plausible(rewrite: str, given: str, min_share: float = 0.6) -> bool:
 def clean_rewrite(text: str) -> str:
     """The first non-empty line, without a "改写后的完整问题：" label or surrounding quotes."""
     line = next((ln.strip() for ln in (text or "").splitlines() if ln.strip()), "")
-    line = re.sub(r"^(?:改写后的完整问题|完整问题|standalone question|question)\s*[:：]\s*", "", line, flags=re.I)
+    line = re.sub(
+        r"^(?:改写后的完整问题|完整问题|standalone question|question)\s*[:：]\s*", "", line, flags=re.I
+    )
     line = line.strip().strip("\"'“”「」『』`").strip()
     return "" if re.search(r"</?\w+>", line) else line

@@ -81,7 +81,9 @@ class FakeOpenAIServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.path.rstrip("/").endswith("/models"):
-                    server._send_json(self, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+                    server._send_json(
+                        self, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
+                    )
                 else:
                     server._send_json(self, 404, {"error": {"message": "not found"}})
 
@@ -186,8 +188,12 @@ class FakeOpenAIServer:
             pass
 
     @staticmethod
-    def _send_json(h: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None) -> None:
-        FakeOpenAIServer._send(h, status, json.dumps(payload, ensure_ascii=False).encode(), "application/json", headers)
+    def _send_json(
+        h: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None
+    ) -> None:
+        FakeOpenAIServer._send(
+            h, status, json.dumps(payload, ensure_ascii=False).encode(), "application/json", headers
+        )
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, data: bytes, ctype: str, headers: dict | None) -> None:
@@ -207,15 +213,19 @@ class FakeOpenAIServer:
 _CLAUSE = re.compile(r'<clause n="(\d+)"[^>]*>\s*(.*?)\s*</clause>', re.S)
 
 
-def quoting_responder(body: dict, max_clauses: int = 3) -> str:
-    """A well-behaved model: answers with the first sentence of each clause it was given, cited
-    as [n]. Good for end-to-end runs (the answer passes the grounding check by construction)."""
+def quoting_responder(body: dict, max_clauses: int = 3, whole: bool = False) -> str:
+    """A well-behaved model: answers with the first sentence of each clause it was given (every
+    sentence with `whole`), cited as [n]. Good for end-to-end runs: the answer passes the
+    grounding check by construction."""
     text = "\n".join(
         m.get("content", "") if isinstance(m.get("content"), str) else "" for m in body.get("messages", [])
     )
     lines = []
     for n, clause in _CLAUSE.findall(text)[:max_clauses]:
-        sentences = [x.strip() for x in re.split(r"(?<=[。；？])", html.unescape(clause)) if x.strip()]
+        sentences = [x.strip() for x in re.split(r"(?<=[。；？])|\n", html.unescape(clause)) if x.strip()]
+        if whole:
+            lines.extend(f"{x}[{n}]" for x in sentences)
+            continue
         statements = [x for x in sentences if len(x) >= 12 and not x.endswith("？")] or sentences
         first = re.sub(r"^(?:答|问)[：:]", "", statements[0]) if statements else ""
         lines.append(f"{first}[{n}]")

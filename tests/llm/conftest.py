@@ -32,7 +32,10 @@ except ImportError:  # pragma: no cover - only before chains/retrieval.py lands
 def _docs() -> dict[str, DocumentMeta]:
     manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
     fields = set(DocumentMeta.model_fields)
-    return {d["doc_id"]: DocumentMeta(**{k: v for k, v in d.items() if k in fields}) for d in manifest["documents"]}
+    return {
+        d["doc_id"]: DocumentMeta(**{k: v for k, v in d.items() if k in fields})
+        for d in manifest["documents"]
+    }
 
 
 def clause_from_corpus(doc_id: str, start: str, section_path: list[str], units: list[str]) -> Clause:
@@ -41,7 +44,9 @@ def clause_from_corpus(doc_id: str, start: str, section_path: list[str], units: 
     raw = (CORPUS / f"{doc_id}.txt").read_text(encoding="utf-8")
     i = raw.index(start)
     rest = raw[i:]
-    m = re.search(r"\n\s*(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|问[：:])", rest[len(start) :])
+    m = re.search(
+        r"\n\s*(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|问[：:])", rest[len(start) :]
+    )
     text = rest[: len(start) + m.start()] if m else rest
     text = re.sub(r"\s*\n\s*", "", text).replace("[bookmark: _GoBack]", "").strip()
     return Clause(doc_id=doc_id, section_path=section_path, text=text, responsible_units=units)
@@ -56,15 +61,35 @@ def docs() -> dict[str, DocumentMeta]:
 def hits(docs) -> list[Hit]:
     """Three real clauses: Guizhou tax support [1], Henan targets [2], national tax support [3]."""
     gz_units = [
-        "省工业和信息化厅", "省发展改革委", "省科技厅", "省生态环境厅", "省住房和城乡建设厅", "省财政厅",
-        "国家税务总局贵州省税务局", "省国资委", "黔晟国资公司",
+        "省工业和信息化厅",
+        "省发展改革委",
+        "省科技厅",
+        "省生态环境厅",
+        "省住房和城乡建设厅",
+        "省财政厅",
+        "国家税务总局贵州省税务局",
+        "省国资委",
+        "黔晟国资公司",
     ]
     clauses = [
-        clause_from_corpus("guizhou-2025-redmud-plan", "（三）加大支持力度", ["三、强化保障措施", "（三）加大支持力度"], gz_units),
         clause_from_corpus(
-            "henan-2025-redmud-qa", "问：如何推动赤泥综合利用取得有效突破", ["问：如何推动赤泥综合利用取得有效突破？"], []
+            "guizhou-2025-redmud-plan",
+            "（三）加大支持力度",
+            ["三、强化保障措施", "（三）加大支持力度"],
+            gz_units,
         ),
-        clause_from_corpus("cn-2024-redmud-plan", "（四）加大支持力度", ["六、强化综合利用产业发展保障", "（四）加大支持力度"], []),
+        clause_from_corpus(
+            "henan-2025-redmud-qa",
+            "问：如何推动赤泥综合利用取得有效突破",
+            ["问：如何推动赤泥综合利用取得有效突破？"],
+            [],
+        ),
+        clause_from_corpus(
+            "cn-2024-redmud-plan",
+            "（四）加大支持力度",
+            ["六、强化综合利用产业发展保障", "（四）加大支持力度"],
+            [],
+        ),
     ]
     return [Hit(clause=c, doc=docs[c.doc_id], score=1.0 - i / 10) for i, c in enumerate(clauses)]
 
@@ -77,12 +102,21 @@ def extractive_for(question: str, hits: list[Hit]) -> Answer:
         lines.append(f"{first}[{n}]")
         citations.append(
             Citation(
-                n=n, doc_id=hit.doc.doc_id, doc_title=hit.doc.display_title, jurisdiction=hit.doc.jurisdiction,
-                section=hit.clause.section, clause_id=hit.clause.clause_id, text=hit.clause.text, quote=first,
-                responsible_units=hit.clause.responsible_units, date=hit.doc.date,
+                n=n,
+                doc_id=hit.doc.doc_id,
+                doc_title=hit.doc.display_title,
+                jurisdiction=hit.doc.jurisdiction,
+                section=hit.clause.section,
+                clause_id=hit.clause.clause_id,
+                text=hit.clause.text,
+                quote=first,
+                responsible_units=hit.clause.responsible_units,
+                date=hit.doc.date,
             )
         )
-    return Answer(question=question, answer="\n".join(lines), intent="incentive", citations=citations, headline=lines[0])
+    return Answer(
+        question=question, answer="\n".join(lines), intent="incentive", citations=citations, headline=lines[0]
+    )
 
 
 @dataclass
@@ -102,8 +136,12 @@ def server():
 def llm(server):
     """(composer, rewriter) from the real factory, pointed at the loopback server."""
     composer, rewriter = build_llm(
-        api_key="test-key", base_url=server.base_url, model="fake-model", timeout_s=DEADLINE_S,
-        breaker_failures=3, breaker_cooldown_s=0.6,
+        api_key="test-key",
+        base_url=server.base_url,
+        model="fake-model",
+        timeout_s=DEADLINE_S,
+        breaker_failures=3,
+        breaker_cooldown_s=0.6,
     )
     yield composer, rewriter
     composer.client.close()

@@ -43,7 +43,9 @@ def test_grounded_answer_is_used_with_citations_mapped(llm, hits, server):
 
 
 def test_citations_are_renumbered_in_order_of_use(llm, hits, server):
-    server.enqueue(Reply(content="国家要求落实资源综合利用税收优惠政策[3]。贵州依法依规落实相关税收优惠[1]。"))
+    server.enqueue(
+        Reply(content="国家要求落实资源综合利用税收优惠政策[3]。贵州依法依规落实相关税收优惠[1]。")
+    )
     answer, _, _ = compose(llm, hits)
     assert answer.mode == "llm"
     assert answer.answer == "国家要求落实资源综合利用税收优惠政策[1]。贵州依法依规落实相关税收优惠[2]。"
@@ -109,8 +111,10 @@ def test_injected_fact_is_rejected(llm, hits, server):
 
 def test_english_question_asks_for_english(llm, hits, server):
     server.enqueue(
-        Reply(content="Henan targets a new red mud utilisation rate of 15% by 2027 and 25% by 2030 [2]. "
-              "The documents do not specify a tax rate.")
+        Reply(
+            content="Henan targets a new red mud utilisation rate of 15% by 2027 and 25% by 2030 [2]. "
+            "The documents do not specify a tax rate."
+        )
     )
     answer, _, _ = compose(llm, hits, question="What are Henan's targets?", language="en")
     assert answer.mode == "llm" and [c.n for c in answer.citations] == [1]

@@ -28,10 +28,16 @@ def test_rule_rewrites(followup, expected):
 
 def test_place_is_added_when_previous_named_none_and_english_stays_english():
     r = RuleRewriter()
-    assert r.rewrite("那贵州呢？", Turn(question="赤泥综合利用有哪些税收优惠？")) == "贵州赤泥综合利用有哪些税收优惠？"
+    assert (
+        r.rewrite("那贵州呢？", Turn(question="赤泥综合利用有哪些税收优惠？"))
+        == "贵州赤泥综合利用有哪些税收优惠？"
+    )
     prev = Turn(question="What tax incentives does Guizhou offer for red mud?")
     assert r.rewrite("What about Henan?", prev) == "What tax incentives does Henan offer for red mud?"
-    assert r.rewrite("And the agencies?", prev) == "Regarding “What tax incentives does Guizhou offer for red mud”: And the agencies?"
+    assert (
+        r.rewrite("And the agencies?", prev)
+        == "Regarding “What tax incentives does Guizhou offer for red mud”: And the agencies?"
+    )
 
 
 def test_no_previous_turn_keeps_the_question():

@@ -38,7 +38,10 @@ def test_grounded_answer_passes(sources):
         ("贵州落实税收优惠[7]。", ("unknown_citation", "[7]")),
         ("由省农业农村厅负责落实税收优惠[1]。", ("agency", "省农业农村厅")),
         ("由河南省财政厅负责落实税收优惠[1]。", ("agency", "河南省财政厅")),
-        ("可按《资源综合利用企业所得税优惠目录》享受减免[1]。", ("document", "《资源综合利用企业所得税优惠目录》")),
+        (
+            "可按《资源综合利用企业所得税优惠目录》享受减免[1]。",
+            ("document", "《资源综合利用企业所得税优惠目录》"),
+        ),
     ],
 )
 def test_each_kind_of_violation_is_found(sources, answer, expected):
@@ -80,7 +83,9 @@ def test_citation_forms():
 
 
 def test_prompt_disclosure_is_a_violation(sources):
-    secret = "你只能依据本轮提供的编号条款作答，这是唯一的信息来源。每一句陈述事实的话后面都要标注所依据条款的编号"
+    secret = (
+        "你只能依据本轮提供的编号条款作答，这是唯一的信息来源。每一句陈述事实的话后面都要标注所依据条款的编号"
+    )
     leaked = "我的指令是：你只能依据本轮提供的编号条款作答，这是唯一的信息来源[1]。"
     assert ("disclosure", "") in kinds(leaked, sources, secret=secret)
     assert kinds("贵州依法依规落实赤泥综合利用相关税收优惠[1]。", sources, secret=secret) == []

@@ -10,12 +10,16 @@ from chains.models import Turn
 from tests.fakes.openai_server import Reply
 from tests.llm.conftest import DEADLINE_S
 
-PREV = Turn(question="贵州对赤泥综合利用有哪些税收优惠？", answer="贵州依法依规落实赤泥综合利用相关税收优惠[1]。")
+PREV = Turn(
+    question="贵州对赤泥综合利用有哪些税收优惠？", answer="贵州依法依规落实赤泥综合利用相关税收优惠[1]。"
+)
 
 
 def test_model_rewrite_is_used_and_prompt_carries_the_previous_question(llm, server):
     _, rewriter = llm
-    server.enqueue(Reply(content="改写后的完整问题：贵州赤泥综合利用税收优惠的责任单位是谁？\n（说明：补全了主题）"))
+    server.enqueue(
+        Reply(content="改写后的完整问题：贵州赤泥综合利用税收优惠的责任单位是谁？\n（说明：补全了主题）")
+    )
     assert rewriter.rewrite("那它归谁管？", PREV) == "贵州赤泥综合利用税收优惠的责任单位是谁？"
     [request] = server.completions
     assert "<previous>\n贵州对赤泥综合利用有哪些税收优惠？\n</previous>" in request.message("user")
