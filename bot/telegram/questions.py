@@ -32,7 +32,11 @@ from chains.models import Turn
 
 logger = logging.getLogger(__name__)
 
-PRIVATE_FOLLOW_UP_S = 600.0  # a private message within 10 min of an answer may follow it up
+PRIVATE_FOLLOW_UP_S = 600.0  # an elliptical private message within 10 min follows the last answer up
+# "那河南呢？", "还有吗", "what about Henan?": clearly leans on the previous question
+_ELLIPTICAL = re.compile(
+    r"^\s*(?:那么?|还有|另外|那如果|and\b|what about|how about)|(?:呢|吗呢)\s*[？?。!！]*\s*$", re.IGNORECASE
+)
 BUTTONS_PER_ROW = 4
 _SHOWN_KEY = "shown_clauses"
 
@@ -70,14 +74,17 @@ def _replied_turn(message: Message, context: ContextTypes.DEFAULT_TYPE) -> tuple
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a private chat every text message is a question."""
+    """In a private chat every text message is a question (a reply or "那…呢？" a follow-up)."""
     message = update.effective_message
     if message is None or not await chat_allowed(update, context):
         return
     _, previous = _replied_turn(message, context)
-    if previous is None and message.reply_to_message is None:
+    text = message.text or ""
+    if previous is None and message.reply_to_message is None and _ELLIPTICAL.search(text):
+        # only an obvious follow-up leans on the last answer without a reply; anything else
+        # is a new question (so chit-chat is not glued onto the previous topic)
         previous = memory(context).recent(PRIVATE_FOLLOW_UP_S)
-    await answer_question(update, context, message.text or "", previous)
+    await answer_question(update, context, text, previous)
 
 
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

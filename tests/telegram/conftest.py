@@ -111,3 +111,17 @@ async def start_bot(make_settings: Callable[..., Settings]) -> AsyncIterator[Cal
             return application
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def real_services(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The real answer service over a real index: the suite-wide `services` fixture
+    (tests/conftest.py) when it exists, else built here once, offline and without the LLM."""
+    try:
+        return request.getfixturevalue("services")
+    except pytest.FixtureLookupError:
+        from bot.app import build_services
+
+        services = build_services(Settings(data_dir=tmp_path_factory.mktemp("redmud-data")), llm=False)
+        services.answerer.warm_up()
+        return services

@@ -245,3 +245,13 @@ async def test_admin_commands(bot_api, start_bot, recording_answerer) -> None:
     await bot_api.wait_sent(94, 2)
     assert all(m["text"] == "抱歉，这个命令只对管理员开放。" for m in bot_api.sent(94))
     assert answerer.reloads == 1
+
+
+async def test_private_elliptical_message_follows_the_last_answer(bot_api, start_bot, recording_answerer) -> None:
+    answerer = recording_answerer()
+    await start_bot(answerer)
+    for i, text in enumerate(["贵州有税收优惠吗？", "那河南呢？", "明天天气怎么样？"], 1):
+        bot_api.user_message(text, chat_id=95)
+        await bot_api.wait_sent(95, i)
+    assert [(q, p.question if p else None) for q, p in answerer.calls] == [
+        ("贵州有税收优惠吗？", None), ("那河南呢？", "贵州有税收优惠吗？"), ("明天天气怎么样？", None)]
