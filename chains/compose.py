@@ -162,7 +162,10 @@ def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str) -> str |
     return M.NOT_SPECIFIED[lang].format(what=what, where=where)
 
 
-def _headline(analysis: Analysis, quoted: list[Quoted], lang: str) -> tuple[str, int | None]:
+_QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
+
+
+def _headline(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict[str, float]) -> tuple[str, int | None]:
     """The direct answer (shown first, in bold in Telegram) and the citation it rests on."""
     if analysis.intent == "agency":
         wanted = analysis.jurisdictions - {"national"}
@@ -174,10 +177,15 @@ def _headline(analysis: Analysis, quoted: list[Quoted], lang: str) -> tuple[str,
                 if _AGENCY.search(s):
                     return s, i
     if analysis.intent == "target" and quoted and len(analysis.jurisdictions - {"national"}) < 2:
-        for i, q in enumerate(quoted[:2]):
-            for s in q.sentences:
-                if _NUMBER.search(s):
-                    return s, i
+        figures = [
+            (_score(s, weights) + (2.0 if _QUANTITY.search(s) else 0.0) - 0.1 * i, s, i)
+            for i, q in enumerate(quoted[:3])
+            for s in q.sentences
+            if _NUMBER.search(s)
+        ]
+        if figures:
+            _, sentence, i = max(figures)
+            return sentence, i
     return M.LEAD[lang]["yes_no" if analysis.is_yes_no else "default"], None
 
 
@@ -194,7 +202,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
         first_seen.setdefault(q.hit.doc.jurisdiction, i)
     order = sorted(range(len(quoted)), key=lambda i: (quoted[i].hit.doc.level, first_seen[quoted[i].hit.doc.jurisdiction], i))
     quoted = [quoted[i] for i in order]
-    headline, head_ref = _headline(analysis, quoted, lang)
+    headline, head_ref = _headline(analysis, quoted, lang, weights)
 
     citations: list[Citation] = []
     lines: list[str] = []
@@ -217,7 +225,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
             )
         )
     if head_ref is not None:
-        headline = f"{headline.rstrip('。')}。[{head_ref + 1}]" if lang == "zh" else f"{headline} [{head_ref + 1}]"
+        headline = (
+            f"{headline.rstrip('。')}。[{head_ref + 1}]" if lang == "zh" else f"In short (quoted): {headline} [{head_ref + 1}]"
+        )
     notes = _places(analysis, [q.hit for q in quoted], lang)
     missing = _not_specified(analysis, quoted, lang)
     if missing:

@@ -64,9 +64,3 @@ class CircuitBreaker:
                 if self._opened_at is None:
                     log.warning("LLM circuit open after %d consecutive failures", self._consecutive)
                 self._opened_at = self._clock()
-
-    def release(self) -> None:
-        """A call that went out but neither succeeded nor failed at the endpoint (e.g. our own
-        grounding check rejected it) gives back its half-open trial slot."""
-        with self._lock:
-            self._trial_running = False

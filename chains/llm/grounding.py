@@ -18,7 +18,10 @@ from chains.llm.numbers import extract_figures, figure_keys, figure_supported, n
 CITATION = re.compile(r"[\[［【]\s*([\d０-９]+(?:\s*[,，、\-–]\s*[\d０-９]+)*)\s*[\]］】]")
 _TITLE = re.compile(r"《([^《》]{1,80})》")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*•·]\s*|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[)）]\s*|#+\s*)")
+_LIST_MARKER = re.compile(
+    r"^\s*(?:[-*•·]\s*|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[)）]\s*|#+\s*"
+    r"|[一二三四五六七八九十]{1,3}[、.]\s*|[（(][一二三四五六七八九十]{1,3}[)）]\s*)"
+)
 _NO_INFO = re.compile(
     r"未(?:明确|具体)?(?:规定|提及|提到|涉及|载明|说明|明确)|没有(?:明确|具体)?(?:规定|提及|提到|涉及|说明|相关)"
     r"|并未|未见|无相关|不涉及|未找到|没有找到|没有给出|未给出"
@@ -135,14 +138,17 @@ def is_no_info(sentence: str) -> bool:
 
 
 def _is_lead_in(bare: str) -> bool:
-    """Headings, lead-ins and questions ("根据现有文件：", "**国家层面**", "…呢？") state nothing
-    by themselves."""
+    """Headings, lead-ins and questions ("根据现有文件：", "**国家层面**", "一、河南", "…呢？")
+    state nothing by themselves (figures, titles and agencies in them are still checked)."""
     core = re.sub(r"[*_#>\s]", "", _LIST_MARKER.sub("", bare))
     if not core:
         return True
     if extract_figures(core) or _TITLE.search(core):
         return False
-    return core.endswith((":", "：", "?", "？")) or (bare.strip().startswith(("**", "#")) and len(core) <= 20)
+    if core.endswith((":", "：", "?", "？")):
+        return True
+    heading = bare.strip().startswith(("**", "#")) and len(core) <= 20
+    return heading or (len(core) <= 12 and not re.search(r"[。！!；;.,，、]", core))
 
 
 def extract_titles(text: str) -> list[str]:

@@ -1,0 +1,158 @@
+"""The clause store and index manager: idempotent, atomic, self-repairing, on a real Chroma."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from knowledge.corpus import SourceDocument
+from knowledge.embeddings import E5Embeddings
+from knowledge.index import ClauseStore, IndexMissing, open_client
+from knowledge.manager import IndexManager
+from knowledge.models import DocumentMeta
+
+PLAN_A = """一、主要任务
+（一）推动源头减量。鼓励企业优化工艺，降低赤泥产生量。（责任单位：市工信局）
+（二）扩大利用规模。支持利用赤泥生产烧结砖和路基材料。（责任单位：市住建局、市交通局）
+"""
+PLAN_B = """一、保障措施
+（一）加大支持力度。落实资源综合利用税收优惠政策。
+"""
+
+
+def source(doc_id: str, text: str, **meta: str) -> SourceDocument:
+    return SourceDocument(DocumentMeta(doc_id=doc_id, title=f"{doc_id} 方案", **meta), text)
+
+
+class CountingEmbeddings(E5Embeddings):
+    """The real e5 model, counting passages embedded, optionally failing after a number of them."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.embedded = 0
+        self.fail_after = fail_after
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self.fail_after is not None and self.embedded + len(texts) > self.fail_after:
+            raise RuntimeError("embedding failed half-way")
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ClauseStore:
+    return ClauseStore(open_client(tmp_path / "index"), CountingEmbeddings())
+
+
+def test_build_load_and_metadata_roundtrip(store: ClauseStore) -> None:
+    report = store.build([source("a", PLAN_A), source("b", PLAN_B, jurisdiction="henan")])
+    assert report.clauses == 3 and report.documents == 2 and not report.skipped
+    snap = store.load()
+    assert [c.clause_id for c in snap.clauses] == ["a/一/一", "a/一/二", "b/一/一"]
+    clause = snap.by_id["a/一/二"]
+    assert clause.responsible_units == ["市住建局", "市交通局"]
+    assert clause.section == "一、主要任务 > （二）扩大利用规模"
+    assert snap.documents["b"].jurisdiction == "henan"
+    assert snap.collection.count() == 3
+    # the keyword side agrees with the dense side
+    best = snap.keyword.search(["税收优惠"], 3)
+    assert snap.clauses[best[0][0]].clause_id == "b/一/一"
+
+
+def test_rebuilding_unchanged_corpus_is_a_no_op(store: ClauseStore) -> None:
+    first = store.build([source("a", PLAN_A)])
+    again = store.build([source("a", PLAN_A)])
+    assert again.skipped and again.collection_name == first.collection_name
+    assert store.embeddings.embedded == 2  # type: ignore[attr-defined]
+
+
+def test_changed_clause_is_reembedded_alone_with_same_ids(store: ClauseStore) -> None:
+    store.build([source("a", PLAN_A)])
+    changed = PLAN_A.replace("烧结砖和路基材料", "烧结砖、免烧砖和路基材料")
+    report = store.build([source("a", changed)])
+    assert not report.skipped and report.embedded == 1
+    snap = store.load()
+    assert [c.clause_id for c in snap.clauses] == ["a/一/一", "a/一/二"]
+    assert "免烧砖" in snap.by_id["a/一/二"].text
+
+
+def test_failed_build_leaves_previous_index_serving(tmp_path: Path) -> None:
+    good = ClauseStore(open_client(tmp_path / "index"), CountingEmbeddings())
+    good.build([source("a", PLAN_A)])
+    before = good.load()
+    failing = ClauseStore(open_client(tmp_path / "index"), CountingEmbeddings(fail_after=0))
+    with pytest.raises(RuntimeError):
+        failing.build([source("a", PLAN_A), source("b", PLAN_B)], force=True)
+    after = failing.load()
+    assert after.collection_name == before.collection_name
+    assert [c.clause_id for c in after.clauses] == ["a/一/一", "a/一/二"]
+
+
+def test_stale_collections_are_dropped(store: ClauseStore) -> None:
+    for _ in range(4):
+        store.build([source("a", PLAN_A)], force=True)
+    names = [c.name for c in store.client.list_collections() if c.name.startswith("redmud-clauses-")]
+    assert len(names) <= 2  # the active one and the one before it (still being read, perhaps)
+
+
+def test_duplicate_doc_ids_are_refused(store: ClauseStore) -> None:
+    with pytest.raises(ValueError, match="duplicate clause ids"):
+        store.build([source("a", PLAN_A), source("a", PLAN_A)])
+
+
+def test_missing_index_is_reported(store: ClauseStore) -> None:
+    with pytest.raises(IndexMissing):
+        store.load()
+
+
+def _manager(path: Path, docs: list[SourceDocument]) -> IndexManager:
+    return IndexManager(E5Embeddings(), lambda: docs, path=path, refresh_interval_s=0)
+
+
+def test_manager_builds_missing_index_on_first_use(tmp_path: Path) -> None:
+    manager = _manager(tmp_path / "index", [source("a", PLAN_A)])
+    assert not manager.exists()
+    assert len(manager.snapshot().clauses) == 2
+    assert manager.exists()
+
+
+def test_manager_repairs_a_corrupted_database(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "index"
+    _manager(path, [source("a", PLAN_A)]).snapshot()
+    from knowledge.manager import _clear_chroma_cache
+
+    _clear_chroma_cache()
+    db = path / "chroma.sqlite3"
+    db.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(db).execute("select * from collections").fetchall()
+    manager = _manager(path, [source("a", PLAN_A)])
+    with caplog.at_level("WARNING"):
+        snap = manager.snapshot()
+    assert len(snap.clauses) == 2
+    assert manager.last_repair is not None
+    assert any("rebuilding" in r.message for r in caplog.records)
+    assert list(tmp_path.glob("index.broken-*")), "the broken index is kept aside for inspection"
+
+
+def test_manager_repairs_an_emptied_collection(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    first = _manager(path, [source("a", PLAN_A)])
+    snap = first.snapshot()
+    snap.collection.delete(ids=[c.clause_id for c in snap.clauses])  # truncated behind our back
+    second = _manager(path, [source("a", PLAN_A)])
+    assert len(second.snapshot().clauses) == 2
+
+
+def test_manager_sees_a_rebuild_by_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    reader = _manager(path, [source("a", PLAN_A)])
+    old = reader.snapshot()
+    writer = _manager(path, [source("a", PLAN_A), source("b", PLAN_B)])
+    writer.rebuild()
+    new = reader.snapshot()  # refresh_interval_s=0: checks the active record every time
+    assert new.collection_name != old.collection_name
+    assert "b/一/一" in new.by_id
+    # the old snapshot still answers: its collection is kept until the next build
+    assert old.collection.count() == 2
