@@ -59,6 +59,8 @@ def test_uncited_fact_is_a_violation_but_a_no_info_sentence_is_not(sources):
     assert kinds("文件未明确规定具体的补贴金额。", sources) == []
     assert kinds("The documents do not specify a subsidy amount.", sources) == []
     assert kinds("根据现有文件：\n1. 贵州依法依规落实税收优惠[1]。", sources) == []
+    assert kinds("一、贵州\n**税收**\n（一）依法依规落实税收优惠[1]。", sources) == []
+    assert [k for k, _ in kinds("一、贵州\n贵州对企业减免税款，力度较大。", sources)] == ["uncited"]
 
 
 def test_no_info_sentence_may_repeat_the_question_but_not_invent(sources):
