@@ -131,7 +131,7 @@ class FakeBotApi:
 
         self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-bot-api").start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-bot-api").start()
         return self
 
     def stop(self) -> None:

@@ -92,7 +92,7 @@ def make_settings(bot_api: FakeBotApi, tmp_path: Path) -> Callable[..., Settings
             "user_rate_per_minute": 1000,
         }
         values.update(overrides)
-        return Settings(**values)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     return make
 
@@ -122,6 +122,7 @@ def real_services(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     except pytest.FixtureLookupError:
         from bot.app import build_services
 
-        services = build_services(Settings(data_dir=tmp_path_factory.mktemp("redmud-data")), llm=False)
+        data_dir = tmp_path_factory.mktemp("redmud-data")
+        services = build_services(Settings(_env_file=None, data_dir=data_dir), llm=False)  # type: ignore[call-arg]
         services.answerer.warm_up()
         return services
