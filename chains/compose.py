@@ -54,33 +54,29 @@ def _score(text: str, weights: dict[str, float]) -> float:
 
 
 def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, keyword: KeywordIndex) -> list[Hit]:
-    """The hits worth citing: the best one, then those that match the question's topic.
+    """The hits worth citing: those that match the question's topic about as well as the best.
 
-    Fused rank alone keeps weak tails (clauses that share only "赤泥综合利用" with the question);
-    we also require that a clause contains the question's specific terms about as well as the
-    best clause does, unless nothing matches lexically (a paraphrase), where rank decides.
+    Fused rank alone keeps weak tails (clauses that share only "赤泥综合利用" with the question,
+    or a document boosted for its place but silent on the topic); we require that a clause
+    contains the question's specific terms nearly as well as the best one does. When nothing
+    matches lexically (a paraphrase), rank decides.
     """
     candidates = retrieval.hits[: top_k * 2]
     if not candidates:
         return []
     weights = topic_weights(retrieval, keyword)
-    relevance = [_score(h.clause.text, weights) for h in candidates]
+    relevance = [_score(_heading(h) + h.clause.text, weights) for h in candidates]
     best_rel = max(relevance)
-    best_score = candidates[0].score
-    keep: list[Hit] = []
-    for i, (hit, rel) in enumerate(zip(candidates, relevance, strict=True)):
-        if i == 0:
-            keep.append(hit)
-        elif best_rel > 0 and rel >= 0.4 * best_rel and hit.score >= 0.5 * best_score:
-            keep.append(hit)
-        elif best_rel == 0 and i < 2 and hit.score >= 0.8 * best_score:
-            keep.append(hit)
-    wanted = analysis.jurisdictions - {"national"}
-    if wanted and not any(h.doc.jurisdiction in wanted for h in keep[:top_k]):
-        local = next((h for h in candidates if h.doc.jurisdiction in wanted), None)
-        if local is not None:
-            keep.insert(min(2, len(keep)), local)
-    return keep[:top_k]
+    if best_rel < MIN_SENTENCE_SCORE:
+        top = candidates[0].score
+        return [h for i, h in enumerate(candidates[:2]) if i == 0 or h.score >= 0.8 * top]
+    eligible = [(h, r) for h, r in zip(candidates, relevance, strict=True) if r >= 0.4 * best_rel]
+    top = eligible[0][0].score
+    return [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
+
+
+def _heading(hit: Hit) -> str:
+    return hit.clause.section_path[-1] if hit.clause.section_path else ""
 
 
 def _is_title(sentence: str, hit: Hit) -> bool:
@@ -165,28 +161,36 @@ def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str) -> str |
 _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 
 
-def _headline(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict[str, float]) -> tuple[str, int | None]:
-    """The direct answer (shown first, in bold in Telegram) and the citation it rests on."""
+def _headline(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict[str, float]) -> tuple[str, Quoted | None]:
+    """The direct answer (shown first, in bold in Telegram) and the quote it rests on.
+
+    ``quoted`` is in relevance order. Agencies come from the clause's own responsible-unit
+    list when it has one, else from the best sentence that names an office; figures from the
+    best sentence that states a quantity.
+    """
+    lead = M.LEAD[lang]["yes_no" if analysis.is_yes_no else "default"]
     if analysis.intent == "agency":
         wanted = analysis.jurisdictions - {"national"}
-        for i, q in enumerate(quoted):
-            if q.hit.clause.responsible_units and (not wanted or q.hit.doc.jurisdiction in wanted):
-                return "、".join(q.hit.clause.responsible_units), i
-        for i, q in enumerate(quoted):
-            for s in q.sentences:
-                if _AGENCY.search(s):
-                    return s, i
+        local = [q for q in quoted if not wanted or q.hit.doc.jurisdiction in wanted]
+        for q in local:
+            if q.hit.clause.responsible_units:
+                return "、".join(q.hit.clause.responsible_units), q
+        named = [(_score(s, weights), -i, s, q) for i, q in enumerate(local) for s in q.sentences if _AGENCY.search(s)]
+        if named and max(named, key=lambda x: (x[0], x[1]))[0] >= MIN_SENTENCE_SCORE:
+            _, _, sentence, q = max(named, key=lambda x: (x[0], x[1]))
+            return sentence, q
+        return M.NO_UNITS[lang] + lead, None
     if analysis.intent == "target" and quoted and len(analysis.jurisdictions - {"national"}) < 2:
         figures = [
-            (_score(s, weights) + (2.0 if _QUANTITY.search(s) else 0.0) - 0.1 * i, s, i)
+            (_score(s, weights) + (2.0 if _QUANTITY.search(s) else 0.0) - 0.1 * i, -i, s, q)
             for i, q in enumerate(quoted[:3])
             for s in q.sentences
             if _NUMBER.search(s)
         ]
         if figures:
-            _, sentence, i = max(figures)
-            return sentence, i
-    return M.LEAD[lang]["yes_no" if analysis.is_yes_no else "default"], None
+            _, _, sentence, q = max(figures, key=lambda x: (x[0], x[1]))
+            return sentence, q
+    return lead, None
 
 
 def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: KeywordIndex) -> Answer:
@@ -196,13 +200,13 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
         return Answer(question=analysis.question, answer=M.NOTHING_FOUND[lang], intent=analysis.intent)
     weights = topic_weights(retrieval, keyword)
     quoted = [quote(h, weights, analysis) for h in hits]
+    headline, head_quote = _headline(analysis, quoted, lang, weights)
     # national first, then provinces, then cities; documents of one place together; by relevance within
     first_seen: dict[str, int] = {}
     for i, q in enumerate(quoted):
         first_seen.setdefault(q.hit.doc.jurisdiction, i)
     order = sorted(range(len(quoted)), key=lambda i: (quoted[i].hit.doc.level, first_seen[quoted[i].hit.doc.jurisdiction], i))
     quoted = [quoted[i] for i in order]
-    headline, head_ref = _headline(analysis, quoted, lang, weights)
 
     citations: list[Citation] = []
     lines: list[str] = []
@@ -224,10 +228,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
                 responsible_units=clause.responsible_units, date=doc.date,
             )
         )
-    if head_ref is not None:
-        headline = (
-            f"{headline.rstrip('。')}。[{head_ref + 1}]" if lang == "zh" else f"In short (quoted): {headline} [{head_ref + 1}]"
-        )
+    if head_quote is not None:
+        ref = quoted.index(head_quote) + 1
+        headline = f"{headline.rstrip('。')}。[{ref}]" if lang == "zh" else f"In short (quoted): {headline} [{ref}]"
     notes = _places(analysis, [q.hit for q in quoted], lang)
     missing = _not_specified(analysis, quoted, lang)
     if missing:

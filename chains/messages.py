@@ -34,6 +34,7 @@ LEAD = {
     "zh": {"yes_no": "文件中有相关规定，摘录如下：", "default": "现有文件的相关规定如下："},
     "en": {"yes_no": "The documents address this (quoted in Chinese):", "default": "What the documents say (quoted in Chinese):"},
 }
+NO_UNITS = {"zh": "文件没有列明这项工作的责任单位。", "en": "The documents name no responsible unit for this. "}
 UNITS_LABEL = {"zh": "责任单位：", "en": "Responsible units: "}
 NOTE_LABEL = {"zh": "说明：", "en": "Note: "}
 NO_LOCAL_DOC = {

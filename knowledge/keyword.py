@@ -22,8 +22,11 @@ DOMAIN_WORDS = [
     "环境保护税", "产业发展基金", "用地支持", "绿色信贷", "绿色债券", "标准化技术组织", "脱碱", "降碱",
     "选铁", "提铁", "路基材料", "胶凝材料", "充填材料", "土壤改良", "工业固废", "大宗固废", "冶炼渣",
     "磷石膏", "钛石膏", "再生资源", "揭榜挂帅", "无废城市", "专精特新", "领导小组", "中州铝业", "强耐新材",
-    "工信部门", "工信局", "示范工程", "示范项目", "铝土矿", "碳化法", "钙法", "脱硫剂", "净水剂",
+    "工信部门", "工信局", "示范工程", "示范项目", "铝土矿", "碳化法", "钙法", "脱硫剂", "净水剂", "可利用性",
+    "利用率", "产生量", "堆存量", "源头减量", "稀贵金属", "稀有金属", "团体标准", "行业标准", "国家标准",
 ]
+# single characters that carry meaning here (elements, materials); other lone characters are noise
+MEANINGFUL_CHARS = set("铁铝钙钛钪镓钒铌锂钠硅碱砖税地钱煤渣泥")
 STOPWORDS = set(
     "的 了 吗 呢 吧 啊 是 在 有 和 与 及 或 等 对 把 被 给 从 向 就 都 也 还 又 要 会 能 可以 什么 哪些 哪个 怎么 如何 "
     "多少 几 个 我 我们 你 你们 他们 这 那 这个 那个 一个 一些 请问 请 问 一下 吗？ 么 嘛 哪里 哪 谁 是否 有没有 没有 "
@@ -56,6 +59,8 @@ def tokenize(text: str) -> list[str]:
     for tok in jieba.lcut_for_search(text.lower()):
         tok = tok.strip()
         if not tok or tok in STOPWORDS or not _TOKEN_OK.fullmatch(tok):
+            continue
+        if len(tok) == 1 and "\u4e00" <= tok <= "\u9fff" and tok not in MEANINGFUL_CHARS:
             continue
         tokens.append(tok)
     return tokens
