@@ -72,7 +72,16 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, keyword: K
         return [h for i, h in enumerate(candidates[:2]) if i == 0 or h.score >= 0.8 * top]
     eligible = [(h, r) for h, r in zip(candidates, relevance, strict=True) if r >= 0.4 * best_rel]
     top = eligible[0][0].score
-    return [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
+    keep = [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
+    # a place that was asked about keeps its most relevant clause, if it says anything on the topic
+    wanted = analysis.jurisdictions - {"national"}
+    if wanted and not any(h.doc.jurisdiction in wanted for h in keep):
+        local = [(r, h) for h, r in zip(candidates, relevance, strict=True) if h.doc.jurisdiction in wanted]
+        if local:
+            rel, hit = max(local, key=lambda x: x[0])
+            if rel >= max(MIN_SENTENCE_SCORE, 0.15 * best_rel):
+                keep = [*keep[: top_k - 1], hit]
+    return keep
 
 
 def _heading(hit: Hit) -> str:
