@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.settings import Settings
@@ -32,6 +32,7 @@ RUNTIME_KEY = "runtime"
 MEMORY_KEY = "answers"
 TYPING_EVERY_S = 4.5
 TYPING_GRACE_S = 1.0
+SEND_RETRY_DELAY_S = 0.5
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -144,13 +145,26 @@ async def send_blocks(
         if i == 0 and reply_to is not None:
             kwargs["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
         try:
-            sent.append(await context.bot.send_message(text=chunk.html, parse_mode=ParseMode.HTML, **kwargs))
+            sent.append(await _send_retrying(context, text=chunk.html, parse_mode=ParseMode.HTML, **kwargs))
         except BadRequest as exc:
             if "parse entities" not in str(exc).lower():
                 raise
             logger.warning("Telegram rejected our HTML (%s); sending plain text", exc)
             sent.append(await context.bot.send_message(text=chunk.plain, **kwargs))
     return sent
+
+
+async def _send_retrying(context: ContextTypes.DEFAULT_TYPE, **kwargs: Any) -> Message:
+    """send_message, tried once more after a 5xx-style failure (Telegram did not take it).
+    Not after a timeout: the message may have gone through, and a duplicate is worse."""
+    try:
+        return await context.bot.send_message(**kwargs)
+    except (BadRequest, Forbidden, TimedOut):
+        raise
+    except NetworkError as exc:
+        logger.warning("send_message failed (%s); retrying once", exc)
+        await asyncio.sleep(SEND_RETRY_DELAY_S)
+        return await context.bot.send_message(**kwargs)
 
 
 async def reply(

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import pytest
 
@@ -377,7 +377,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _route(self) -> tuple[str, str, str] | None:
-        m = re.fullmatch(r"/(bot|file/bot)([^/]+)/(.+)", self.path.split("?", 1)[0])
+        m = re.fullmatch(r"/(bot|file/bot)([^/]+)/(.+)", unquote(self.path.split("?", 1)[0]))  # PTB quotes ':'
+
         return (m.group(1), m.group(2), m.group(3)) if m else None
 
     def do_GET(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from types import SimpleNamespace
 
 from telegram.ext import AIORateLimiter
@@ -255,3 +256,33 @@ async def test_private_elliptical_message_follows_the_last_answer(bot_api, start
         await bot_api.wait_sent(95, i)
     assert [(q, p.question if p else None) for q, p in answerer.calls] == [
         ("贵州有税收优惠吗？", None), ("那河南呢？", "贵州有税收优惠吗？"), ("明天天气怎么样？", None)]
+
+
+async def test_5xx_on_send_message_is_retried_once(bot_api, start_bot, recording_answerer) -> None:
+    await start_bot(recording_answerer())
+    bot_api.fault("sendMessage", status=502)
+    bot_api.user_message("税收优惠？", chat_id=96)
+    (reply,) = await bot_api.wait_sent(96)
+    assert reply["text"].startswith("回答：税收优惠？") and len(bot_api.calls_to("sendMessage", chat_id=96)) == 2
+
+
+async def test_a_slow_answer_does_not_hold_up_other_chats(bot_api, start_bot, recording_answerer) -> None:
+    def respond(question, previous):
+        if "慢" in question:
+            time.sleep(1.0)
+        return recording_answerer._echo(question, previous)
+
+    await start_bot(recording_answerer(respond))
+    bot_api.fault("sendChatAction", status=None, delay_s=0.3, when=lambda p: p["chat_id"] == 98)
+    bot_api.user_message("慢问题", chat_id=97)
+    bot_api.user_message("快问题", chat_id=98)
+    await bot_api.wait_sent(97)
+    fast, slow = bot_api.calls_to("sendMessage", chat_id=98)[0], bot_api.calls_to("sendMessage", chat_id=97)[0]
+    assert fast.at < slow.at - 0.3
+
+
+async def test_fake_server_serves_files_to_ptb(bot_api, start_bot, recording_answerer) -> None:
+    application = await start_bot(recording_answerer())
+    bot_api.files["doc1"] = "赤泥文件".encode()
+    telegram_file = await application.bot.get_file("doc1")
+    assert bytes(await telegram_file.download_as_bytearray()) == "赤泥文件".encode()
