@@ -142,11 +142,18 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         raise UserError("TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment)")
-    from bot.telegram import run_bot
-
-    services = build_services(settings)
-    run_bot(services, webhook=args.webhook)
+    _start_bot(build_services(settings), webhook=args.webhook)
     return 0
+
+
+def _start_bot(services: Services, *, webhook: bool) -> None:
+    from bot.telegram import run_bot
+    from bot.telegram.application import BotConfigError
+
+    try:
+        run_bot(services, webhook=webhook)
+    except BotConfigError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -155,8 +162,6 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         _write("首次运行：正在建立索引……")
     services.answerer.warm_up()
     if settings.telegram_bot_token is not None:
-        from bot.telegram import run_bot
-
-        run_bot(services, webhook=bool(settings.webhook_url))
+        _start_bot(services, webhook=bool(settings.webhook_url))
         return 0
     return cmd_chat(settings, argparse.Namespace(llm=None))

@@ -123,6 +123,15 @@ def test_bot_without_token_says_so(built) -> None:
     assert "TELEGRAM_BOT_TOKEN" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
 
 
+def test_webhook_without_secret_is_refused_clearly(built) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "TELEGRAM_"))}
+    env.update(REDMUD_DATA_DIR=str(built.data_dir), TELEGRAM_BOT_TOKEN="123:abc", REDMUD_WEBHOOK_URL="https://x.example/hook")
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "bot", "--webhook"], capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 2, proc.stderr.decode()
+    assert "REDMUD_WEBHOOK_SECRET" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
+    assert "123:abc" not in proc.stderr.decode()
+
+
 def test_bad_setting_is_reported_clearly(built) -> None:
     env = dict(os.environ, REDMUD_DATA_DIR=str(built.data_dir), REDMUD_TOP_K="many")
     proc = subprocess.run([sys.executable, "-m", "bot.cli", "docs"], capture_output=True, env=env, timeout=60)
