@@ -89,7 +89,11 @@ class AnswerService:
         analysis = analyse(standalone or text)
         snapshot = self.index.snapshot()
         t_retrieve = time.perf_counter()
-        retrieval = retrieve(snapshot, self.embeddings, analysis)
+        try:
+            retrieval = retrieve(snapshot, self.embeddings, analysis)
+        except Exception as exc:  # the index broke under us: repair once, then answer from the new one
+            snapshot = self.index.repair(f"{type(exc).__name__}: {exc}")
+            retrieval = retrieve(snapshot, self.embeddings, analysis)
         retrieve_ms = (time.perf_counter() - t_retrieve) * 1000
         if (
             not in_domain(analysis.question)

@@ -83,6 +83,16 @@ class IndexManager:
             self._checked_at = time.monotonic()
             return report
 
+    def repair(self, reason: str) -> Snapshot:
+        """Rebuild from the corpus after the index failed while in use (e.g. its files were damaged)."""
+        with self._lock:
+            logger.warning("the index at %s failed (%s): rebuilding it from the corpus", self.location, reason)
+            self.last_repair = reason
+            self._reset()
+            self.store().build(self.sources())
+            self._snapshot = self.store().load()
+            return self._snapshot
+
     # --- internals ---------------------------------------------------------------------------
     def _load_or_repair(self) -> Snapshot:
         try:

@@ -156,3 +156,19 @@ def test_manager_sees_a_rebuild_by_another_process(tmp_path: Path) -> None:
     assert "b/一/一" in new.by_id
     # the old snapshot still answers: its collection is kept until the next build
     assert old.collection.count() == 2
+
+
+def test_manager_repairs_when_a_query_fails(tmp_path: Path) -> None:
+    from chains.analysis import analyse
+    from chains.retrieval import retrieve
+    from chains.service import AnswerService
+
+    manager = _manager(tmp_path / "index", [source("a", PLAN_A)])
+    service = AnswerService(manager, manager.embeddings)
+    snap = manager.snapshot()
+    manager.store().client.delete_collection(snap.collection_name)  # gone while the snapshot still points at it
+    with pytest.raises(Exception):
+        retrieve(snap, manager.embeddings, analyse("赤泥烧结砖"))
+    answer = service.answer("赤泥可以生产烧结砖吗？")
+    assert answer.citations and answer.citations[0].clause_id == "a/一/二"
+    assert manager.last_repair
