@@ -16,7 +16,8 @@ from knowledge.models import Clause, DocumentMeta
 from tests.fakes.openai_server import FakeOpenAIServer
 
 CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
-DEADLINE_S = 2.5
+DEADLINE_S = 2.5  # where the deadline is what is tested
+GENEROUS_S = 15.0  # elsewhere: a loaded machine must not turn a slow reply into a fallback
 
 try:  # the lead's retrieval record; the same three fields otherwise
     from chains.retrieval import Hit
@@ -133,15 +134,28 @@ def server():
 
 
 @pytest.fixture
-def llm(server):
-    """(composer, rewriter) from the real factory, pointed at the loopback server."""
-    composer, rewriter = build_llm(
-        api_key="test-key",
-        base_url=server.base_url,
-        model="fake-model",
-        timeout_s=DEADLINE_S,
-        breaker_failures=3,
-        breaker_cooldown_s=0.6,
-    )
-    yield composer, rewriter
-    composer.client.close()
+def make_llm(server):
+    """Builds (composer, rewriter) with the real factory, pointed at the loopback server."""
+    built = []
+
+    def make(deadline_s: float = DEADLINE_S, cooldown_s: float = 0.6):
+        pair = build_llm(
+            api_key="test-key",
+            base_url=server.base_url,
+            model="fake-model",
+            timeout_s=deadline_s,
+            breaker_failures=3,
+            breaker_cooldown_s=cooldown_s,
+        )
+        built.append(pair[0])
+        return pair
+
+    yield make
+    for composer in built:
+        composer.client.close()
+
+
+@pytest.fixture
+def llm(make_llm):
+    """(composer, rewriter) with the short test deadline (the resilience tests time it)."""
+    return make_llm()

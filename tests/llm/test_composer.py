@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.fakes.openai_server import Reply, quoting_responder
-from tests.llm.conftest import DEADLINE_S, Analysis, extractive_for
+from tests.llm.conftest import GENEROUS_S, Analysis, extractive_for
 
 Q = "贵州和河南对赤泥综合利用有哪些支持政策？"
 GOOD = (
@@ -16,6 +18,13 @@ GOOD = (
     "- 贵州的责任单位包括省财政厅、国家税务总局贵州省税务局[1]。\n"
     "文件未明确规定具体税率。"
 )
+
+
+@pytest.fixture
+def llm(make_llm):
+    """Behaviour, not timing, is tested here: a generous deadline keeps a loaded machine from
+    turning a slow reply into a fallback."""
+    return make_llm(GENEROUS_S)
 
 
 def compose(llm, hits, question=Q, language="zh"):
@@ -123,7 +132,7 @@ def test_english_question_asks_for_english(llm, hits, server):
 
 def test_quoting_model_end_to_end(llm, hits, server):
     server.default = Reply(content=quoting_responder)
-    answer, _, elapsed = compose(llm, hits)
-    assert answer.mode == "llm" and len(answer.citations) == 3 and elapsed < DEADLINE_S
+    answer, _, _ = compose(llm, hits)
+    assert answer.mode == "llm" and len(answer.citations) == 3
     for c, hit in zip(answer.citations, hits, strict=True):
         assert c.quote in hit.clause.text

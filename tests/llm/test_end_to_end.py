@@ -17,23 +17,36 @@ from chains.models import Turn
 from chains.service import AnswerService
 from tests.fakes.openai_server import FakeOpenAIServer, Reply, quoting_responder
 
-DEADLINE_S = 2.5
+DEADLINE_S = 2.5  # where the deadline is what is tested
+GENEROUS_S = 15.0  # elsewhere: a loaded CI machine must not turn a slow reply into a fallback
 
 
 @pytest.fixture
-def llm_service(services, server):
-    composer, rewriter = build_llm(
-        api_key="test-key",
-        base_url=server.base_url,
-        model="fake-model",
-        timeout_s=DEADLINE_S,
-        breaker_failures=3,
-        breaker_cooldown_s=30,
-    )
-    yield AnswerService(
-        services.index, services.answerer.embeddings, llm_composer=composer, rewriter=rewriter
-    )
-    composer.client.close()
+def make_llm_service(services, server):
+    built = []
+
+    def make(deadline_s: float = GENEROUS_S) -> AnswerService:
+        composer, rewriter = build_llm(
+            api_key="test-key",
+            base_url=server.base_url,
+            model="fake-model",
+            timeout_s=deadline_s,
+            breaker_failures=3,
+            breaker_cooldown_s=30,
+        )
+        built.append(composer)
+        return AnswerService(
+            services.index, services.answerer.embeddings, llm_composer=composer, rewriter=rewriter
+        )
+
+    yield make
+    for composer in built:
+        composer.client.close()
+
+
+@pytest.fixture
+def llm_service(make_llm_service):
+    return make_llm_service()
 
 
 def test_answer_service_uses_the_llm_answer(llm_service, server):
@@ -58,13 +71,18 @@ def test_ungrounded_llm_answer_gives_the_extractive_answer(llm_service, answerer
     assert len(server.completions) == 2  # the answer and one repair
 
 
-def test_unreachable_endpoint_answers_within_the_deadline(llm_service, answerer, server):
+def test_unreachable_endpoint_answers_within_the_deadline(make_llm_service, answerer, server):
+    llm_service = make_llm_service(DEADLINE_S)
     server.default = Reply(hang=True)
     question = "焦作市在赤泥综合利用方面做了哪些工作？"
     started = time.monotonic()
+    extractive = answerer.answer(question)  # also warms retrieval for this question
+    offline_s = time.monotonic() - started
+    started = time.monotonic()
     answer = llm_service.answer(question)
-    assert time.monotonic() - started < DEADLINE_S + 1.0 + 0.5  # + retrieval
-    assert answer.fallback_reason == "timeout" and answer.answer == answerer.answer(question).answer
+    elapsed = time.monotonic() - started
+    assert elapsed < DEADLINE_S + 1.0 + offline_s, f"{elapsed:.2f}s (offline part {offline_s:.2f}s)"
+    assert answer.fallback_reason == "timeout" and answer.answer == extractive.answer
 
 
 def test_follow_up_is_rewritten_by_the_model_then_answered(llm_service, server):
@@ -110,7 +128,7 @@ def test_redmud_eval_in_llm_mode(settings, services, tmp_path, monkeypatch, caps
         monkeypatch.setenv("REDMUD_DATA_DIR", str(settings.data_dir))
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("REDMUD_LLM_TIMEOUT_S", "5")
+        monkeypatch.setenv("REDMUD_LLM_TIMEOUT_S", str(GENEROUS_S))
         with caplog.at_level(logging.WARNING, logger="chains.llm"):
             rc = redmud(["eval", str(cases), "--llm", "--min-correct", "1.0"])
         out = capsys.readouterr().out
