@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="(re)build the index from the corpus, or add documents")
     ingest.add_argument("files", nargs="*", type=Path, help="documents to add (.txt .md .docx .pdf .html)")
     ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    ingest.add_argument("--replace", action="store_true", help="replace a document with the same doc id")
     for name in ("title", "jurisdiction", "issuer", "date", "doc-number", "doc-id", "supersedes"):
         ingest.add_argument(f"--{name}")
 

@@ -16,7 +16,7 @@ from chains.analysis import JURISDICTION_TERMS, Analysis
 from chains.models import Answer, Citation
 from chains.retrieval import Hit, Retrieval
 from knowledge.keyword import KeywordIndex
-from knowledge.models import JURISDICTION_LABELS
+from knowledge.models import JURISDICTION_LABELS, DocumentMeta
 from knowledge.parser import split_sentences
 
 MAX_QUOTE_CHARS = 220
@@ -202,6 +202,18 @@ def _headline(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict
     return lead, None
 
 
+def superseded_note(old: DocumentMeta, new: DocumentMeta | None, lang: str) -> str:
+    """The note on a cited document that a newer one replaces: 《旧》已被 2026-03-01 发布的《新》取代."""
+    if new is None:
+        return (f"{old.display_title}已被更新的文件（{old.superseded_by}）取代，请以新文件为准。" if lang == "zh"
+                else f"{old.display_title} has been superseded by {old.superseded_by}; rely on the newer document.")
+    if lang == "zh":
+        when = f" {new.date} 发布的" if new.date else ""
+        return f"{old.display_title}已被{when}{new.display_title}取代，请以新文件为准。"
+    when = f" (issued {new.date})" if new.date else ""
+    return f"{old.display_title} has been superseded by {new.display_title}{when}; rely on the newer document."
+
+
 def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: KeywordIndex) -> Answer:
     """An extractive answer citing ``hits`` (as chosen by ``select_hits``)."""
     lang = analysis.language
@@ -246,8 +258,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
         notes.append(missing)
     superseded = [q.hit.doc for q in quoted if q.hit.doc.superseded_by]
     for doc in {d.doc_id: d for d in superseded}.values():
-        notes.append(f"{doc.display_title}已被更新的文件取代（{doc.superseded_by}），请以新文件为准。" if lang == "zh"
-                     else f"{doc.display_title} has been superseded by {doc.superseded_by}.")
+        notes.append(superseded_note(doc, retrieval.documents.get(doc.superseded_by or ""), lang))
     body = "\n".join(lines)
     text = f"{headline}\n\n{body}"
     if notes:

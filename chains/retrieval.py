@@ -8,7 +8,7 @@ their documents; national documents are never penalised since they apply everywh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
@@ -36,6 +36,7 @@ class Retrieval:
     best_keyword: float
     query_tokens: list[str]  # the keyword query, synonyms included
     question_tokens: set[str]  # the words the user actually wrote
+    documents: dict[str, DocumentMeta] = field(default_factory=dict)  # every indexed document, by id
 
 
 def _jurisdiction_factor(doc: DocumentMeta, wanted: set[str]) -> float:
@@ -54,6 +55,7 @@ def _jurisdiction_factor(doc: DocumentMeta, wanted: set[str]) -> float:
 
 DENSE_WEIGHT = 0.5
 HEADING_BOOST = 0.25
+NAMED_BOOST = 1.5  # the question names the document by its title
 _COMMON_BIGRAMS = {"赤泥", "综合", "合利", "利用", "泥综", "工业", "资源", "源综"}
 
 
@@ -76,6 +78,27 @@ def heading_match(question: str, clause: Clause) -> float:
     return len(grams & _bigrams(question)) / len(grams)
 
 
+_TITLE_NOISE = re.compile(r"[\s《》〈〉“”\"'（）()\[\]【】—–-]")
+
+
+def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
+    """Documents the question names by their full title (brackets and spaces ignored) or id.
+
+    A superseded document asked for by name is what the user wants, not its successor.
+    """
+    asked = _TITLE_NOISE.sub("", question)
+    matched: dict[str, str] = {}  # doc id -> the (longest) title of it found in the question
+    for doc_id, meta in documents.items():
+        titles = [_TITLE_NOISE.sub("", t) for t in (meta.title, meta.short_title or "")]
+        found = [t for t in titles if len(t) >= 6 and t in asked]
+        if found:
+            matched[doc_id] = max(found, key=len)
+        elif doc_id in question:
+            matched[doc_id] = doc_id
+    # "赤泥综合利用行动方案" inside "贵州省赤泥综合利用行动方案" names only the longer one
+    return {d for d, t in matched.items() if not any(t != u and t in u for u in matched.values())}
+
+
 def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES) -> Retrieval:
     """Score every clause by a convex combination of normalised dense and BM25 scores.
 
@@ -91,6 +114,7 @@ def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, lim
     best_kw = float(kw_scores.max()) if len(kw_scores) else 0.0
     lo, hi = (min(dense.values()), max(dense.values())) if dense else (0.0, 1.0)
     span = (hi - lo) or 1.0
+    named = named_documents(analysis.question, snapshot.documents)
 
     hits = []
     for pos, clause in enumerate(snapshot.clauses):
@@ -102,7 +126,9 @@ def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, lim
         score += HEADING_BOOST * heading_match(analysis.question, clause)
         doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
         factor = _jurisdiction_factor(doc, analysis.jurisdictions)
-        if doc.superseded_by:
+        if doc.doc_id in named:
+            factor *= NAMED_BOOST
+        elif doc.superseded_by:
             factor *= 0.7  # prefer the newer document; the older stays retrievable by name
         hits.append(Hit(clause, doc, score * factor, sim or 0.0, kw))
     hits.sort(key=lambda h: h.score, reverse=True)
@@ -112,4 +138,5 @@ def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, lim
         best_keyword=best_kw,
         query_tokens=tokens,
         question_tokens=set(tokenize(analysis.question)),
+        documents=snapshot.documents,
     )
