@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
@@ -62,7 +62,8 @@ class AnswerService:
         self.top_k = top_k
         self.max_question_chars = max_question_chars
         self.llm_composer = llm_composer
-        self.rewriter = rewriter or _default_rewriter()
+        self.rule_rewriter = _default_rewriter()
+        self.rewriter = rewriter or self.rule_rewriter
 
     # --- answering ----------------------------------------------------------------------------
     def answer(self, question: str | bytes | None, *, previous: Turn | None = None, use_llm: bool | None = None) -> Answer:
@@ -76,9 +77,11 @@ class AnswerService:
         verdict = classify(text)
         if verdict == "refuse":
             return self._finish(Answer(question=text, answer=M.REFUSED[lang], abstained=True), started, notice)
+        llm_wanted = (self.llm_composer is not None) if use_llm is None else use_llm
+        deadline = self._deadline() if llm_wanted else None
         standalone = None
         if previous is not None and previous.question.strip():
-            rewritten = self._rewrite(text, previous)
+            rewritten = self._rewrite(text, previous, deadline)
             if rewritten and rewritten != text:
                 standalone = rewritten
                 if classify(rewritten) == "refuse":
@@ -105,27 +108,40 @@ class AnswerService:
         hits = select_hits(retrieval, analysis, self.top_k, snapshot.keyword)
         answer = compose(analysis, hits, retrieval, snapshot.keyword)
         answer.question = text
-        llm_wanted = (self.llm_composer is not None) if use_llm is None else use_llm
         if llm_wanted and hits:
             if self.llm_composer is None:
                 answer.fallback_reason = "llm_not_configured"
             else:
-                answer = self._llm(analysis, hits, answer)
+                answer = self._llm(analysis, hits, answer, deadline)
         return self._finish(answer, started, notice, standalone, retrieve_ms=retrieve_ms)
 
-    def _llm(self, analysis: Analysis, hits: list[Hit], extractive: Answer) -> Answer:
+    def _deadline(self) -> Any:
+        """One deadline for the whole LLM answer (follow-up rewrite, answer, repair)."""
+        timeout_s = getattr(self.llm_composer, "timeout_s", None)
+        if timeout_s is None:
+            return None
+        from chains.llm.client import Deadline
+
+        return Deadline(timeout_s)
+
+    def _llm(self, analysis: Analysis, hits: list[Hit], extractive: Answer, deadline: Any = None) -> Answer:
         assert self.llm_composer is not None
         try:
-            result = self.llm_composer.compose(analysis.question, analysis, hits, extractive)
+            if deadline is not None:
+                result = self.llm_composer.compose(analysis.question, analysis, hits, extractive, deadline=deadline)
+            else:
+                result = self.llm_composer.compose(analysis.question, analysis, hits, extractive)
         except Exception as exc:  # the composer must not raise; if it does, the user still gets an answer
             logger.error("LLM composer failed: %s", type(exc).__name__)
             result = extractive.model_copy(update={"fallback_reason": f"error: {type(exc).__name__}"})
         result.question = extractive.question
         return result
 
-    def _rewrite(self, text: str, previous: Turn) -> str:
+    def _rewrite(self, text: str, previous: Turn, deadline: Any = None) -> str:
         try:
-            return self.rewriter.rewrite(text, previous)
+            if deadline is None:
+                return self.rule_rewriter.rewrite(text, previous)
+            return self.rewriter.rewrite(text, previous, deadline=deadline)  # type: ignore[call-arg]
         except Exception as exc:
             logger.warning("follow-up rewrite failed (%s); using the question as asked", type(exc).__name__)
             return text
@@ -140,7 +156,11 @@ class AnswerService:
             answer.standalone_question = standalone
         if answer.abstained:
             answer.citations = []
-        answer.timings = {**{k: round(v, 2) for k, v in timings.items()}, "total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        answer.timings = {
+            **answer.timings,
+            **{k: round(v, 2) for k, v in timings.items()},
+            "total_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
         return answer
 
     # --- the knowledge base ---------------------------------------------------------------------
