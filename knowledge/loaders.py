@@ -111,7 +111,7 @@ def _markdown_text(source: str) -> str:
     words, an ordered item keeps its number ("1."), since Chinese plans number their items."""
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": False}).enable("table").disable("code")
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["code", "text_join"])
     lines: list[str] = []
     prefix = ""
     for token in md.parse(source):
@@ -125,10 +125,18 @@ def _markdown_text(source: str) -> str:
     return "\n".join(lines)
 
 
+_LEFT_DELIMITERS = re.compile(r"\*{1,3}|_{2,3}")
+
+
 def _inline_text(children: list[Any]) -> str:
+    """Inline text without markup. CommonMark does not close "**（一）标题。**正文" (a delimiter after
+    Chinese punctuation, before a letter): such unmatched delimiters are dropped too; an escaped
+    "\\*" (a ``text_special`` token) is kept."""
     parts = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type == "text":
+            parts.append(_LEFT_DELIMITERS.sub("", child.content))
+        elif child.type in ("text_special", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
