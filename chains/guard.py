@@ -21,7 +21,7 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c).isaln
 INJECTION = [
     r"(忽略|无视|忘记|忘掉|跳过|不要管|别管|绕过)(掉)?(之前|以上|上面|前面|先前|所有|全部|你的|系统)?的?.{0,6}(指令|指示|规则|设定|提示|要求|限制|约束)",
     r"(你现在是|你是一个|扮演|假装你?是|从现在(开始|起)你?是?|进入.{0,6}模式).{0,30}(没有|无|不受|不再受|解除).{0,6}(任何)?(限制|约束|规则|审查)",
-    r"(系统提示|提示词|系统指令|初始指令|你的指令|你的设定|你的规则|内部指令|system\s*prompt|prompt)",
+    r"(系统提示|提示词|系统指令|系统消息|初始指令|你的指令|你的设定|你的规则|内部指令|开发者模式|越狱|system\s*prompt|system\s*message|prompt)",
     r"(bot\s*token|api[\s_-]*key|密钥|令牌|token|password|密码|环境变量|\.env)",
     r"ignore\s+(all\s+|any\s+|the\s+|your\s+)*(previous|prior|above|earlier|preceding|system)?\s*(instructions|rules|prompts?|directions)",
     r"\b(you are now|act as|pretend (to be|you are)|roleplay as|developer mode|jailbreak|DAN)\b",
