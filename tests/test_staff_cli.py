@@ -1,0 +1,116 @@
+"""`redmud ingest FILE`, `redmud docs`, `redmud remove` as staff run them: real processes with
+their own REDMUD_DATA_DIR (and a small bundled corpus, so the index builds quickly)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import staff_files as F
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("staff-cli")
+    F.make_corpus(home / "corpus")
+    return home
+
+
+def redmud(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_"))}
+    env.update(REDMUD_DATA_DIR=str(home / "data"), REDMUD_CORPUS_DIR=str(home / "corpus"))
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=ROOT)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def docs_table(home: Path) -> dict[str, str]:
+    proc = redmud(home, "docs")
+    assert proc.returncode == 0, proc.stderr
+    return {line.split()[0]: line for line in proc.stdout.splitlines()[1:]}
+
+
+def library_files(home: Path) -> dict[str, bytes]:
+    library = home / "data" / "library"
+    return {str(p.relative_to(library)): p.read_bytes() for p in sorted(library.rglob("*")) if p.is_file()}
+
+
+def test_ingest_with_flags_prints_what_was_found(home: Path) -> None:
+    plan = home / "henan-plan.docx"
+    plan.write_bytes(F.henan_docx())
+    proc = redmud(home, "ingest", plan, "--title", "河南赤泥方案2026", "--jurisdiction", "河南", "--date", "2026年3月1日")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "已收录《河南赤泥方案2026》（henan-plan）" in out and "地区：河南；日期：2026-03-01" in out
+    assert "章节 2 个：一、主要任务；二、保障措施" in out and "条款 3 条" in out
+    assert "责任单位：省交通运输厅、省工业和信息化厅、省发展改革委、省财政厅" in out
+    answer = json.loads(redmud(home, "ask", "--json", "河南赤泥路基材料由哪个部门负责？").stdout)
+    assert answer["citations"][0]["doc_id"] == "henan-plan"
+    assert answer["citations"][0]["responsible_units"] == ["省交通运输厅", "省工业和信息化厅"]
+
+
+def test_sidecar_metadata_and_flags_that_win(home: Path) -> None:
+    old = home / "jz-old.txt"
+    old.write_text(F.JIAOZUO_OLD, encoding="gbk")
+    assert redmud(home, "ingest", old, "--doc-id", "jiaozuo-2023", "--jurisdiction", "焦作").returncode == 0
+    new = home / "jz-new.pdf"
+    new.write_bytes(F.pdf_bytes(F.JIAOZUO_LINES))
+    sidecar = {"doc_id": "jiaozuo-2026", "jurisdiction": "焦作", "date": "2026-01-01", "supersedes": "jiaozuo-2023"}
+    (home / "jz-new.pdf.meta.json").write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
+    proc = redmud(home, "ingest", new, "--date", "2026-03-01")
+    assert proc.returncode == 0, proc.stderr
+    assert f"已收录《{F.JIAOZUO_TITLE}》（jiaozuo-2026）" in proc.stdout and "日期：2026-03-01" in proc.stdout
+    assert "取代：jiaozuo-2023" in proc.stdout
+    table = docs_table(home)
+    assert list(table) == ["base-plan", "old-notice", "henan-plan", "jiaozuo-2023", "jiaozuo-2026"]
+    assert "superseded by jiaozuo-2026" in table["jiaozuo-2023"] and "current" in table["jiaozuo-2026"]
+    assert "2026-03-01" in table["jiaozuo-2026"] and F.JIAOZUO_TITLE in table["jiaozuo-2026"]
+    # a plain `redmud ingest` keeps what staff added
+    proc = redmud(home, "ingest")
+    assert proc.returncode == 0 and "5 份文件" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("files", "flags", "reason"),
+    [
+        (["scan.pdf"], [], "no text layer; scanned PDF? OCR it first"),
+        (["henan-plan.docx"], [], "doc id henan-plan already exists"),
+        (["gz.txt"], ["--supersedes", "nope"], "unknown document 'nope'"),
+        (["gz.txt", "scan.pdf"], ["--title", "x"], "--title apply to one file at a time"),
+        (["missing.txt"], [], "no such file"),
+    ],
+)
+def test_refused_files_exit_2_with_one_line(home: Path, files: list[str], flags: list[str], reason: str) -> None:
+    (home / "scan.pdf").write_bytes(F.scanned_pdf_bytes())
+    (home / "gz.txt").write_bytes(F.guizhou_gbk())
+    before = library_files(home)
+    proc = redmud(home, "ingest", *[home / f for f in files], *flags)
+    assert proc.returncode == 2 and reason in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("错误 / error: ")
+    assert library_files(home) == before  # (the index is untouched too: test_staff_ingest checks it in-process)
+
+
+def test_replace_then_remove(home: Path) -> None:
+    plan = home / "henan-plan.docx"
+    proc = redmud(home, "ingest", plan, "--title", "河南方案（修订）", "--jurisdiction", "河南", "--replace")
+    assert proc.returncode == 0 and "已替换《河南方案（修订）》（henan-plan）" in proc.stdout
+
+    proc = redmud(home, "remove", "henan-plan")
+    assert proc.returncode == 0 and "已移除《河南方案（修订）》（henan-plan）" in proc.stdout
+    proc = redmud(home, "remove", "old-notice")  # bundled
+    assert proc.returncode == 0
+    table = docs_table(home)
+    assert "henan-plan" not in table and "old-notice" not in table and "base-plan" in table
+    answer = json.loads(redmud(home, "ask", "--json", "河南赤泥路基材料由哪个部门负责？").stdout)
+    assert "henan-plan" not in [c["doc_id"] for c in answer["citations"]]
+
+    proc = redmud(home, "remove", "henan-plan")
+    assert proc.returncode == 2 and "no document with id 'henan-plan'" in proc.stderr
