@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.intake import build_meta, guess_title, normalise_date, normalise_jurisdiction, prepare, slug_doc_id
+from knowledge.intake import (
+    build_meta,
+    guess_title,
+    normalise_date,
+    normalise_jurisdiction,
+    prepare,
+    slug_doc_id,
+)
 from knowledge.loaders import DocumentError, decode_text, extract_text
 from knowledge.parser import parse_text
 from tests import staff_files as F

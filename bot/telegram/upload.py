@@ -1,0 +1,125 @@
+"""Admins add a document by sending the file to the bot in a private chat.
+
+The caption may carry metadata, ``title=… jurisdiction=… date=… doc_id=… supersedes=…``
+(a value runs up to the next ``key=``, so titles may contain spaces; ``replace=yes`` replaces
+a document with the same id). The size is checked before anything is downloaded; the file is
+then read, checked and indexed off the event loop (``bot.staff.add_document``: nothing is
+changed unless all of it succeeds), and the admin hears what was found or why it was refused.
+Anyone else is refused politely; documents sent in groups are ignored (no handler matches).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes, MessageHandler, filters
+
+from bot.staff import add_document, describe
+from bot.telegram.runtime import chat_allowed, reply, runtime, services, typing
+from knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError
+
+logger = logging.getLogger(__name__)
+
+NOT_ADMIN = "抱歉，只有管理员可以向知识库添加文件。如需收录新文件，请联系协会工作人员。"
+TOO_BIG = "未收录：文件太大（{size:.1f} MB），上限为 {limit:g} MB。"
+REFUSED = "未收录 {name}：{reason}"
+DOWNLOAD_FAILED = "未收录 {name}：文件下载失败，请稍后重发。"
+ADDED_TAIL = "\n\n发送 /docs 查看全部文件。"
+CAPTION_HELP = (
+    "文件说明请写成 key=value，例如：title=河南省赤泥综合利用实施方案 jurisdiction=河南 date=2026-03-01 "
+    "doc_id=henan-2026-plan supersedes=henan-2025-redmud-qa replace=yes"
+)
+
+CAPTION_KEYS: dict[str, str] = {
+    "title": "title", "标题": "title", "short_title": "short_title",
+    "jurisdiction": "jurisdiction", "地区": "jurisdiction",
+    "date": "date", "日期": "date",
+    "doc_id": "doc_id", "doc-id": "doc_id", "id": "doc_id",
+    "supersedes": "supersedes", "取代": "supersedes",
+    "issuer": "issuer", "发文机关": "issuer",
+    "doc_number": "doc_number", "doc-number": "doc_number", "文号": "doc_number",
+    "kind": "kind", "replace": "replace",
+}
+_KEY = re.compile(
+    r"(?:^|(?<=\s))(" + "|".join(sorted(map(re.escape, CAPTION_KEYS), key=len, reverse=True)) + r")\s*[=＝]",
+    re.IGNORECASE,
+)
+_YES = {"yes", "y", "true", "1", "是", "替换"}
+
+
+def parse_caption(caption: str) -> tuple[dict[str, str], bool]:
+    """``title=赤泥 方案 date=2026-03-01`` -> ({"title": "赤泥 方案", "date": "2026-03-01"}, replace)."""
+    caption = caption.strip()
+    matches = list(_KEY.finditer(caption))
+    leading = caption[: matches[0].start()] if matches else caption
+    if leading.strip():
+        raise DocumentError(f"看不懂文件说明“{leading.strip()[:30]}”。{CAPTION_HELP}",
+                            "caption must be key=value pairs (title= jurisdiction= date= doc_id= supersedes= replace=)")
+    values: dict[str, str] = {}
+    ends = [m.start() for m in matches[1:]] + [len(caption)]
+    for m, end in zip(matches, ends, strict=False):  # no key at all: no values
+        values[CAPTION_KEYS[m.group(1).lower()]] = caption[m.end() : end].strip()
+    replace = values.pop("replace", "").lower() in _YES
+    return {k: v for k, v in values.items() if v}, replace
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or message.document is None or not await chat_allowed(update, context):
+        return
+    rt = runtime(context)
+    settings = rt.settings  # the bot's settings: admins, upload limit, where the library lives
+    user = update.effective_user
+    if user is None or user.id not in settings.admin_ids:
+        await reply(update, context, NOT_ADMIN)
+        return
+    document = message.document
+    name = Path(document.file_name or "upload").name
+    limit = int(settings.max_upload_mb * 1024 * 1024)
+    if document.file_size is not None and document.file_size > limit:
+        await reply(update, context, TOO_BIG.format(size=document.file_size / 2**20, limit=settings.max_upload_mb))
+        return
+    try:
+        meta, replace = parse_caption(message.caption or "")
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:  # say so before downloading it
+            raise DocumentError(f"不支持的文件类型，支持：{' '.join(SUPPORTED_SUFFIXES)}", "unsupported file type")
+    except DocumentError as exc:
+        await reply(update, context, REFUSED.format(name=name, reason=str(exc)))
+        return
+    async with typing(context, message):
+        try:
+            data = bytes(await (await document.get_file()).download_as_bytearray())
+        except TelegramError as exc:
+            logger.warning("downloading an upload failed: %s", type(exc).__name__)
+            await reply(update, context, DOWNLOAD_FAILED.format(name=name))
+            return
+        if len(data) > limit:
+            await reply(update, context, TOO_BIG.format(size=len(data) / 2**20, limit=settings.max_upload_mb))
+            return
+        async with rt.reload_lock:  # one index rebuild at a time (/reload takes it too)
+            try:
+                report = await asyncio.to_thread(
+                    add_document, settings, name, data, meta, replace=replace, index=_index_of(services(context))
+                )
+            except DocumentError as exc:
+                await reply(update, context, REFUSED.format(name=name, reason=str(exc)))
+                return
+        rt.doc_titles = None  # titles cached for rendering: the list changed
+    logger.info("document %s added by admin %s (%s clauses)", report.doc_id, user.id, report.clauses)
+    await reply(update, context, describe(report) + ADDED_TAIL)
+
+
+def _index_of(svc: Any) -> Any:
+    """The running bot's IndexManager, so that its next answer already sees the new document."""
+    return getattr(svc, "index", None) or getattr(getattr(svc, "answerer", None), "index", None)
+
+
+def handler() -> MessageHandler:
+    """Files sent in private chats (documents in groups are not for us)."""
+    return MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_document)
