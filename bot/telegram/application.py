@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 
 from bot.settings import Settings
-from bot.telegram import commands, questions, texts
+from bot.telegram import commands, questions, texts, upload
 from bot.telegram.runtime import RUNTIME_KEY, SERVICES_KEY, BotRuntime
 from bot.telegram.state import UserRateLimiter
 
@@ -159,6 +159,7 @@ def _add_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, questions.on_private_text))
     application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, questions.on_group_text))
     application.add_handler(CallbackQueryHandler(questions.on_clause_button))
+    application.add_handler(upload.handler())  # admins' document uploads (private chats)
     application.add_error_handler(commands.on_error)
 
 
