@@ -79,6 +79,7 @@ def heading_match(question: str, clause: Clause) -> float:
 
 
 _TITLE_NOISE = re.compile(r"[\s《》〈〉“”\"'（）()\[\]【】—–-]")
+_YEARS = re.compile(r"[（(][^（）()]*\d{4}[^（）()]*[）)]\s*$")  # a trailing "（2025—2030年）"
 
 
 def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
@@ -89,14 +90,16 @@ def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[st
     asked = _TITLE_NOISE.sub("", question)
     matched: dict[str, str] = {}  # doc id -> the (longest) title of it found in the question
     for doc_id, meta in documents.items():
-        titles = [_TITLE_NOISE.sub("", t) for t in (meta.title, meta.short_title or "")]
-        found = [t for t in titles if len(t) >= 6 and t in asked]
+        forms = [meta.title, meta.short_title or "", _YEARS.sub("", meta.title)]  # "…方案（2025—2030年）" or "…方案"
+        found = [t for t in (_TITLE_NOISE.sub("", f) for f in forms) if len(t) >= 6 and t in asked]
         if found:
             matched[doc_id] = max(found, key=len)
         elif doc_id in question:
             matched[doc_id] = doc_id
     # "赤泥综合利用行动方案" inside "贵州省赤泥综合利用行动方案" names only the longer one
-    return {d for d, t in matched.items() if not any(t != u and t in u for u in matched.values())}
+    named = {d for d, t in matched.items() if not any(t != u and t in u for u in matched.values())}
+    # a title that fits an old document and its successor alike means the current one
+    return {d for d in named if documents[d].superseded_by not in named}
 
 
 def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES) -> Retrieval:
