@@ -1,0 +1,133 @@
+"""Faults between and during runs: a killed ingest, a damaged index, ingest while answering."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bot.app import build_services
+from knowledge.corpus import BUNDLED_CORPUS
+from knowledge.index import ClauseStore, open_client
+from knowledge.embeddings import E5Embeddings
+from tests.conftest import make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(data_dir: Path, corpus_dir: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_"))}
+    env["REDMUD_DATA_DIR"] = str(data_dir)
+    if corpus_dir:
+        env["REDMUD_CORPUS_DIR"] = str(corpus_dir)
+    return env
+
+
+def _cli(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, input=stdin, capture_output=True,
+                          timeout=300, cwd=ROOT)
+
+
+def _copy_index(services, dest: Path) -> None:
+    shutil.copytree(services.settings.data_dir / "index", dest / "index")
+
+
+def _edited_corpus(tmp_path: Path, copies: int = 2) -> Path:
+    """The bundled corpus, every clause changed a little and the whole repeated, so that a rebuild
+    must embed a few hundred clauses: long enough to be killed in the middle."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    docs = []
+    for doc in manifest["documents"]:
+        text = (corpus / doc["file"]).read_text(encoding="utf-8")
+        for i in range(copies):
+            name = f"{doc['doc_id']}-v{i}"
+            (corpus / f"{name}.txt").write_text(text.replace("。", "。" + " " * (i + 1)), encoding="utf-8")
+            docs.append({**doc, "doc_id": name, "file": f"{name}.txt"})
+    manifest["documents"] = docs
+    (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return corpus
+
+
+def test_ingest_killed_half_way_leaves_the_previous_index_answering(services, tmp_path: Path) -> None:
+    _copy_index(services, tmp_path)
+    active_before = ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_name()
+    env = _env(tmp_path, _edited_corpus(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(6.0)  # past start-up, inside embedding (about 160 clauses: ~20 s here)
+    assert proc.poll() is None, "ingest finished too early for this test to mean anything"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    from knowledge.manager import _clear_chroma_cache
+
+    _clear_chroma_cache()
+    assert ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_name() == active_before
+    answer = _cli("ask", "--json", "焦作领导小组办公室设在哪里？", env=_env(tmp_path))
+    assert answer.returncode == 0, answer.stderr.decode()
+    assert "市工信局" in json.loads(answer.stdout)["answer"]
+
+    again = _cli("ingest", env=env)
+    assert again.returncode == 0, again.stderr.decode()
+    assert "索引已建立" in again.stdout.decode()
+    _clear_chroma_cache()
+    assert ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_name() != active_before
+
+
+def test_damaged_index_is_rebuilt_with_a_clear_message(services, tmp_path: Path) -> None:
+    _copy_index(services, tmp_path)
+    db = tmp_path / "index" / "chroma.sqlite3"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 3])  # truncated between runs
+    proc = _cli("ask", "--json", "焦作领导小组办公室设在哪里？", env=_env(tmp_path))
+    assert proc.returncode == 0
+    err = proc.stderr.decode()
+    assert "rebuilding it from the corpus" in err and "Traceback" not in err
+    assert "市工信局" in json.loads(proc.stdout)["answer"]
+
+
+def test_missing_index_is_built_on_first_question(tmp_path: Path) -> None:
+    proc = _cli("ask", "--json", "到2025年主要再生资源品种利用量目标是多少？", env=_env(tmp_path))
+    assert proc.returncode == 0 and "4.8亿吨" in json.loads(proc.stdout)["answer"]
+    assert (tmp_path / "index").exists()
+
+
+def test_ingest_while_answering_gives_old_or_new_never_an_error(services, tmp_path: Path) -> None:
+    _copy_index(services, tmp_path)
+    running = build_services(make_settings(tmp_path), llm=False)
+    running.index.refresh_interval_s = 0.0  # look for a new index before every question
+    running.answerer.warm_up()
+    errors: list[BaseException] = []
+    answers = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                answers.append(running.answerer.answer("贵州提高赤泥可利用性的责任单位是谁？"))
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        writer = build_services(make_settings(tmp_path), llm=False)
+        for _ in range(3):
+            writer.index.rebuild(force=True)  # a new collection each time, swapped in atomically
+        # and a rebuild in this very process
+        running.index.rebuild(force=True)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert not errors, errors[:3]
+    assert len(answers) > 5
+    assert all(a.answer.startswith("省工业和信息化厅") for a in answers)
