@@ -33,7 +33,9 @@ MIN_DENSE_SCORE = 0.865
 
 
 class LLMComposer(Protocol):
-    def compose(self, question: str, analysis: Analysis, hits: list[Hit], extractive: Answer) -> Answer: ...
+    def compose(
+        self, question: str, analysis: Analysis, hits: list[Hit], extractive: Answer, *, deadline: Any = None
+    ) -> Answer: ...
 
 
 class Rewriter(Protocol):
@@ -127,10 +129,7 @@ class AnswerService:
     def _llm(self, analysis: Analysis, hits: list[Hit], extractive: Answer, deadline: Any = None) -> Answer:
         assert self.llm_composer is not None
         try:
-            if deadline is not None:
-                result = self.llm_composer.compose(analysis.question, analysis, hits, extractive, deadline=deadline)
-            else:
-                result = self.llm_composer.compose(analysis.question, analysis, hits, extractive)
+            result = self.llm_composer.compose(analysis.question, analysis, hits, extractive, deadline=deadline)
         except Exception as exc:  # the composer must not raise; if it does, the user still gets an answer
             logger.error("LLM composer failed: %s", type(exc).__name__)
             result = extractive.model_copy(update={"fallback_reason": f"error: {type(exc).__name__}"})

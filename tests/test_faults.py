@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bot.app import build_services
 from knowledge.corpus import BUNDLED_CORPUS
-from knowledge.index import ClauseStore, open_client
 from knowledge.embeddings import E5Embeddings
+from knowledge.index import ClauseStore, open_client
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -217,22 +217,26 @@ async def serve(
     application: Application, *, poll_timeout: float = 10.0, webhook: dict[str, Any] | None = None
 ) -> AsyncIterator[Application]:
     """The lifecycle of `run_polling`/`run_webhook` without owning the event loop or signals."""
+    updater = application.updater
+    if updater is None:
+        raise BotConfigError("the application was built without an updater")
     await application.initialize()
     try:
         if application.post_init:
             await application.post_init(application)
         if webhook is not None:
-            await application.updater.start_webhook(**webhook)
+            await updater.start_webhook(**webhook)
         else:
-            await application.updater.start_polling(
-                timeout=poll_timeout, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY]
+            await updater.start_polling(
+                timeout=poll_timeout,  # type: ignore[arg-type]  # PTB accepts float seconds
+                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
             )
         await application.start()
         try:
             yield application
         finally:
-            if application.updater.running:
-                await application.updater.stop()
+            if updater.running:
+                await updater.stop()
             await application.stop()
     finally:
         await application.shutdown()

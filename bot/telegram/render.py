@@ -67,7 +67,9 @@ class _Group:
 
 def _hard_cut(text: str, budget: int) -> list[str]:
     """Cut text so that each escaped piece fits `budget` (last resort: no boundary found)."""
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for ch in text:
         width = utf16_len(escape(ch))
         if size + width > budget and current:

@@ -150,4 +150,4 @@ class ClauseKeys:
 
     @staticmethod
     def is_ours(data: str | None) -> bool:
-        return bool(data) and (data.startswith(CALLBACK_PREFIX) or data.startswith(_HASHED_PREFIX))
+        return data is not None and data.startswith((CALLBACK_PREFIX, _HASHED_PREFIX))
