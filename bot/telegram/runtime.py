@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from bot.settings import Settings
 from bot.telegram import texts
@@ -154,17 +155,30 @@ async def send_blocks(
     return sent
 
 
+SEND_ATTEMPTS = 4  # a 5xx or a dropped connection: Telegram did not take the message
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Worth sending again: a network or server failure. Not a timeout (the message may have gone
+    through, and a duplicate is worse), not a refusal; 429s are the rate limiter's business."""
+    return isinstance(exc, NetworkError) and not isinstance(exc, (BadRequest, TimedOut))
+
+
 async def _send_retrying(context: ContextTypes.DEFAULT_TYPE, **kwargs: Any) -> Message:
-    """send_message, tried once more after a 5xx-style failure (Telegram did not take it).
-    Not after a timeout: the message may have gone through, and a duplicate is worse."""
-    try:
-        return await context.bot.send_message(**kwargs)
-    except (BadRequest, Forbidden, TimedOut):
-        raise
-    except NetworkError as exc:
-        logger.warning("send_message failed (%s); retrying once", exc)
-        await asyncio.sleep(SEND_RETRY_DELAY_S)
-        return await context.bot.send_message(**kwargs)
+    """send_message, retried with exponential backoff and jitter after 5xx-style failures."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(_retryable),
+        stop=stop_after_attempt(SEND_ATTEMPTS),
+        wait=wait_exponential_jitter(initial=SEND_RETRY_DELAY_S, max=4.0),
+        before_sleep=lambda state: logger.warning(
+            "send_message failed (%s); retrying", type(state.outcome.exception()).__name__ if state.outcome else "?"
+        ),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await context.bot.send_message(**kwargs)
+    raise AssertionError("unreachable: tenacity re-raises the last failure")
 
 
 async def reply(
