@@ -103,7 +103,7 @@ def analyse(question: str) -> Analysis:
         jurisdictions = {"national"}  # no local document: the national provisions apply everywhere
     intent = next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
     asks = [name for name, terms in SPECIFIC_ASKS if _has(lower, terms)]
-    is_yes_no = bool(re.search(r"(吗|么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
+    is_yes_no = bool(re.search(r"(吗|(?<![什怎那多这])么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)
     )
     extra = [zh for en, zh in GLOSSARY.items() if en in lower] if language == "en" else []
