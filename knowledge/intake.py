@@ -27,6 +27,8 @@ from knowledge.textclean import display_width, reflow
 # what staff may set; superseded_by is derived from the other documents' "supersedes"
 META_KEYS = ("doc_id", "title", "short_title", "jurisdiction", "parent_jurisdiction", "issuer", "doc_number",
              "date", "kind", "supersedes")
+# manifest keys that say nothing the index uses (or are derived here): accepted in a sidecar, ignored
+IGNORED_KEYS = ("note", "source_url", "file", "superseded_by")
 JURISDICTIONS: dict[str, str] = {
     "national": "national", "国家": "national", "全国": "national", "中央": "national", "china": "national",
     "henan": "henan", "河南": "henan", "河南省": "henan",
@@ -98,6 +100,7 @@ def read_sidecar(path: Path) -> dict[str, Any]:
 
 def build_meta(values: Mapping[str, Any], *, filename: str, text: str) -> DocumentMeta:
     """The document's metadata from what staff gave (validated) and what the file implies."""
+    values = {k: v for k, v in values.items() if k not in IGNORED_KEYS}
     unknown = sorted(set(values) - set(META_KEYS))
     if unknown:
         raise DocumentError(

@@ -189,7 +189,7 @@ def test_sidecar_is_read_and_flags_win(tmp_path: Path) -> None:
     plan.write_bytes(F.henan_docx())
     assert read_sidecar(plan) == {}
     (tmp_path / "plan.docx.meta.json").write_text(json.dumps({"title": "侧车标题", "jurisdiction": "河南"}), encoding="utf-8")
-    values = {**read_sidecar(plan), "title": "命令行标题"}
+    values = {**read_sidecar(plan), "title": "命令行标题", "note": "manifest-style keys are accepted", "file": "x.txt"}
     meta = build_meta(values, filename=plan.name, text="")
     assert meta.title == "命令行标题" and meta.jurisdiction == "henan"
     (tmp_path / "plan.docx.meta.json").write_text("{not json", encoding="utf-8")
