@@ -97,17 +97,21 @@ def build_application(
     *,
     settings: Settings | None = None,
     rate_limiter: BaseRateLimiter | None = None,
-    answer_workers: int = 4,
+    answer_workers: int | None = None,
     concurrent_updates: int = 64,
     persistence: bool = True,
 ) -> Application:
     """The Application for `services` (anything with `.settings` and `.answerer`).
 
     Defaults are production ones: Telegram's flood limits via AIORateLimiter (which also retries
-    after a 429), up to 64 updates handled at once, answers computed in a pool of 4 threads, and
+    after a 429), up to 64 updates handled at once, and
     chat_data (the recent answers that follow-ups refer to) persisted under REDMUD_DATA_DIR.
+    Answers run in 4 threads, or 16 when an LLM is configured (its calls wait on the network).
     """
     settings = settings or services.settings
+    if answer_workers is None:
+        # offline answers are CPU work (more threads only contend); LLM answers mostly wait on the network
+        answer_workers = 16 if getattr(services.answerer, "llm_composer", None) is not None else 4
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     if not token:
         raise BotConfigError("TELEGRAM_BOT_TOKEN is not set")
