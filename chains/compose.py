@@ -188,6 +188,9 @@ def _headline(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict
         if named and max(named, key=lambda x: (x[0], x[1]))[0] >= MIN_SENTENCE_SCORE:
             _, _, sentence, q = max(named, key=lambda x: (x[0], x[1]))
             return sentence, q
+        if wanted and not local:
+            names = "、".join(JURISDICTION_LABELS.get(j, j) for j in sorted(wanted))
+            return M.NO_JURISDICTION_MATCH[lang].format(places=names), None
         return M.NO_UNITS[lang] + lead, None
     if analysis.intent == "target" and quoted and len(analysis.jurisdictions - {"national"}) < 2:
         figures = [
@@ -239,7 +242,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
             group = doc.jurisdiction
             lines.append(("" if not lines else "\n") + doc.jurisdiction_label)
         text = "".join(q.sentences)
-        lines.append(f"• {text}[{n}]")
+        if not (q is head_quote and len(levels) == 1 and text.strip() == headline.strip()):
+            lines.append(f"• {text}[{n}]")  # (a quote that is the headline itself is not repeated)
         if clause.responsible_units:
             lines.append(f"  {M.UNITS_LABEL[lang]}{'、'.join(clause.responsible_units)}")
         citations.append(
@@ -259,8 +263,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
     superseded = [q.hit.doc for q in quoted if q.hit.doc.superseded_by]
     for doc in {d.doc_id: d for d in superseded}.values():
         notes.append(superseded_note(doc, retrieval.documents.get(doc.superseded_by or ""), lang))
+    notes = [note for note in notes if note not in headline]
     body = "\n".join(lines)
-    text = f"{headline}\n\n{body}"
+    text = f"{headline}\n\n{body}" if body.strip() else headline
     if notes:
         text += "\n\n" + M.NOTE_LABEL[lang] + " ".join(notes)
     return Answer(question=analysis.question, answer=text, intent=analysis.intent, citations=citations, headline=headline)
