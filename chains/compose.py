@@ -151,11 +151,19 @@ def _places(analysis: Analysis, cited: list[Hit], lang: str) -> list[str]:
     return notes
 
 
+_QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
+
+
 def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str) -> str | None:
     asks = list(analysis.asks)
     shown = "".join(s for q in quoted for s in q.sentences)
     if "rate" in asks and _NUMBER.search(shown):
         asks.remove("rate")
+    if "quantity" in asks and (_QUANTITY.search(shown) or re.search(r"[一二两三四五六七八九十百千万]+[个项家大倍年条]", shown)
+                               or "rate" in asks):
+        asks.remove("quantity")  # a figure is quoted (or the rate note already covers it)
+    if "time" in asks and re.search(r"\d{4}\s*年|\d{1,2}\s*月|今年|明年", shown):
+        asks.remove("time")
     if "deadline" in asks and re.search(r"截止|\d{1,2}\s*月\s*\d{1,2}\s*日\s*前", shown):
         asks.remove("deadline")
     if analysis.intent == "tax" and not asks and re.search(r"税|优惠", analysis.question) and not _NUMBER.search(shown):
@@ -165,9 +173,6 @@ def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str) -> str |
     what = ("、" if lang == "zh" else "; ").join(M.ASKS_LABEL[lang][a] for a in asks)
     where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", analysis.question, re.IGNORECASE) else "default"]
     return M.NOT_SPECIFIED[lang].format(what=what, where=where)
-
-
-_QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 
 
 def _headline(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict[str, float]) -> tuple[str, Quoted | None]:

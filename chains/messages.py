@@ -46,8 +46,10 @@ NO_JURISDICTION_MATCH = {
     "en": "No provision on this was found in the {places} documents; related provisions from other documents follow.",
 }
 ASKS_LABEL = {
-    "zh": {"rate": "具体的比例或金额", "deadline": "具体的期限", "procedure": "申请条件和办理程序"},
-    "en": {"rate": "the specific rate or amount", "deadline": "a specific deadline", "procedure": "eligibility, materials or procedure"},
+    "zh": {"rate": "具体的比例或金额", "deadline": "具体的期限", "procedure": "申请条件和办理程序", "quantity": "具体的数值",
+           "time": "具体的时间"},
+    "en": {"rate": "the specific rate or amount", "deadline": "a specific deadline", "procedure": "eligibility, materials or procedure",
+           "quantity": "the specific figure", "time": "a specific date"},
 }
 WHERE_SET = {
     "zh": {
