@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import platform
 import time
 from pathlib import Path
@@ -22,7 +21,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-readme", action="store_true", help="print only; leave README.md alone")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    from bot.app import configure_logging
+
+    configure_logging("WARNING")
     from bench.core import run_core
 
     rows = run_core()

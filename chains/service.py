@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from chains import messages as M
 from chains.analysis import Analysis, analyse, detect_language
-from chains.compose import compose, select_hits
+from chains.compose import compose, select_hits, superseded_note
 from chains.guard import classify, in_domain, prepare
 from chains.models import Answer, Turn
 from chains.retrieval import Hit, retrieve
@@ -134,7 +134,21 @@ class AnswerService:
             logger.error("LLM composer failed: %s", type(exc).__name__)
             result = extractive.model_copy(update={"fallback_reason": f"error: {type(exc).__name__}"})
         result.question = extractive.question
+        if result.mode == "llm":
+            result.answer += self._superseded_notes(result, analysis.language)
         return result
+
+    def _superseded_notes(self, answer: Answer, lang: str) -> str:
+        """The LLM may not mention that a cited document was replaced; the user must still be told."""
+        docs = self.index.snapshot().documents
+        notes = []
+        for doc_id in dict.fromkeys(c.doc_id for c in answer.citations):
+            doc = docs.get(doc_id)
+            if doc is not None and doc.superseded_by:
+                note = superseded_note(doc, docs.get(doc.superseded_by), lang)
+                if note not in answer.answer:
+                    notes.append(note)
+        return ("\n\n" + M.NOTE_LABEL[lang] + " ".join(notes)) if notes else ""
 
     def _rewrite(self, text: str, previous: Turn, deadline: Any = None) -> str:
         try:

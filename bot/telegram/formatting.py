@@ -83,6 +83,7 @@ def docs_blocks(documents: Iterable[Any]) -> list[Block]:
                 date=meta.date or texts.DATE_UNKNOWN,
                 count=info.clause_count,
             )
+            + (texts.DOCS_SUPERSEDED.format(by=meta.superseded_by) if getattr(meta, "superseded_by", None) else "")
         )
     if not lines:
         return [Block("", texts.DOCS_EMPTY)]

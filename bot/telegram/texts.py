@@ -52,6 +52,7 @@ REWRITTEN = "（按“{question}”理解）"
 DOCS_HEAD = "收录的文件："
 DOCS_EMPTY = "知识库里还没有文件。"
 DOCS_LINE = "{i}. {title}（{place}，{date}，{count} 条）"
+DOCS_SUPERSEDED = "（已被 {by} 取代）"
 DATE_UNKNOWN = "日期未注明"
 
 RELOADING = "正在重建索引，请稍候……"

@@ -15,7 +15,6 @@ so it works whatever event loop the test uses.
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
 import re
@@ -30,6 +29,8 @@ from urllib.parse import parse_qsl, unquote
 
 import pytest
 
+from tests.fakes.telegram_html import parse_telegram_html, utf16_len
+
 TOKEN = "123456:TEST-token_ABCdef"
 BOT_ID = 123456
 BOT_USERNAME = "RedMudTestBot"
@@ -37,53 +38,6 @@ BOT_USERNAME = "RedMudTestBot"
 _JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "scope", "allowed_updates", "entities",
                 "link_preview_options"}
 _INT_FIELDS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "max_connections"}
-_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-                 "code", "pre", "blockquote", "tg-emoji"}
-_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)((?:\s+[^<>]*)?)>")
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9A-Fa-f]+);")
-
-
-def parse_telegram_html(text: str) -> str:
-    """The plain text of Telegram-HTML `text`; ValueError (Telegram's wording) if it would fail."""
-    out: list[str] = []
-    stack: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "<":
-            m = _TAG.match(text, i)
-            if not m:
-                raise ValueError(f"can't parse entities: Unexpected character at byte offset {i}")
-            closing, name = m.group(1) == "/", m.group(2).lower()
-            if name not in _ALLOWED_TAGS:
-                raise ValueError(f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {i}')
-            if closing:
-                if not stack or stack[-1] != name:
-                    raise ValueError(f'can\'t parse entities: Unexpected end tag at byte offset {i}')
-                stack.pop()
-            else:
-                stack.append(name)
-            i = m.end()
-        elif ch == "&":
-            m = _ENTITY.match(text, i)
-            if not m:
-                raise ValueError(f"can't parse entities: Character entity expected at byte offset {i}")
-            out.append(html.unescape(m.group()))
-            i = m.end()
-        elif ch == ">":
-            raise ValueError(f"can't parse entities: Unexpected character at byte offset {i}")
-        else:
-            out.append(ch)
-            i += 1
-    if stack:
-        raise ValueError(f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{stack[-1]}"')
-    return "".join(out)
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 @dataclass
 class Call:
     method: str

@@ -13,7 +13,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.telegram.application import build_application, serve
 from chains.models import Answer, Turn
-from tests.fakes.bot_api_server import parse_telegram_html
+from tests.fakes.telegram_html import parse_telegram_html
 
 GROUP = -100111
 ADMIN_ID = 4343

@@ -7,7 +7,7 @@ import json
 
 from bot.telegram import texts
 from tests.conftest import DATA
-from tests.fakes.bot_api_server import parse_telegram_html
+from tests.fakes.telegram_html import parse_telegram_html
 
 
 def _texts() -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.fakes.bot_api_server import parse_telegram_html
+from tests.fakes.telegram_html import parse_telegram_html
 
 GROUP = -100222
 ADMIN_ID = 4545

@@ -10,7 +10,7 @@ from bot.telegram.formatting import answer_blocks, citation_buttons
 from bot.telegram.render import Block, split_blocks, split_plain, utf16_len
 from bot.telegram.state import AnswerMemory, ClauseKeys, UserRateLimiter
 from chains.models import Answer, Turn
-from tests.fakes.bot_api_server import parse_telegram_html
+from tests.fakes.telegram_html import parse_telegram_html
 
 
 def _no_space(text: str) -> str:
@@ -114,3 +114,17 @@ def test_small_limits_still_valid(limit: int) -> None:
     for chunk in split_blocks([Block("b", "标题"), Block("", text)], limit=limit):
         assert utf16_len(chunk.html) <= limit
         parse_telegram_html(chunk.html)
+
+
+def test_docs_list_marks_superseded_documents() -> None:
+    from types import SimpleNamespace
+
+    from bot.telegram.formatting import docs_blocks
+    from knowledge.models import DocumentMeta
+
+    old = DocumentMeta(doc_id="old-plan", title="旧方案", date="2020-01-01", superseded_by="new-plan")
+    new = DocumentMeta(doc_id="new-plan", title="新方案", date="2026-03-01", supersedes="old-plan")
+    blocks = docs_blocks([SimpleNamespace(meta=old, clause_count=3), SimpleNamespace(meta=new, clause_count=4)])
+    text = "\n".join(b.text for b in blocks)
+    assert "《旧方案》" in text and "已被 new-plan 取代" in text
+    assert text.count("取代") == 1
