@@ -16,13 +16,20 @@ class UserError(Exception):
     """A problem the user can fix (bad file, unknown document): shown as one line, exit 2."""
 
 
+def _answering_services(settings: Settings, llm: bool | None) -> Services:
+    """Services for answering; `--llm` without a key says so instead of silently answering offline."""
+    if llm and settings.openai_api_key is None:
+        print("提示 / note: OPENAI_API_KEY is not set; answering extractively (offline).", file=sys.stderr)
+    return build_services(settings, llm=llm)
+
+
 def _write(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    services = build_services(settings, llm=args.llm)
+    services = _answering_services(settings, args.llm)
     answerer = services.answerer
     if args.question == ["-"]:
         for line in stdin_lines():
@@ -48,7 +55,7 @@ def split_follow_up(line: str) -> tuple[bool, str]:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
-    services = build_services(settings, llm=args.llm)
+    services = _answering_services(settings, args.llm)
     if interactive:
         print(CHAT_BANNER)
         services.answerer.warm_up()
@@ -125,7 +132,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         cases = load_cases(args.cases)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    services = build_services(settings, llm=args.llm)
+    services = _answering_services(settings, args.llm)
     results = [score(case, services.answerer.answer(case.get("q", ""))) for case in cases]
     for r in results:
         if not r.correct and not args.quiet:

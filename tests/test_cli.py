@@ -117,6 +117,13 @@ def test_eval_thresholds_set_the_exit_code(built, tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no such file" in missing.stderr.decode()
 
 
+def test_llm_flag_without_a_key_says_it_answers_offline(built) -> None:
+    proc = run(built, "ask", "--llm", "--json", "焦作领导小组办公室设在哪里？")
+    assert proc.returncode == 0
+    assert "OPENAI_API_KEY" in proc.stderr.decode()
+    assert json.loads(proc.stdout)["mode"] == "extractive"
+
+
 def test_bot_without_token_says_so(built) -> None:
     proc = run(built, "bot")
     assert proc.returncode == 2
