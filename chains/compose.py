@@ -186,13 +186,15 @@ def _headline(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict
     if analysis.intent == "agency":
         wanted = analysis.jurisdictions - {"national"}
         local = [q for q in quoted if not wanted or q.hit.doc.jurisdiction in wanted]
-        for q in local:
-            if q.hit.clause.responsible_units:
-                return "、".join(q.hit.clause.responsible_units), q
+        with_units = next((q for q in local if q.hit.clause.responsible_units), None)
         named = [(_score(s, weights), -i, s, q) for i, q in enumerate(local) for s in q.sentences if _AGENCY.search(s)]
-        if named and max(named, key=lambda x: (x[0], x[1]))[0] >= MIN_SENTENCE_SCORE:
-            _, _, sentence, q = max(named, key=lambda x: (x[0], x[1]))
-            return sentence, q
+        best_named = max(named, key=lambda x: (x[0], x[1])) if named else None
+        # "责任单位" asks for the clause's list; "哪些部门要…" is better answered by the sentence naming them
+        if with_units is not None and (best_named is None or "责任单位" in analysis.question
+                                       or best_named[0] < MIN_SENTENCE_SCORE or best_named[3] is not with_units):
+            return "、".join(with_units.hit.clause.responsible_units), with_units
+        if best_named is not None and best_named[0] >= MIN_SENTENCE_SCORE:
+            return best_named[2], best_named[3]
         if wanted and not local:
             names = "、".join(JURISDICTION_LABELS.get(j, j) for j in sorted(wanted))
             return M.NO_JURISDICTION_MATCH[lang].format(places=names), None
