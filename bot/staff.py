@@ -9,10 +9,12 @@ only switches to a new collection when a build completes, is still the previous 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,20 @@ from knowledge.models import JURISDICTION_LABELS, DocumentMeta
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()  # one change to the library at a time in this process
+
+
+@contextmanager
+def _changing(settings: Settings) -> Iterator[None]:
+    """One change to the library at a time: across threads, and across processes (a CLI ingest while
+    the bot takes an upload) through an advisory lock file next to the library."""
+    path = settings.data_dir / "library.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock, open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 PER_DOCUMENT_FLAGS = ("title", "doc_id", "doc_number", "date", "supersedes")
 SHARED_FLAGS = ("jurisdiction", "issuer")
 
@@ -54,7 +70,7 @@ def add_documents(
 ) -> list[IngestReport]:
     """Add (file name, bytes, metadata) documents; a ``DocumentError`` says why none was added."""
     candidates = [prepare(name, data, values) for name, data, values in items]
-    with _lock:
+    with _changing(settings):
         library = library_of(settings)
         current = {s.meta.doc_id: s.meta for s in library.merge(load_corpus(settings.corpus_dir))}
         check_batch(candidates, current, replace=replace)
@@ -77,7 +93,7 @@ def add_document(
 
 def remove(settings: Settings, doc_id: str, *, index: IndexManager | None = None) -> DocumentMeta:
     """Take a document (added or bundled) out of the library and both indexes; returns its meta."""
-    with _lock:
+    with _changing(settings):
         library = library_of(settings)
         bundled = {s.meta.doc_id for s in load_corpus(settings.corpus_dir)}
         current = {s.meta.doc_id: s.meta for s in library.merge(load_corpus(settings.corpus_dir))}

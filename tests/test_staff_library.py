@@ -128,3 +128,25 @@ def test_superseded_note_names_the_newer_document_and_its_date() -> None:
     undated = NEW.model_copy(update={"date": None})
     assert superseded_note(OLD, undated, "zh").endswith("已被《焦作市赤泥综合利用三年行动计划（2026—2028年）》取代，请以新文件为准。")
     assert "issued 2026-03-01" in superseded_note(OLD, NEW, "en")
+
+
+def test_library_changes_are_serialised_across_processes(tmp_path) -> None:
+    """A second process waits for the lock that an ingest in progress holds."""
+    import subprocess
+    import sys
+    import time
+
+    from bot.staff import _changing
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    probe = (
+        "import fcntl, sys, time; h = open(sys.argv[1], 'a+b'); t = time.monotonic(); "
+        "fcntl.flock(h, fcntl.LOCK_EX); print(round(time.monotonic() - t, 2))"
+    )
+    with _changing(settings):
+        other = subprocess.Popen([sys.executable, "-c", probe, str(tmp_path / "library.lock")], stdout=subprocess.PIPE)
+        time.sleep(1.0)
+        assert other.poll() is None  # still waiting for our lock
+    waited = float(other.communicate(timeout=30)[0])
+    assert waited >= 0.9  # an advisory flock on REDMUD_DATA_DIR/library.lock
