@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chains.glossary import expand
+
 JURISDICTION_TERMS: dict[str, list[str]] = {
     "guizhou": ["贵州", "贵阳", "遵义", "黔东南", "黔南", "黔西南", "毕节", "安顺", "六盘水", "铜仁", "黔晟", "guizhou", "guiyang", "zunyi"],
     "henan": ["河南", "郑州", "洛阳", "三门峡", "豫", "henan", "zhengzhou", "luoyang", "sanmenxia"],
@@ -45,20 +47,6 @@ SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
     ("procedure", ["申请材料", "什么材料", "怎么申请", "如何申请", "申请流程", "申报流程", "办理流程", "手续", "申请条件", "申报条件",
                    "how to apply", "application", "documents required", "eligib"]),
 ]
-
-GLOSSARY: dict[str, str] = {
-    "red mud": "赤泥", "bauxite residue": "赤泥", "alumina": "氧化铝", "utilization": "综合利用", "utilisation": "综合利用",
-    "utilization rate": "综合利用率", "utilisation rate": "综合利用率", "tax": "税收 优惠", "incentive": "优惠 支持",
-    "subsidy": "资金 支持", "loan": "贷款", "fund": "基金 资金", "land": "用地", "standard": "标准", "target": "目标",
-    "national": "国家", "province": "省", "responsible": "责任单位", "department": "部门", "agency": "单位 部门",
-    "technology": "技术", "dealkalization": "脱碱", "alkali": "碱", "iron": "铁", "brick": "砖", "cement": "水泥",
-    "road": "路基 路用", "building material": "建材 建筑材料", "demonstration": "示范", "project": "项目",
-    "solid waste": "固废", "industrial": "工业", "recycl": "再生资源", "new": "新增", "standards": "标准",
-    "guizhou": "贵州", "henan": "河南", "jiaozuo": "焦作", "2025": "2025年", "2027": "2027年", "2030": "2030年",
-    "leading group": "领导小组", "source": "源头", "reduc": "减量 减少", "produc": "产生量", "generat": "产生量",
-    "storage": "堆存 贮存", "research": "研发 技术", "innovation": "创新", "rare": "稀贵金属 稀有金属", "metal": "金属",
-    "support": "支持", "policy": "政策", "measure": "措施", "goal": "目标", "plan": "方案", "green credit": "绿色信贷", "bond": "债券", "park": "园区", "base": "基地",
-}
 
 # colloquial words -> the documents' vocabulary (keyword side)
 SYNONYMS: dict[str, str] = {
@@ -108,7 +96,7 @@ def analyse(question: str) -> Analysis:
     is_yes_no = bool(re.search(r"(吗|(?<![什怎那多这])么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)
     )
-    extra = [zh for en, zh in GLOSSARY.items() if en in lower] if language == "en" else []
+    extra = expand(question) if language == "en" or re.search(r"[A-Za-z]{3,}", question) else []
     extra += [words for term, words in SYNONYMS.items() if term in question]
     retrieval_text = " ".join([question, *extra])
     keyword_text = retrieval_text
