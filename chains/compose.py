@@ -73,8 +73,12 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, keyword: K
     eligible = [(h, r) for h, r in zip(candidates, relevance, strict=True) if r >= 0.4 * best_rel]
     top = eligible[0][0].score
     keep = [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
-    # a place that was asked about keeps its most relevant clause, if it says anything on the topic
     wanted = analysis.jurisdictions - {"national"}
+    if analysis.other_places and not wanted:
+        # a place without documents of its own: the national provisions apply there, local ones do not
+        national = [h for h in keep if h.doc.jurisdiction == "national"]
+        keep = national or keep
+    # a place that was asked about keeps its most relevant clause, if it says anything on the topic
     if wanted and not any(h.doc.jurisdiction in wanted for h in keep):
         local = [(r, h) for h, r in zip(candidates, relevance, strict=True) if h.doc.jurisdiction in wanted]
         if local:
@@ -232,6 +236,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
     weights = topic_weights(retrieval, keyword)
     quoted = [quote(h, weights, analysis) for h in hits]
     headline, head_quote = _headline(analysis, quoted, lang, weights)
+    if head_quote is None and analysis.other_places and not analysis.jurisdictions - {"national"}:
+        # a place with no document of its own: say so first, then the national provisions
+        headline = M.NO_LOCAL_DOC[lang].format(places="、".join(analysis.other_places[:3]))
     # national first, then provinces, then cities; documents of one place together; by relevance within
     first_seen: dict[str, int] = {}
     for i, q in enumerate(quoted):
