@@ -17,6 +17,7 @@ from langchain_core.embeddings import Embeddings
 from chains import messages as M
 from chains.analysis import Analysis, analyse, detect_language
 from chains.compose import compose, select_hits, superseded_note
+from chains.followup import RuleRewriter
 from chains.guard import classify, in_domain, prepare
 from chains.models import Answer, Turn
 from chains.retrieval import Hit, retrieve
@@ -64,7 +65,7 @@ class AnswerService:
         self.top_k = top_k
         self.max_question_chars = max_question_chars
         self.llm_composer = llm_composer
-        self.rule_rewriter = _default_rewriter()
+        self.rule_rewriter: Rewriter = RuleRewriter()
         self.rewriter = rewriter or self.rule_rewriter
 
     # --- answering ----------------------------------------------------------------------------
@@ -196,19 +197,3 @@ class AnswerService:
         """Load the index, the embedding model and the tokenizer before the first question."""
         self.index.snapshot()
         self.embeddings.embed_query("赤泥")
-
-
-class _NaiveRewriter:
-    """Used only until a proper rewriter is configured: keeps the previous question's context."""
-
-    def rewrite(self, question: str, previous: Turn) -> str:
-        return f"{previous.question} {question}"
-
-
-def _default_rewriter() -> Rewriter:
-    try:
-        from chains.followup import RuleRewriter
-
-        return RuleRewriter()
-    except ImportError:
-        return _NaiveRewriter()

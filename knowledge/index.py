@@ -31,15 +31,15 @@ ACTIVE_ID = "active"
 BATCH = 32
 
 
-class IndexError_(RuntimeError):
+class IndexUnavailable(RuntimeError):
     """The index is missing or unreadable; the caller may rebuild it."""
 
 
-class IndexMissing(IndexError_):
+class IndexMissing(IndexUnavailable):
     pass
 
 
-class IndexCorrupt(IndexError_):
+class IndexCorrupt(IndexUnavailable):
     pass
 
 
