@@ -59,6 +59,7 @@ def build_services(settings: Settings, *, llm: bool | None = None) -> Services:
             timeout_s=settings.llm_timeout_s,
             breaker_failures=settings.llm_breaker_failures,
             breaker_cooldown_s=settings.llm_breaker_cooldown_s,
+            temperature=settings.llm_temperature,
         )
     answerer = AnswerService(
         index,

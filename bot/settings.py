@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="gpt-4o-mini", validation_alias=_env("REDMUD_LLM_MODEL"))
     llm_timeout_s: float = Field(default=20.0, gt=0, validation_alias=_env("REDMUD_LLM_TIMEOUT_S"))
     llm_enabled: bool | None = Field(default=None, validation_alias=_env("REDMUD_LLM"))
+    # 0 for repeatable answers; empty for models that accept no temperature (some reasoning models)
+    llm_temperature: float | None = Field(default=0.0, validation_alias=_env("REDMUD_LLM_TEMPERATURE"))
     llm_breaker_failures: int = Field(default=3, ge=1, validation_alias=_env("REDMUD_LLM_BREAKER_FAILURES"))
     llm_breaker_cooldown_s: float = Field(default=60.0, ge=0, validation_alias=_env("REDMUD_LLM_BREAKER_COOLDOWN_S"))
 
@@ -61,6 +63,11 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias=_env("REDMUD_ADMIN_IDS"))
     user_rate_per_minute: int = Field(default=10, ge=1, validation_alias=_env("REDMUD_USER_RATE_PER_MINUTE"))
     max_upload_mb: float = Field(default=20.0, gt=0, validation_alias=_env("REDMUD_MAX_UPLOAD_MB"))
+
+    @field_validator("llm_temperature", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("allowed_chats", "admin_ids", mode="before")
     @classmethod

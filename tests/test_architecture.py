@@ -74,3 +74,10 @@ def test_env_file_is_read_and_ignored_by_git(tmp_path: Path, monkeypatch: pytest
                  "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "REDMUD_ALLOWED_CHATS", "REDMUD_ADMIN_IDS",
                  "CHROMA_HOST", "CHROMA_PORT", "REDMUD_WEBHOOK_SECRET"):
         assert name in example, name
+
+
+def test_llm_temperature_may_be_left_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REDMUD_LLM_TEMPERATURE", "")
+    assert Settings(_env_file=None, data_dir=tmp_path).llm_temperature is None  # type: ignore[call-arg]
+    monkeypatch.setenv("REDMUD_LLM_TEMPERATURE", "0.3")
+    assert Settings(_env_file=None, data_dir=tmp_path).llm_temperature == 0.3  # type: ignore[call-arg]
