@@ -28,7 +28,6 @@ _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|
 class Quoted:
     hit: Hit
     sentences: list[str]
-    relevance: float
 
 
 SPECIFIC_IDF = 1.0  # tokens rarer than this carry the question's topic; "赤泥", "综合利用" do not
@@ -126,7 +125,7 @@ def quote(hit: Hit, weights: dict[str, float], analysis: Analysis | None = None,
             for i in list(picked):
                 picked = _extend(picked, body, i + 1, QUOTE_BUDGET)
     chosen = [body[i] if len(body[i]) <= MAX_QUOTE_CHARS else body[i][:MAX_QUOTE_CHARS] + "……" for i in sorted(set(picked))]
-    return Quoted(hit, chosen, best)
+    return Quoted(hit, chosen)
 
 
 def _extend(picked: list[int], body: list[str], start: int, budget: int) -> list[int]:
