@@ -157,9 +157,16 @@ def _places(analysis: Analysis, cited: list[Hit], lang: str) -> list[str]:
 _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 
 
-def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str) -> str | None:
+def _not_specified(analysis: Analysis, quoted: list[Quoted], lang: str, weights: dict[str, float]) -> str | None:
+    """A note when the question asks for specifics (a rate, a figure, a date, a procedure) that
+    the quoted sentences on its topic do not give. A figure in a sentence about something else
+    (a 2025 target quoted beside a tax question) does not count as an answer."""
     asks = list(analysis.asks)
-    shown = "".join(s for q in quoted for s in q.sentences)
+    if "quantity" in asks and analysis.intent == "tax":
+        asks = [a for a in asks if a != "quantity"] + ([] if "rate" in asks else ["rate"])  # "how much" of money
+    sentences = [s for q in quoted for s in q.sentences]
+    best = max((_score(s, weights) for s in sentences), default=0.0)
+    shown = "".join(s for s in sentences if best <= 0 or _score(s, weights) >= 0.5 * best)
     if "rate" in asks and _NUMBER.search(shown):
         asks.remove("rate")
     if "quantity" in asks and (_QUANTITY.search(shown) or re.search(r"[一二两三四五六七八九十百千万]+[个项家大倍年条]", shown)
@@ -270,7 +277,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
         ref = quoted.index(head_quote) + 1
         headline = f"{headline.rstrip('。')}。[{ref}]" if lang == "zh" else f"In short (quoted): {headline} [{ref}]"
     notes = _places(analysis, [q.hit for q in quoted], lang)
-    missing = _not_specified(analysis, quoted, lang)
+    missing = _not_specified(analysis, quoted, lang, weights)
     if missing:
         notes.append(missing)
     superseded = [q.hit.doc for q in quoted if q.hit.doc.superseded_by]
