@@ -234,6 +234,22 @@ def superseded_note(old: DocumentMeta, new: DocumentMeta | None, lang: str) -> s
     return f"{old.display_title} has been superseded by {new.display_title}{when}; rely on the newer document."
 
 
+def superseded_notes(cited: list[DocumentMeta], documents: dict[str, DocumentMeta], lang: str) -> list[str]:
+    """One note for each cited document (in citation order) that a newer one replaces."""
+    unique = {d.doc_id: d for d in cited if d.superseded_by}
+    return [superseded_note(d, documents.get(d.superseded_by or ""), lang) for d in unique.values()]
+
+
+def cite(n: int, hit: Hit, quote: str) -> Citation:
+    """The citation of a hit, numbered ``n``; both composers build theirs here, so they agree."""
+    doc, clause = hit.doc, hit.clause
+    return Citation(
+        n=n, doc_id=doc.doc_id, doc_title=doc.display_title, jurisdiction=doc.jurisdiction,
+        section=clause.section, clause_id=clause.clause_id, text=clause.text, quote=quote,
+        responsible_units=list(clause.responsible_units), date=doc.date,
+    )
+
+
 def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: KeywordIndex) -> Answer:
     """An extractive answer citing ``hits`` (as chosen by ``select_hits``)."""
     lang = analysis.language
@@ -266,13 +282,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
             lines.append(f"• {text}[{n}]")  # (a quote that is the headline itself is not repeated)
         if clause.responsible_units:
             lines.append(f"  {M.UNITS_LABEL[lang]}{'、'.join(clause.responsible_units)}")
-        citations.append(
-            Citation(
-                n=n, doc_id=doc.doc_id, doc_title=doc.display_title, jurisdiction=doc.jurisdiction,
-                section=clause.section, clause_id=clause.clause_id, text=clause.text, quote=text,
-                responsible_units=clause.responsible_units, date=doc.date,
-            )
-        )
+        citations.append(cite(n, q.hit, text))
     if head_quote is not None:
         ref = quoted.index(head_quote) + 1
         headline = f"{headline.rstrip('。')}。[{ref}]" if lang == "zh" else f"In short (quoted): {headline} [{ref}]"
@@ -280,9 +290,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: 
     missing = _not_specified(analysis, quoted, lang, weights)
     if missing:
         notes.append(missing)
-    superseded = [q.hit.doc for q in quoted if q.hit.doc.superseded_by]
-    for doc in {d.doc_id: d for d in superseded}.values():
-        notes.append(superseded_note(doc, retrieval.documents.get(doc.superseded_by or ""), lang))
+    notes += superseded_notes([q.hit.doc for q in quoted], retrieval.documents, lang)
     notes = [note for note in notes if note not in headline]
     body = "\n".join(lines)
     text = f"{headline}\n\n{body}" if body.strip() else headline

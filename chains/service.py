@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from chains import messages as M
 from chains.analysis import Analysis, analyse, detect_language
-from chains.compose import compose, select_hits, superseded_note
+from chains.compose import compose, select_hits, superseded_notes
 from chains.followup import RuleRewriter
 from chains.guard import classify, in_domain, prepare
 from chains.models import Answer, Turn
@@ -142,13 +142,8 @@ class AnswerService:
     def _superseded_notes(self, answer: Answer, lang: str) -> str:
         """The LLM may not mention that a cited document was replaced; the user must still be told."""
         docs = self.index.snapshot().documents
-        notes = []
-        for doc_id in dict.fromkeys(c.doc_id for c in answer.citations):
-            doc = docs.get(doc_id)
-            if doc is not None and doc.superseded_by:
-                note = superseded_note(doc, docs.get(doc.superseded_by), lang)
-                if note not in answer.answer:
-                    notes.append(note)
+        cited = [docs[c.doc_id] for c in answer.citations if c.doc_id in docs]
+        notes = [note for note in superseded_notes(cited, docs, lang) if note not in answer.answer]
         return ("\n\n" + M.NOTE_LABEL[lang] + " ".join(notes)) if notes else ""
 
     def _rewrite(self, text: str, previous: Turn, deadline: Any = None) -> str:

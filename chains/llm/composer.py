@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.prompts import ChatPromptTemplate
 
 import prompts
+from chains.compose import cite
 from chains.llm.client import ChatClient, Deadline, LLMError
 from chains.llm.grounding import (
     CITATION,
@@ -189,19 +190,7 @@ def build_answer(text: str, hits: list[Any], extractive: Answer) -> Answer:
 
 
 def _citation(n: int, hit: Any, quote: str, known: dict[str, Citation]) -> Citation:
-    clause, doc = hit.clause, hit.doc
-    quote = quote or clause.text
-    if clause.clause_id in known:  # keep the extractive composer's rendering of the source
-        return known[clause.clause_id].model_copy(update={"n": n, "quote": quote})
-    return Citation(
-        n=n,
-        doc_id=doc.doc_id,
-        doc_title=doc.display_title,
-        jurisdiction=doc.jurisdiction_label,
-        section=clause.section,
-        clause_id=clause.clause_id,
-        text=clause.text,
-        quote=quote,
-        responsible_units=list(clause.responsible_units),
-        date=doc.date,
-    )
+    quote = quote or hit.clause.text
+    if hit.clause.clause_id in known:  # keep the extractive composer's rendering of the source
+        return known[hit.clause.clause_id].model_copy(update={"n": n, "quote": quote})
+    return cite(n, hit, quote)
