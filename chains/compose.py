@@ -52,7 +52,7 @@ def _score(text: str, weights: dict[str, float]) -> float:
     return sum(w for tok, w in weights.items() if tok in text)
 
 
-def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, keyword: KeywordIndex) -> list[Hit]:
+def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: dict[str, float]) -> list[Hit]:
     """The hits worth citing: those that match the question's topic about as well as the best.
 
     Fused rank alone keeps weak tails (clauses that share only "赤泥综合利用" with the question,
@@ -63,7 +63,6 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, keyword: K
     candidates = retrieval.hits[: top_k * 2]
     if not candidates:
         return []
-    weights = topic_weights(retrieval, keyword)
     relevance = [_score(_heading(h) + h.clause.text, weights) for h in candidates]
     best_rel = max(relevance)
     if best_rel < MIN_SENTENCE_SCORE:
@@ -250,12 +249,11 @@ def cite(n: int, hit: Hit, quote: str) -> Citation:
     )
 
 
-def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, keyword: KeywordIndex) -> Answer:
-    """An extractive answer citing ``hits`` (as chosen by ``select_hits``)."""
+def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: dict[str, float]) -> Answer:
+    """An extractive answer citing ``hits`` (as chosen by ``select_hits`` with the same ``weights``)."""
     lang = analysis.language
     if not hits:
         return Answer(question=analysis.question, answer=M.NOTHING_FOUND[lang], intent=analysis.intent)
-    weights = topic_weights(retrieval, keyword)
     quoted = [quote(h, weights, analysis) for h in hits]
     headline, head_quote = _headline(analysis, quoted, lang, weights)
     if head_quote is None and analysis.other_places and not analysis.jurisdictions - {"national"}:

@@ -64,10 +64,10 @@ def _bigrams(text: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:], strict=False)}
 
 
-def heading_match(question: str, clause: Clause) -> float:
-    """How much of the clause's own heading the question repeats (0..1), ignoring generic words.
-
-    Users often paraphrase a task's heading ("扩大综合利用规模"); that is strong evidence.
+def heading_match(question_grams: set[str], clause: Clause) -> float:
+    """How much of the clause's own heading the question (given as its bigrams) repeats (0..1),
+    ignoring generic words. Users often paraphrase a task's heading ("扩大综合利用规模"); that is
+    strong evidence.
     """
     if not clause.section_path:
         return 0.0
@@ -75,7 +75,7 @@ def heading_match(question: str, clause: Clause) -> float:
     grams = _bigrams(title) - _COMMON_BIGRAMS
     if len(grams) < 2:
         return 0.0
-    return len(grams & _bigrams(question)) / len(grams)
+    return len(grams & question_grams) / len(grams)
 
 
 _TITLE_NOISE = re.compile(r"[\s《》〈〉“”\"'（）()\[\]【】—–-]")
@@ -118,6 +118,7 @@ def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, lim
     lo, hi = (min(dense.values()), max(dense.values())) if dense else (0.0, 1.0)
     span = (hi - lo) or 1.0
     named = named_documents(analysis.question, snapshot.documents)
+    question_grams = _bigrams(analysis.question)
 
     hits = []
     for pos, clause in enumerate(snapshot.clauses):
@@ -126,7 +127,7 @@ def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, lim
         d_norm = (sim - lo) / span if sim is not None else 0.0
         k_norm = kw / best_kw if best_kw > 0 else 0.0
         score = DENSE_WEIGHT * d_norm + (1 - DENSE_WEIGHT) * k_norm
-        score += HEADING_BOOST * heading_match(analysis.question, clause)
+        score += HEADING_BOOST * heading_match(question_grams, clause)
         doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
         factor = _jurisdiction_factor(doc, analysis.jurisdictions)
         if doc.doc_id in named:

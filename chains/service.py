@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from chains import messages as M
 from chains.analysis import Analysis, analyse, detect_language
-from chains.compose import compose, select_hits, superseded_notes
+from chains.compose import compose, select_hits, superseded_notes, topic_weights
 from chains.followup import RuleRewriter
 from chains.guard import classify, in_domain, prepare
 from chains.models import Answer, Turn
@@ -108,8 +108,9 @@ class AnswerService:
         ):
             answer = Answer(question=text, answer=M.OFF_TOPIC[analysis.language], abstained=True, intent=analysis.intent)
             return self._finish(answer, started, notice, standalone, retrieve_ms=retrieve_ms)
-        hits = select_hits(retrieval, analysis, self.top_k, snapshot.keyword)
-        answer = compose(analysis, hits, retrieval, snapshot.keyword)
+        weights = topic_weights(retrieval, snapshot.keyword)
+        hits = select_hits(retrieval, analysis, self.top_k, weights)
+        answer = compose(analysis, hits, retrieval, weights)
         answer.question = text
         if llm_wanted and hits:
             if self.llm_composer is None:
