@@ -75,11 +75,11 @@ class AnswerService:
         lang = detect_language(prepared.text)
         notice = M.TRUNCATED[lang].format(n=prepared.truncated_to) if prepared.truncated_to else None
         if prepared.empty:
-            return self._finish(Answer(question=prepared.text, answer=M.EMPTY[lang], abstained=True), started, notice)
+            return self._declined(prepared.text, M.EMPTY[lang], started, notice)
         text = prepared.text
         verdict = classify(text)
         if verdict == "refuse":
-            return self._finish(Answer(question=text, answer=M.REFUSED[lang], abstained=True), started, notice)
+            return self._declined(text, M.REFUSED[lang], started, notice)
         llm_wanted = (self.llm_composer is not None) if use_llm is None else use_llm
         deadline = self._deadline() if llm_wanted else None
         standalone = None
@@ -88,9 +88,9 @@ class AnswerService:
             if rewritten and rewritten != text:
                 standalone = rewritten
                 if classify(rewritten) == "refuse":
-                    return self._finish(Answer(question=text, answer=M.REFUSED[lang], abstained=True), started, notice)
+                    return self._declined(text, M.REFUSED[lang], started, notice)
         if verdict == "off_topic" and standalone is None:
-            return self._finish(Answer(question=text, answer=M.OFF_TOPIC[lang], abstained=True), started, notice)
+            return self._declined(text, M.OFF_TOPIC[lang], started, notice)
 
         analysis = analyse(standalone or text)
         snapshot = self.index.snapshot()
@@ -106,8 +106,8 @@ class AnswerService:
             and retrieval.best_keyword < MIN_KEYWORD_SCORE
             and retrieval.best_dense < MIN_DENSE_SCORE
         ):
-            answer = Answer(question=text, answer=M.OFF_TOPIC[analysis.language], abstained=True, intent=analysis.intent)
-            return self._finish(answer, started, notice, standalone, retrieve_ms=retrieve_ms)
+            return self._declined(text, M.OFF_TOPIC[analysis.language], started, notice, standalone,
+                                  intent=analysis.intent, retrieve_ms=retrieve_ms)
         weights = topic_weights(retrieval, snapshot.keyword)
         hits = select_hits(retrieval, analysis, self.top_k, weights)
         answer = compose(analysis, hits, retrieval, weights)
@@ -155,6 +155,14 @@ class AnswerService:
         except Exception as exc:
             logger.warning("follow-up rewrite failed (%s); using the question as asked", type(exc).__name__)
             return text
+
+    def _declined(
+        self, question: str, message: str, started: float, notice: str | None, standalone: str | None = None,
+        *, intent: str = "other", **timings: float,
+    ) -> Answer:
+        """A polite message instead of an answer: nothing cited."""
+        answer = Answer(question=question, answer=message, abstained=True, intent=intent)
+        return self._finish(answer, started, notice, standalone, **timings)
 
     @staticmethod
     def _finish(
