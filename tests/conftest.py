@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+OUR_PREFIXES = ("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_")
 for _name in list(os.environ):
-    if _name.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_")):
+    if _name.startswith(OUR_PREFIXES):
         os.environ.pop(_name)
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
@@ -21,6 +22,14 @@ from bot.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def cli_env(data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment for a `redmud` subprocess: none of the developer's settings, these instead."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OUR_PREFIXES)}
+    env["REDMUD_DATA_DIR"] = str(data_dir)
+    env.update(settings)
+    return env
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

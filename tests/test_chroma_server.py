@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -12,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,9 +50,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def env_for(port: int, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_"))}
-    env.update(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(port), REDMUD_DATA_DIR=str(data_dir))
-    return env
+    return cli_env(data_dir, CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(port))
 
 
 def test_ingest_through_server_then_two_processes_answer_at_once(chroma_server: int, tmp_path: Path) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
+from tests.conftest import cli_env
 
 
 def run(settings: Settings, *args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_"))}
-    env["REDMUD_DATA_DIR"] = str(settings.data_dir)
+    env = cli_env(settings.data_dir)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, timeout=timeout, env=env,
         cwd=Path(__file__).resolve().parent.parent,
@@ -131,8 +131,7 @@ def test_bot_without_token_says_so(built) -> None:
 
 
 def test_webhook_without_secret_is_refused_clearly(built) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "TELEGRAM_"))}
-    env.update(REDMUD_DATA_DIR=str(built.data_dir), TELEGRAM_BOT_TOKEN="123:abc", REDMUD_WEBHOOK_URL="https://x.example/hook")
+    env = cli_env(built.data_dir, TELEGRAM_BOT_TOKEN="123:abc", REDMUD_WEBHOOK_URL="https://x.example/hook")
     proc = subprocess.run([sys.executable, "-m", "bot.cli", "bot", "--webhook"], capture_output=True, env=env, timeout=60)
     assert proc.returncode == 2, proc.stderr.decode()
     assert "REDMUD_WEBHOOK_SECRET" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()

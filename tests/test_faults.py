@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -16,17 +15,13 @@ from bot.app import build_services
 from knowledge.corpus import BUNDLED_CORPUS
 from knowledge.embeddings import E5Embeddings
 from knowledge.index import ClauseStore, open_client
-from tests.conftest import make_settings
+from tests.conftest import cli_env, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env(data_dir: Path, corpus_dir: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_"))}
-    env["REDMUD_DATA_DIR"] = str(data_dir)
-    if corpus_dir:
-        env["REDMUD_CORPUS_DIR"] = str(corpus_dir)
-    return env
+    return cli_env(data_dir, **({"REDMUD_CORPUS_DIR": str(corpus_dir)} if corpus_dir else {}))
 
 
 def _cli(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import DATA, cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_LIMIT = 4096
@@ -36,9 +35,7 @@ def test_corpus_is_big_enough() -> None:
 
 
 def _env(services) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_"))}
-    env["REDMUD_DATA_DIR"] = str(services.settings.data_dir)
-    return env
+    return cli_env(services.settings.data_dir)
 
 
 def _one_line(entry: dict) -> bytes:

@@ -4,7 +4,6 @@ their own REDMUD_DATA_DIR (and a small bundled corpus, so the index builds quick
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import staff_files as F
+from tests.conftest import cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,8 +24,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def redmud(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_"))}
-    env.update(REDMUD_DATA_DIR=str(home / "data"), REDMUD_CORPUS_DIR=str(home / "corpus"))
+    env = cli_env(home / "data", REDMUD_CORPUS_DIR=str(home / "corpus"))
     proc = subprocess.run([sys.executable, "-m", "bot.cli", *map(str, args)], capture_output=True, text=True,
                           timeout=300, env=env, cwd=ROOT)
     assert "Traceback" not in proc.stderr, proc.stderr
