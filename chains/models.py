@@ -26,8 +26,16 @@ class Turn(BaseModel):
 
 
 class Answer(BaseModel):
+    """One reply. ``answer`` is the brief form (what a group sees first); ``answer_full`` the full one.
+
+    Both texts number citations the same way: every ``[n]`` refers to ``citations[n-1]``.
+    ``scope`` says what kind of message the question was, so front ends can behave accordingly
+    (an acknowledgement in reply to the bot gets a reaction, not an answer).
+    """
+
     question: str
-    answer: str
+    answer: str  # brief: the answer first, then at most three short points
+    answer_full: str | None = None  # the full answer (all cited clauses, grouped); None = same as answer
     mode: str = "extractive"  # extractive | llm
     abstained: bool = False
     intent: str = "other"
@@ -37,6 +45,13 @@ class Answer(BaseModel):
     fallback_reason: str | None = None  # set when the LLM answer was not used
     notice: str | None = None  # e.g. "question was cut to 500 characters"
     headline: str | None = None  # the direct answer (first line), for bold rendering
+    # policy | ack | greeting | off_topic | evasion | injection | empty
+    scope: str = "policy"
+    not_specified: bool = False  # the answer says the documents do not give what was asked
+
+    @property
+    def full_text(self) -> str:
+        return self.answer_full or self.answer
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json")
