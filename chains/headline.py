@@ -1,0 +1,102 @@
+"""The first line of an answer: the answer itself, in the clauses' words.
+
+Who does it -> the responsible units the clause lists (or the sentence naming the offices);
+how much -> the sentence with the figure, its year and its place; yes/no -> 可以/有 and what
+the documents provide, or that they say nothing directly; anything else -> the sentence that
+best answers, abridged. Nothing here writes a claim of its own: the framing words (可以, the
+place label, "Responsible units:") only say where the quote comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from chains import messages as M
+from chains.analysis import Analysis
+from chains.coverage import label, relevant_to
+from chains.quoting import MIN_SENTENCE_SCORE, Quoted, abridge
+from knowledge.gazetteer import Place
+
+_AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
+_QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
+_NUMBER = re.compile(r"\d")
+# "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
+_CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
+RANK_PENALTY = 0.1  # per place in relevance order: between equally good sentences the better-ranked clause wins
+FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
+
+
+@dataclass
+class Headline:
+    text: str  # the first line, without its citation number
+    quoted: Quoted | None  # the clause it quotes, if any
+    units: bool = False  # the line is the clause's responsible-unit list
+    agencies: bool = False  # the line names offices (a list of units or a sentence naming them)
+
+
+def _local(quoted: Sequence[Quoted], places: Sequence[Place]) -> list[Quoted]:
+    return [q for q in quoted if not places or relevant_to(q.hit.doc, places)]
+
+
+def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
+            lang: str) -> Headline | None:
+    local = _local(quoted, places)
+    with_units = next((q for q in local if q.hit.clause.responsible_units), None)
+    named = [(q.scores[i], -n, abridge(q.body[i], weights), q)
+             for n, q in enumerate(local) for i in q.picked if _AGENCY.search(q.body[i])]
+    best = max(named, key=lambda x: (x[0], x[1])) if named else None
+    # "责任单位" (in any language: the glossary maps "responsible" to it) asks for the clause's list;
+    # "哪些部门要…" is better answered by the sentence naming them
+    wants_list = "责任单位" in analysis.question or "责任单位" in analysis.retrieval_text
+    if with_units is not None and (best is None or wants_list or best[0] < MIN_SENTENCE_SCORE or best[3] is not with_units):
+        units = "、".join(with_units.hit.clause.responsible_units)
+        return Headline(units if lang == "zh" else M.UNITS_LABEL[lang] + units, with_units, units=True, agencies=True)
+    if best is not None and best[0] >= MIN_SENTENCE_SCORE:
+        return Headline(_framed(best[2], best[3], lang), best[3], agencies=True)
+    return None
+
+
+def _best_sentence(quoted: Sequence[Quoted], figures: bool) -> tuple[Quoted, int] | None:
+    candidates = [
+        (q.scores[i] + (FIGURE_BONUS if figures and _QUANTITY.search(q.body[i]) else 0.0) - RANK_PENALTY * n, -n, q, i)
+        for n, q in enumerate(quoted[:3])
+        for i in q.picked
+        if not figures or _NUMBER.search(q.body[i])
+    ]
+    if not candidates:
+        return None
+    _, _, q, i = max(candidates, key=lambda x: (x[0], x[1]))
+    return q, i
+
+
+def _framed(text: str, q: Quoted, lang: str) -> str:
+    """The quote with the place it is from: 河南：到2027年…… / Henan: “…”."""
+    where = label(q.hit.doc, lang)
+    if lang == "en":
+        return f"{where}: “{text}”"
+    return text if text.startswith(where) else f"{where}：{text}"
+
+
+def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
+             lang: str) -> Headline:
+    """The direct answer and the quote it rests on; ``quoted`` is in relevance order."""
+    if analysis.intent == "agency":
+        found = _agency(analysis, quoted, places, weights, lang)
+        if found is not None:
+            return found
+    pool = _local(quoted, places) or list(quoted)
+    figures = analysis.intent == "target" and len(places) < 2
+    choice = (_best_sentence(pool, True) if figures else None) or _best_sentence(pool, False)
+    if choice is None:
+        return Headline(M.NOTHING_FOUND[lang], None)
+    q, i = choice
+    text = _framed(q.brief_of([i], weights), q, lang)
+    if analysis.intent == "agency":
+        text = M.NO_UNITS[lang] + text
+    elif analysis.is_yes_no:
+        direct = q.scores[i] >= MIN_SENTENCE_SCORE
+        kind = "no_direct" if not direct else ("can" if _CAN.search(analysis.question) else "has")
+        text = M.YES_NO[lang][kind] + text
+    return Headline(text, q)

@@ -1,0 +1,211 @@
+"""What to quote from a clause: the sentences that answer the question, in the clause's own words.
+
+Sentences are scored by the question's topic words (weighted by rarity, see
+``compose.topic_weights``) and, when the index provides it, by their embedding similarity to
+the question, so a paraphrase still finds its sentence. A quote keeps what makes it true: a
+figure keeps the year it is for, even when the year sits in an earlier sentence, and
+sentences that are not adjacent in the clause are joined with "……". For the brief answer a
+long sentence is abridged to its relevant parts, again marked with "……".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from chains.retrieval import Hit
+from knowledge.models import Clause
+from knowledge.parser import split_sentences
+
+# Per-sentence cosine similarity to the question, by sentence text, for one clause; None when
+# the index has no sentence vectors for it (then keyword weights decide alone).
+SentenceSimilarity = Callable[[Clause], Mapping[str, float] | None]
+
+ELLIPSIS = "……"
+MIN_SENTENCE_SCORE = 0.5  # below this a sentence shares only generic words with the question (one common token)
+MAX_SENTENCE_CHARS = 220  # a longer sentence is cut (a whole paragraph without a full stop in the PDF text)
+QUOTE_BUDGET = 180  # characters of quoted text per clause before list questions stop adding sentences
+ABRIDGE_AT = 90  # a sentence longer than this is abridged to its relevant segments in the brief form
+# similarity counts like one specific keyword for the best sentence of a clause and nothing for the
+# clause's average one; to be fitted on the dev split once sentence vectors are in the index
+SIMILARITY_WEIGHT = 1.0
+
+_YEAR = re.compile(r"(?:到|至|截至|截止)?\s*\d{4}\s*年(?:底|末)?")
+_NUMBER = re.compile(r"\d")
+_SEGMENT = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+LISTY = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|做法|重点|方向|内容|啥|哪几|what|which|how", re.IGNORECASE)
+
+
+def keyword_score(text: str, weights: Mapping[str, float]) -> float:
+    return sum(w for tok, w in weights.items() if tok in text)
+
+
+@dataclass
+class Quoted:
+    """The sentences of one cited clause chosen for the answer (indices into its body sentences)."""
+
+    hit: Hit
+    body: list[str]
+    scores: list[float]
+    picked: list[int] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[str]:
+        return [_cap(self.body[i]) for i in self.picked]
+
+    @property
+    def score(self) -> float:
+        return max((self.scores[i] for i in self.picked), default=0.0)
+
+    @property
+    def text(self) -> str:
+        """The picked sentences, with "……" where sentences of the clause were left out between them."""
+        return _join(self.body, self.picked)
+
+    def brief(self, weights: Mapping[str, float], limit: int = 1) -> str:
+        """The best ``limit`` picked sentences, abridged (see ``brief_of``)."""
+        return self.brief_of(sorted(self.picked, key=lambda i: -self.scores[i])[:limit], weights)
+
+    def brief_of(self, indices: list[int], weights: Mapping[str, float]) -> str:
+        """These body sentences, each abridged to its relevant segments; a figure keeps its year
+        (from an earlier sentence if need be); gaps between them are marked "……"."""
+        out = ""
+        chosen = sorted(indices)
+        for n, i in enumerate(chosen):
+            part = abridge(self.body[i], weights)
+            if _NUMBER.search(part) and not _YEAR.search(part):
+                context = year_context(self.body, i)
+                if context and context not in out:
+                    part = context + ELLIPSIS + part.removeprefix(ELLIPSIS)
+            joined = n == 0 or chosen[n - 1] + 1 == i
+            out += part if joined or part.startswith(ELLIPSIS) or out.endswith(ELLIPSIS) else ELLIPSIS + part
+        return out
+
+
+def _cap(sentence: str) -> str:
+    return sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[:MAX_SENTENCE_CHARS] + ELLIPSIS
+
+
+def _join(body: list[str], picked: list[int]) -> str:
+    out = ""
+    for n, i in enumerate(picked):
+        out += _cap(body[i]) if n == 0 or picked[n - 1] + 1 == i else ELLIPSIS + _cap(body[i])
+    return out
+
+
+def body_sentences(clause: Clause) -> list[str]:
+    """The clause's sentences without its own heading (and without the question of a Q&A pair)."""
+    text = clause.text
+    if clause.kind == "qa" and "答" in text:
+        text = re.split(r"(?:^|\n)答\s*[：:]", text, maxsplit=1)[-1]
+    sentences = [s for s in split_sentences(text) if s]
+    title = re.sub(r"^[（(]?[一二三四五六七八九十百\d]+[）)、.．]?", "", clause.section_path[-1] if clause.section_path else "")
+    body = [s for s in sentences if s.rstrip("。：:") != title and not s.startswith(("问：", "问:"))]
+    return body or sentences
+
+
+def sentence_scores(
+    clause: Clause, body: list[str], weights: Mapping[str, float], similarity: SentenceSimilarity | None, figures: bool
+) -> list[float]:
+    """Keyword weight of each sentence, plus its similarity relative to the clause's other sentences."""
+    scores = [keyword_score(s, weights) + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
+    sims = similarity(clause) if similarity is not None else None
+    if sims:
+        values = [sims.get(s) for s in body]
+        known = [v for v in values if v is not None]
+        if len(known) > 1:
+            mean, top = sum(known) / len(known), max(known)
+            span = (top - mean) or 1.0
+            scores = [sc + (SIMILARITY_WEIGHT * max(0.0, (v - mean) / span) if v is not None else 0.0)
+                      for sc, v in zip(scores, values, strict=True)]
+    return scores
+
+
+def quote(
+    hit: Hit, weights: Mapping[str, float], question: str = "", *, figures: bool = False,
+    similarity: SentenceSimilarity | None = None, max_sentences: int = 2,
+) -> Quoted:
+    """The sentences of a clause that answer the question, in document order.
+
+    The best-matching sentences are taken; a question asking for a list ("哪些", "做什么")
+    also gets the sentences that follow them, since documents enumerate in consecutive
+    sentences. A clause that matched as a whole (no sentence names the topic) is quoted from
+    its start.
+    """
+    body = body_sentences(hit.clause)
+    scores = sentence_scores(hit.clause, body, weights, similarity, figures)
+    best = max(scores, default=0.0)
+    if best < MIN_SENTENCE_SCORE:
+        picked = _extend([], body, 0, QUOTE_BUDGET)
+    else:
+        top = sorted(range(len(body)), key=lambda i: -scores[i])
+        picked = sorted(i for i in top[:max_sentences] if scores[i] >= 0.6 * best)
+        if LISTY.search(question):
+            for i in list(picked):
+                picked = _extend(picked, body, i + 1, QUOTE_BUDGET)
+    return Quoted(hit, body, scores, sorted(set(picked)))
+
+
+def _extend(picked: list[int], body: list[str], start: int, budget: int) -> list[int]:
+    """Add the sentences from ``start`` on while the quote stays within budget (at least one)."""
+    picked = list(picked)
+    used = sum(len(body[i]) for i in picked)
+    for i in range(start, min(start + 3, len(body))):
+        if i in picked:
+            continue
+        if picked and used + len(body[i]) > budget:
+            break
+        picked.append(i)
+        used += len(body[i])
+    return sorted(picked)
+
+
+def year_context(body: list[str], i: int) -> str | None:
+    """The year a figure in sentence ``i`` is for, when the sentence does not say it itself:
+    the nearest earlier segment of the clause that names a year ("到2030年，"), quoted as is."""
+    if _YEAR.search(body[i]):
+        return None
+    for j in range(i - 1, -1, -1):
+        for segment in _SEGMENT.findall(body[j]):
+            if _YEAR.search(segment) and len(segment) <= 30:
+                return segment.rstrip("，,；;：:。")
+    return None
+
+
+def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT) -> str:
+    """A long sentence cut to the segments (between commas) that carry the question's words,
+    keeping the segment that names the year or place it is about; cuts are marked "……"."""
+    if len(sentence) <= limit:
+        return _cap(sentence)
+    segments = _SEGMENT.findall(sentence)
+    if len(segments) < 2:
+        return _cap(sentence)
+    scores = [keyword_score(s, weights) for s in segments]
+    best = max(scores)
+    if best <= 0:
+        keep = {0}
+    else:
+        keep = {i for i, sc in enumerate(scores) if sc >= 0.5 * best}
+    if any(_NUMBER.search(segments[i]) for i in keep):
+        keep |= {i for i, s in enumerate(segments) if _YEAR.search(s) and i < min(keep)}
+    used = 0
+    chosen: list[int] = []
+    for i in sorted(keep, key=lambda i: (-scores[i], i)):
+        if chosen and used + len(segments[i]) > limit:
+            continue
+        chosen.append(i)
+        used += len(segments[i])
+    chosen.sort()
+    out = "" if chosen[0] == 0 else ELLIPSIS
+    for n, i in enumerate(chosen):
+        seg = segments[i]
+        if n > 0 and chosen[n - 1] + 1 != i:
+            out = out.rstrip("，,；;：:") + ELLIPSIS
+        out += seg
+    out = out.rstrip("，,；;：:")
+    if chosen[-1] != len(segments) - 1:
+        out += ELLIPSIS
+    elif not out.endswith(("。", "！", "？", ELLIPSIS)):
+        out += "。"
+    return _cap(out)
