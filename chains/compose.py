@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from chains import messages as M
 from chains.analysis import Analysis
-from chains.coverage import asked_places, label, relevant_to
+from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.headline import Headline, headline
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
@@ -28,17 +28,24 @@ SPECIFIC_IDF = 1.0  # tokens rarer than this carry the question's topic; "赤泥
 # words that point at documents rather than at a topic: retrieval boosts handle those
 REFERENCE_WORDS = {"国家", "方案", "文件", "政策", "规定", "提到", "提出", "意思", "全国", "省", "市", "里", "中"}
 MAX_POINTS = 3  # the brief answer's supporting points (issue 9: "at most three")
-POINT_RATIO = 0.5  # a clause is a brief point only if it matches the topic at least half as well as the best one
+POINT_RATIO = 0.5
+POINT_BUDGET = 90  # characters of quote per point: three points stay within one phone screen  # a clause is a brief point only if it matches the topic at least half as well as the best one
 
 
 def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, float]:
     """How much each query token says about the topic: rare words most, the user's own words over
-    synonyms; place names (the gazetteer's) say where, not what."""
+    synonyms. The name of a place that has documents says where, not what; the name of one
+    without (a province a national plan's column lists) is what the question is about."""
     gazetteer = load_gazetteer()
+    documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
     for tok in set(retrieval.query_tokens):
-        if tok not in keyword.vocab or tok in REFERENCE_WORDS or gazetteer.get(tok) is not None:
+        if tok not in keyword.vocab or tok in REFERENCE_WORDS:
             continue
+        place = gazetteer.get(tok)
+        if place is not None and (place.level == 0 or any(local_to(d, place) for d in documents)):
+            continue  # a place with documents of its own: retrieval ranks by place; a place without is a topic
+
         idf = keyword.idf(tok)
         w = idf if idf >= SPECIFIC_IDF else 0.1 * idf
         weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
@@ -165,7 +172,7 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
             continue
         if best >= MIN_SENTENCE_SCORE and q.score < POINT_RATIO * best:
             continue
-        text = q.brief(weights)
+        text = q.brief(weights, POINT_BUDGET)
         if not text or text in first:
             continue
         where = label(q.hit.doc, lang)

@@ -24,6 +24,11 @@ _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元
 _NUMBER = re.compile(r"\d")
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
+_FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
+HEAD_BUDGET = 150  # characters of quote in the first line: what a chat preview shows (evaluate.FACTS_FIRST_CHARS)
+# a yes is said only when the sentence holds at least this share of the question's topic weight
+# (set on the dev split: below it the quoted sentence is about a neighbouring topic)
+DIRECT_SHARE = 0.3
 RANK_PENALTY = 0.1  # per place in relevance order: between equally good sentences the better-ranked clause wins
 FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
 
@@ -79,6 +84,18 @@ def _framed(text: str, q: Quoted, lang: str) -> str:
     return text if text.startswith(where) else f"{where}：{text}"
 
 
+def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str) -> str:
+    """可以/有 only when the sentence carries a fair share of the question's topic and does not
+    forbid; "no direct provision" when it shares next to nothing; else no word of our own."""
+    total = sum(weights.values()) or 1.0
+    share = q.scores[i] / total
+    if q.scores[i] < MIN_SENTENCE_SCORE:
+        return M.YES_NO[lang]["no_direct"]
+    if share < DIRECT_SHARE or _FORBIDS.search(q.body[i]):
+        return ""
+    return M.YES_NO[lang]["can" if _CAN.search(analysis.question) else "has"]
+
+
 def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
              lang: str) -> Headline:
     """The direct answer and the quote it rests on; ``quoted`` is in relevance order."""
@@ -92,11 +109,10 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
-    text = _framed(q.brief_of([i], weights), q, lang)
+    rest = sorted((j for j in q.picked if j != i), key=lambda j: -q.scores[j])
+    text = _framed(q.brief_of([i, *rest], weights, HEAD_BUDGET, figures), q, lang)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text
     elif analysis.is_yes_no:
-        direct = q.scores[i] >= MIN_SENTENCE_SCORE
-        kind = "no_direct" if not direct else ("can" if _CAN.search(analysis.question) else "has")
-        text = M.YES_NO[lang][kind] + text
+        text = _yes_no(analysis, q, i, weights, lang) + text
     return Headline(text, q)

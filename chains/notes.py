@@ -30,18 +30,21 @@ def place_notes(
     """For each place asked about: no document of its own (then what applies there; these notes
     come first), or documents of its own that say nothing on the topic."""
     sep = "、" if lang == "zh" else ", "
-    no_document, notes = [], []
+    parented: dict[str, list[str]] = {}  # the places above -> the places asked about under them
+    unlisted, silent = [], []
     for place in places:
         name = place_label(place, lang)
         if not own_documents(place, indexed):
             parents = parent_documents(place, indexed)
             if parents:
-                above = sep.join(dict.fromkeys(label(d, lang) for d in parents))
-                no_document.append(M.NO_OWN_DOC[lang].format(place=name, parents=above))
+                parented.setdefault(sep.join(dict.fromkeys(label(d, lang) for d in parents)), []).append(name)
             else:
-                no_document.append(M.NO_LOCAL_DOC[lang].format(places=name))
+                unlisted.append(name)
         elif not any(relevant_to(d, [place]) and d.place is not None and d.place.level > 0 for d in cited):
-            notes.append(M.NO_JURISDICTION_MATCH[lang].format(places=name))
+            silent.append(name)
+    no_document = [M.NO_LOCAL_DOC[lang].format(places=sep.join(unlisted))] if unlisted else []
+    no_document += [M.NO_OWN_DOC[lang].format(place=sep.join(names), parents=above) for above, names in parented.items()]
+    notes = [M.NO_JURISDICTION_MATCH[lang].format(places=sep.join(silent))] if silent else []
     return no_document, notes
 
 

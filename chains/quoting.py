@@ -33,6 +33,7 @@ SIMILARITY_WEIGHT = 1.0
 
 _YEAR = re.compile(r"(?:到|至|截至|截止)?\s*\d{4}\s*年(?:底|末)?")
 _NUMBER = re.compile(r"\d")
+_MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")  # a figure that is for some year
 _SEGMENT = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 LISTY = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|做法|重点|方向|内容|啥|哪几|what|which|how", re.IGNORECASE)
 
@@ -63,18 +64,28 @@ class Quoted:
         """The picked sentences, with "……" where sentences of the clause were left out between them."""
         return _join(self.body, self.picked)
 
-    def brief(self, weights: Mapping[str, float], limit: int = 1) -> str:
-        """The best ``limit`` picked sentences, abridged (see ``brief_of``)."""
-        return self.brief_of(sorted(self.picked, key=lambda i: -self.scores[i])[:limit], weights)
+    def brief(self, weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
+        """The best picked sentences, abridged, within about ``budget`` characters (at least one)."""
+        order = sorted(self.picked, key=lambda i: -self.scores[i])
+        return self.brief_of(order, weights, budget, figures)
 
-    def brief_of(self, indices: list[int], weights: Mapping[str, float]) -> str:
-        """These body sentences, each abridged to its relevant segments; a figure keeps its year
-        (from an earlier sentence if need be); gaps between them are marked "……"."""
+    def brief_of(self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
+        """Body sentences in ``order`` of preference, each abridged to its relevant segments, while
+        they fit ``budget``; shown in document order, gaps marked "……". A figure keeps its year
+        (from an earlier sentence if need be)."""
+        parts: dict[int, str] = {}
+        used = 0
+        for i in order:
+            part = abridge(self.body[i], weights, min(ABRIDGE_AT, max(budget - used, 0)) if parts else budget, figures)
+            if parts and used + len(part) > budget:
+                continue
+            parts[i] = part
+            used += len(part)
         out = ""
-        chosen = sorted(indices)
+        chosen = sorted(parts)
         for n, i in enumerate(chosen):
-            part = abridge(self.body[i], weights)
-            if _NUMBER.search(part) and not _YEAR.search(part):
+            part = parts[i]
+            if _MEASURE.search(part) and not _YEAR.search(part):
                 context = year_context(self.body, i)
                 if context and context not in out:
                     part = context + ELLIPSIS + part.removeprefix(ELLIPSIS)
@@ -173,36 +184,39 @@ def year_context(body: list[str], i: int) -> str | None:
     return None
 
 
-def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT) -> str:
-    """A long sentence cut to the segments (between commas) that carry the question's words,
-    keeping the segment that names the year or place it is about; cuts are marked "……"."""
+def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT, figures: bool = False) -> str:
+    """A long sentence cut to the segments (between commas) that carry the question's words (and,
+    for a question about figures, its quantities), with the segment naming the year they are for,
+    then the segments that follow them while they fit; cuts are marked "……"."""
     if len(sentence) <= limit:
         return _cap(sentence)
     segments = _SEGMENT.findall(sentence)
     if len(segments) < 2:
-        return _cap(sentence)
-    scores = [keyword_score(s, weights) for s in segments]
+        return sentence[:limit] + ELLIPSIS
+    scores = [keyword_score(s, weights) + (1.0 if figures and _MEASURE.search(s) else 0.0) for s in segments]
     best = max(scores)
-    if best <= 0:
-        keep = {0}
-    else:
-        keep = {i for i, sc in enumerate(scores) if sc >= 0.5 * best}
-    if any(_NUMBER.search(segments[i]) for i in keep):
+    keep = {i for i, sc in enumerate(scores) if sc >= 0.5 * best} if best > 0 else {0}
+    if any(_MEASURE.search(segments[i]) for i in keep):
         keep |= {i for i, s in enumerate(segments) if _YEAR.search(s) and i < min(keep)}
-    used = 0
     chosen: list[int] = []
+    used = 0
     for i in sorted(keep, key=lambda i: (-scores[i], i)):
         if chosen and used + len(segments[i]) > limit:
             continue
         chosen.append(i)
         used += len(segments[i])
+    for i in sorted(chosen):  # the words after a match usually finish its thought
+        j = i + 1
+        while j < len(segments) and j not in chosen and used + len(segments[j]) <= limit:
+            chosen.append(j)
+            used += len(segments[j])
+            j += 1
     chosen.sort()
     out = "" if chosen[0] == 0 else ELLIPSIS
     for n, i in enumerate(chosen):
-        seg = segments[i]
         if n > 0 and chosen[n - 1] + 1 != i:
             out = out.rstrip("，,；;：:") + ELLIPSIS
-        out += seg
+        out += segments[i]
     out = out.rstrip("，,；;：:")
     if chosen[-1] != len(segments) - 1:
         out += ELLIPSIS
