@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chains import messages as M
-from chains.analysis import Analysis
+from chains.analysis import SPECIFIC_ASKS, Analysis
 from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.headline import Headline, headline
 from chains.models import Answer, Citation
@@ -52,6 +52,13 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
     return weights
 
 
+def topic_only(weights: Mapping[str, float], analysis: Analysis) -> dict[str, float]:
+    """The weights without the words that say what kind of answer is wanted ("百分之几" asks for a
+    rate; its "百分" must not make a sentence about 百分点 look on topic)."""
+    asked = [term for _, terms in SPECIFIC_ASKS for term in terms if term in analysis.question.lower()]
+    return {t: w for t, w in weights.items() if len(t) < 2 or not any(t in term for term in asked)}
+
+
 def _score(text: str, weights: Mapping[str, float]) -> float:
     return keyword_score(text, weights)
 
@@ -64,6 +71,7 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
     contains the question's specific terms nearly as well as the best one does. When nothing
     matches lexically (a paraphrase), rank decides.
     """
+    weights = topic_only(weights, analysis)
     candidates = retrieval.hits[: top_k * 2]
     if not candidates:
         return []
@@ -196,6 +204,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     lang = analysis.language
     if not hits:
         return Answer(question=analysis.question, answer=M.NOTHING_FOUND[lang], intent=analysis.intent)
+    weights = topic_only(weights, analysis)
     figures = analysis.intent == "target"
     by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity) for h in merge_pieces(hits)]
     places = asked_places(analysis)

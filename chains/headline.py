@@ -29,7 +29,7 @@ HEAD_BUDGET = 150  # characters of quote in the first line: what a chat preview 
 # a yes is said only when the sentence holds at least this share of the question's topic weight
 # (set on the dev split: below it the quoted sentence is about a neighbouring topic)
 DIRECT_SHARE = 0.3
-RANK_PENALTY = 0.1  # per place in relevance order: between equally good sentences the better-ranked clause wins
+RANK_POWER = 1.0  # how much the clause's retrieval score scales its sentences' match (0: not at all)
 FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
 
 
@@ -64,8 +64,11 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
 
 
 def _best_sentence(quoted: Sequence[Quoted], figures: bool) -> tuple[Quoted, int] | None:
+    """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
+    (the clause that fits the whole question beats one that shares a rare word with it)."""
+    top = max((q.hit.score for q in quoted), default=0.0) or 1.0
     candidates = [
-        (q.scores[i] + (FIGURE_BONUS if figures and _QUANTITY.search(q.body[i]) else 0.0) - RANK_PENALTY * n, -n, q, i)
+        ((q.scores[i] + (FIGURE_BONUS if figures and _QUANTITY.search(q.body[i]) else 0.0)) * (q.hit.score / top) ** RANK_POWER, -n, q, i)
         for n, q in enumerate(quoted[:3])
         for i in q.picked
         if not figures or _NUMBER.search(q.body[i])
@@ -109,7 +112,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
-    rest = sorted((j for j in q.picked if j != i), key=lambda j: -q.scores[j])
+    rest = [j for j in (q.order or q.picked) if j != i]
     text = _framed(q.brief_of([i, *rest], weights, HEAD_BUDGET, figures), q, lang)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text

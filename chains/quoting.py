@@ -26,6 +26,7 @@ ELLIPSIS = "……"
 MIN_SENTENCE_SCORE = 0.5  # below this a sentence shares only generic words with the question (one common token)
 MAX_SENTENCE_CHARS = 220  # a longer sentence is cut (a whole paragraph without a full stop in the PDF text)
 QUOTE_BUDGET = 180  # characters of quoted text per clause before list questions stop adding sentences
+NEAR_BEST = 0.6  # a sentence scoring this share of the best is quoted beside it (the composer's value before issue 9)
 ABRIDGE_AT = 90  # a sentence longer than this is abridged to its relevant segments in the brief form
 # similarity counts like one specific keyword for the best sentence of a clause and nothing for the
 # clause's average one; to be fitted on the dev split once sentence vectors are in the index
@@ -49,7 +50,8 @@ class Quoted:
     hit: Hit
     body: list[str]
     scores: list[float]
-    picked: list[int] = field(default_factory=list)
+    picked: list[int] = field(default_factory=list)  # in document order
+    order: list[int] = field(default_factory=list)  # the same, most useful first (for the brief form)
 
     @property
     def sentences(self) -> list[str]:
@@ -66,8 +68,7 @@ class Quoted:
 
     def brief(self, weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
         """The best picked sentences, abridged, within about ``budget`` characters (at least one)."""
-        order = sorted(self.picked, key=lambda i: -self.scores[i])
-        return self.brief_of(order, weights, budget, figures)
+        return self.brief_of(self.order or self.picked, weights, budget, figures)
 
     def brief_of(self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
         """Body sentences in ``order`` of preference, each abridged to its relevant segments, while
@@ -119,8 +120,10 @@ def body_sentences(clause: Clause) -> list[str]:
 def sentence_scores(
     clause: Clause, body: list[str], weights: Mapping[str, float], similarity: SentenceSimilarity | None, figures: bool
 ) -> list[float]:
-    """Keyword weight of each sentence, plus its similarity relative to the clause's other sentences."""
-    scores = [keyword_score(s, weights) + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
+    """Keyword weight of each sentence read with its clause's headings (a column item headed 山西
+    is about 山西 in every sentence), plus its similarity relative to the clause's other sentences."""
+    heads = " ".join(clause.section_path)
+    scores = [keyword_score(s + " " + heads, weights) + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
     sims = similarity(clause) if similarity is not None else None
     if sims:
         values = [sims.get(s) for s in body]
@@ -135,27 +138,46 @@ def sentence_scores(
 
 def quote(
     hit: Hit, weights: Mapping[str, float], question: str = "", *, figures: bool = False,
-    similarity: SentenceSimilarity | None = None, max_sentences: int = 2,
+    similarity: SentenceSimilarity | None = None, max_sentences: int = 3,
 ) -> Quoted:
     """The sentences of a clause that answer the question, in document order.
 
-    The best-matching sentences are taken; a question asking for a list ("哪些", "做什么")
+    The best-matching sentence is taken, then those covering the question's other words; a question asking for a list ("哪些", "做什么")
     also gets the sentences that follow them, since documents enumerate in consecutive
     sentences. A clause that matched as a whole (no sentence names the topic) is quoted from
     its start.
     """
     body = body_sentences(hit.clause)
     scores = sentence_scores(hit.clause, body, weights, similarity, figures)
-    best = max(scores, default=0.0)
-    if best < MIN_SENTENCE_SCORE:
-        picked = _extend([], body, 0, QUOTE_BUDGET)
+    if max(scores, default=0.0) < MIN_SENTENCE_SCORE:
+        order = _extend([], body, 0, QUOTE_BUDGET)
     else:
-        top = sorted(range(len(body)), key=lambda i: -scores[i])
-        picked = sorted(i for i in top[:max_sentences] if scores[i] >= 0.6 * best)
+        order = _cover(body, scores, weights, " ".join(hit.clause.section_path), max_sentences)
+        best = max(scores)
+        order += [i for i in sorted(range(len(body)), key=lambda i: -scores[i])
+                  if i not in order and scores[i] >= NEAR_BEST * best][: max(0, max_sentences - len(order))]
         if LISTY.search(question):
-            for i in list(picked):
-                picked = _extend(picked, body, i + 1, QUOTE_BUDGET)
-    return Quoted(hit, body, scores, sorted(set(picked)))
+            for i in list(order):
+                order += [j for j in _extend(sorted(order), body, i + 1, QUOTE_BUDGET) if j not in order]
+    return Quoted(hit, body, scores, sorted(set(order)), order)
+
+
+def _cover(body: list[str], scores: list[float], weights: Mapping[str, float], heads: str, limit: int) -> list[int]:
+    """The best sentence, then those that add the question's words it lacks (a two-part question
+    gets a sentence for each part), while each adds a specific word."""
+    order = [max(range(len(body)), key=lambda i: (scores[i], -i))]
+    covered = {t for t in weights if t in body[order[0]] or t in heads}
+    while len(order) < limit:
+        gains = [(sum(w for t, w in weights.items() if t in body[i] and t not in covered), -i)
+                 for i in range(len(body)) if i not in order]
+        if not gains:
+            break
+        gain, neg = max(gains)
+        if gain < MIN_SENTENCE_SCORE:
+            break
+        order.append(-neg)
+        covered |= {t for t in weights if t in body[-neg]}
+    return order
 
 
 def _extend(picked: list[int], body: list[str], start: int, budget: int) -> list[int]:
