@@ -112,7 +112,9 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
-    rest = [j for j in (q.order or q.picked) if j != i]
+    # a figure is answered by its sentence; other questions get the clause's sentences that cover
+    # the rest of the question, while they fit the preview
+    rest = [] if figures and _QUANTITY.search(q.body[i]) else [j for j in (q.order or q.picked) if j != i]
     text = _framed(q.brief_of([i, *rest], weights, HEAD_BUDGET, figures), q, lang)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text
