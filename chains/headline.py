@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from chains import messages as M
 from chains.analysis import Analysis
 from chains.coverage import label, relevant_to
-from chains.quoting import MIN_SENTENCE_SCORE, Quoted, abridge
+from chains.quoting import MIN_SENTENCE_SCORE, NEAR_BEST, Quoted, abridge, keyword_score
 from knowledge.gazetteer import Place
 
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
@@ -63,19 +63,33 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     return None
 
 
-def _best_sentence(quoted: Sequence[Quoted], figures: bool) -> tuple[Quoted, int] | None:
+def asking_clause(question: str) -> str:
+    """The part of a question that asks (Chinese puts it last: "我们用赤泥做砖，有税收优惠吗？")."""
+    parts = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
+    return parts[-1] if parts else question
+
+
+def _best_sentence(quoted: Sequence[Quoted], figures: bool, anywhere: bool,
+                   focus: Mapping[str, float]) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
-    (the clause that fits the whole question beats one that shares a rare word with it)."""
+    (the clause that fits the whole question beats one that shares a rare word with it). A question
+    that names no place (``anywhere``) is answered first by the provisions that apply everywhere,
+    when one matches nearly as well."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
     candidates = [
-        ((q.scores[i] + (FIGURE_BONUS if figures and _QUANTITY.search(q.body[i]) else 0.0)) * (q.hit.score / top) ** RANK_POWER, -n, q, i)
+        ((q.scores[i] + keyword_score(q.body[i], focus) + (FIGURE_BONUS if figures and _QUANTITY.search(q.body[i]) else 0.0))
+         * (q.hit.score / top) ** RANK_POWER, -n, q, i)
         for n, q in enumerate(quoted[:3])
         for i in q.picked
         if not figures or _NUMBER.search(q.body[i])
     ]
     if not candidates:
         return None
-    _, _, q, i = max(candidates, key=lambda x: (x[0], x[1]))
+    best = max(candidates, key=lambda x: (x[0], x[1]))
+    if anywhere:
+        national = [c for c in candidates if c[2].hit.doc.level == 0 and c[0] >= NEAR_BEST * best[0]]
+        best = max(national, key=lambda x: (x[0], x[1])) if national else best
+    _, _, q, i = best
     return q, i
 
 
@@ -108,7 +122,9 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
             return found
     pool = _local(quoted, places) or list(quoted)
     figures = analysis.intent == "target" and len(places) < 2
-    choice = (_best_sentence(pool, True) if figures else None) or _best_sentence(pool, False)
+    asking = asking_clause(analysis.question)
+    focus = {t: w for t, w in weights.items() if t in asking}
+    choice = (_best_sentence(pool, True, not places, focus) if figures else None) or _best_sentence(pool, False, not places, focus)
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
