@@ -17,7 +17,7 @@ from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.headline import Headline, headline
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
-from chains.quoting import MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
+from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
 from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
 from knowledge.keyword import KeywordIndex
@@ -168,7 +168,7 @@ def _full(first: str, notes: list[str], grouped: list[Quoted], lang: str) -> str
 
 
 def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quoted], numbers: dict[int, int],
-           weights: Mapping[str, float], lang: str) -> str:
+           weights: Mapping[str, float], lang: str, listing: bool) -> str:
     """The first line, its notes, then at most three points: other clauses that match the topic
     nearly as well, each abridged and labelled with its place."""
     best = max((q.score for q in by_relevance), default=0.0)
@@ -177,10 +177,19 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
         if len(points) == MAX_POINTS:
             break
         if q is head.quoted and not head.units:
+            # what the first line had no room for: the clause's other sentences on the question
+            said = {t for t in weights if t in first}
+            new = {t: w for t, w in weights.items() if t not in said}
+            rest: list[int] = []
+            for i in sorted(q.order):  # a sentence adding the question's words, or continuing a list shown
+                if i not in head.shown and (keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
+                                            or (listing and (i - 1 in head.shown or i - 1 in rest))):
+                    rest.append(i)
+            text = q.brief_of(rest, weights, POINT_BUDGET) if rest else ""
+        elif best >= MIN_SENTENCE_SCORE and q.score < POINT_RATIO * best:
             continue
-        if best >= MIN_SENTENCE_SCORE and q.score < POINT_RATIO * best:
-            continue
-        text = q.brief(weights, POINT_BUDGET)
+        else:
+            text = q.brief(weights, POINT_BUDGET)
         if not text or text in first:
             continue
         where = label(q.hit.doc, lang)
@@ -225,7 +234,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     notes = [note for note in notes if note not in first]
 
     citations = [cite(n, q.hit, q.text) for n, q in enumerate(grouped, start=1)]
-    brief = _brief(first, notes, head, by_relevance, numbers, weights, lang)
+    brief = _brief(first, notes, head, by_relevance, numbers, weights, lang, bool(LISTY.search(analysis.question)))
     full = _full(first, notes, grouped, lang)
     return Answer(
         question=analysis.question, answer=brief, answer_full=full, intent=analysis.intent, citations=citations,

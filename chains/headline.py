@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chains import messages as M
 from chains.analysis import Analysis
@@ -37,6 +37,7 @@ FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only share
 class Headline:
     text: str  # the first line, without its citation number
     quoted: Quoted | None  # the clause it quotes, if any
+    shown: list[int] = field(default_factory=list)  # the quoted clause's sentences the line shows
     units: bool = False  # the line is the clause's responsible-unit list
     agencies: bool = False  # the line names offices (a list of units or a sentence naming them)
 
@@ -131,9 +132,10 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     # a figure is answered by its sentence; other questions get the clause's sentences that cover
     # the rest of the question, while they fit the preview
     rest = [] if figures and _QUANTITY.search(q.body[i]) else [j for j in (q.order or q.picked) if j != i]
-    text = _framed(q.brief_of([i, *rest], weights, HEAD_BUDGET, figures), q, lang)
+    brief, shown = q.brief_parts([i, *rest], weights, HEAD_BUDGET, figures)
+    text = _framed(brief, q, lang)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text
     elif analysis.is_yes_no:
         text = _yes_no(analysis, q, i, weights, lang) + text
-    return Headline(text, q)
+    return Headline(text, q, shown)

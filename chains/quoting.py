@@ -26,6 +26,9 @@ ELLIPSIS = "……"
 MIN_SENTENCE_SCORE = 0.5  # below this a sentence shares only generic words with the question (one common token)
 MAX_SENTENCE_CHARS = 220  # a longer sentence is cut (a whole paragraph without a full stop in the PDF text)
 QUOTE_BUDGET = 180  # characters of quoted text per clause before list questions stop adding sentences
+# a heading's word counts this much for each sentence under it that does not repeat it: it is the
+# sentence's context (a column item headed 山西), but the sentence that says it is the better quote
+HEADING_SHARE = 0.5
 NEAR_BEST = 0.6  # a sentence scoring this share of the best is quoted beside it (the composer's value before issue 9)
 ABRIDGE_AT = 90  # a sentence longer than this is abridged to its relevant segments in the brief form
 # similarity counts like one specific keyword for the best sentence of a clause and nothing for the
@@ -71,9 +74,14 @@ class Quoted:
         return self.brief_of(self.order or self.picked, weights, budget, figures)
 
     def brief_of(self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
+        return self.brief_parts(order, weights, budget, figures)[0]
+
+    def brief_parts(
+        self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False
+    ) -> tuple[str, list[int]]:
         """Body sentences in ``order`` of preference, each abridged to its relevant segments, while
         they fit ``budget``; shown in document order, gaps marked "……". A figure keeps its year
-        (from an earlier sentence if need be)."""
+        (from an earlier sentence if need be). Returns the text and the sentences it shows."""
         parts: dict[int, str] = {}
         used = 0
         for i in order:
@@ -92,7 +100,7 @@ class Quoted:
                     part = context + ELLIPSIS + part.removeprefix(ELLIPSIS)
             joined = n == 0 or chosen[n - 1] + 1 == i
             out += part if joined or part.startswith(ELLIPSIS) or out.endswith(ELLIPSIS) else ELLIPSIS + part
-        return out
+        return out, chosen
 
 
 def _cap(sentence: str) -> str:
@@ -123,7 +131,9 @@ def sentence_scores(
     """Keyword weight of each sentence read with its clause's headings (a column item headed 山西
     is about 山西 in every sentence), plus its similarity relative to the clause's other sentences."""
     heads = " ".join(clause.section_path)
-    scores = [keyword_score(s + " " + heads, weights) + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
+    in_heads = {t: w for t, w in weights.items() if t in heads}
+    scores = [keyword_score(s, weights) + HEADING_SHARE * sum(w for t, w in in_heads.items() if t not in s)
+              + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
     sims = similarity(clause) if similarity is not None else None
     if sims:
         values = [sims.get(s) for s in body]
@@ -157,8 +167,8 @@ def quote(
         order += [i for i in sorted(range(len(body)), key=lambda i: -scores[i])
                   if i not in order and scores[i] >= NEAR_BEST * best][: max(0, max_sentences - len(order))]
         if LISTY.search(question):
-            for i in list(order):
-                order += [j for j in _extend(sorted(order), body, i + 1, QUOTE_BUDGET) if j not in order]
+            for i in list(order):  # each matched sentence with the ones that enumerate after it
+                order += [j for j in _extend([], body, i + 1, QUOTE_BUDGET) if j not in order]
     return Quoted(hit, body, scores, sorted(set(order)), order)
 
 
