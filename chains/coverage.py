@@ -24,7 +24,9 @@ def asked_places(analysis: Analysis) -> list[Place]:
         place = gazetteer.get(slug)
         if place is not None and place.level > 0 and place not in found:
             found.append(place)
-    return found
+    # "郑州" implies 河南 too, but the question is about 郑州: its province's provisions apply there
+    # anyway (``covers``), while another city of that province says nothing about it
+    return [p for p in found if not any(q is not p and gazetteer.within(q.code, p.code) for q in found)]
 
 
 def covers(doc: DocumentMeta, place: Place) -> bool:

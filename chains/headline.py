@@ -22,6 +22,8 @@ from knowledge.gazetteer import Place
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
 _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 _NUMBER = re.compile(r"\d")
+_MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
+_COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
@@ -70,15 +72,24 @@ def asking_clause(question: str) -> str:
     return parts[-1] if parts else question
 
 
+def _figure_bonus(sentence: str, counts: bool) -> float:
+    """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几)."""
+    if _MEASURE.search(sentence):
+        return FIGURE_BONUS
+    if _QUANTITY.search(sentence):
+        return FIGURE_BONUS if counts else FIGURE_BONUS / 2
+    return 0.0
+
+
 def _best_sentence(quoted: Sequence[Quoted], figures: bool, anywhere: bool,
-                   focus: Mapping[str, float]) -> tuple[Quoted, int] | None:
+                   focus: Mapping[str, float], counts: bool = False) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
     (the clause that fits the whole question beats one that shares a rare word with it). A question
     that names no place (``anywhere``) is answered first by the provisions that apply everywhere,
     when one matches nearly as well."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
     candidates = [
-        ((q.scores[i] + keyword_score(q.body[i], focus) + (FIGURE_BONUS if figures and _QUANTITY.search(q.body[i]) else 0.0))
+        ((q.scores[i] + keyword_score(q.body[i], focus) + (_figure_bonus(q.body[i], counts) if figures else 0.0))
          * (q.hit.score / top) ** RANK_POWER, -n, q, i)
         for n, q in enumerate(quoted[:3])
         for i in q.picked
@@ -124,8 +135,11 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     pool = _local(quoted, places) or list(quoted)
     figures = analysis.intent == "target" and len(places) < 2
     asking = asking_clause(analysis.question)
-    focus = {t: w for t, w in weights.items() if t in asking}
-    choice = (_best_sentence(pool, True, not places, focus) if figures else None) or _best_sentence(pool, False, not places, focus)
+    # (a one-clause question has no part that asks more than the rest)
+    focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
+    counts = bool(_COUNT_ASK.search(analysis.question))
+    choice = ((_best_sentence(pool, True, not places, focus, counts) if figures else None)
+              or _best_sentence(pool, False, not places, focus))
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice

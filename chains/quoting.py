@@ -134,6 +134,10 @@ def sentence_scores(
     in_heads = {t: w for t, w in weights.items() if t in heads}
     scores = [keyword_score(s, weights) + HEADING_SHARE * sum(w for t, w in in_heads.items() if t not in s)
               + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
+    for i, s in enumerate(body):  # a figure is read with the year it is for ("到2030年，……达到25%")
+        if _MEASURE.search(s) and not _YEAR.search(s):
+            context = year_context(body, i)
+            scores[i] += keyword_score(context, weights) if context else 0.0
     sims = similarity(clause) if similarity is not None else None
     if sims:
         values = [sims.get(s) for s in body]

@@ -132,6 +132,6 @@ def test_single_huge_token_and_control_characters(answerer) -> None:
 
 def test_a_figure_about_something_else_does_not_answer_a_rate_question(answerer) -> None:
     answer = answerer.answer("赤泥综合利用企业所得税优惠是多少？")
-    assert "没有规定具体的比例或金额" in answer.answer
+    assert "没有规定具体比例或金额" in answer.answer
     found = answerer.answer("强耐新材拿到了多少贷款支持？")
     assert "1.85亿元" in found.answer and "没有规定" not in found.answer
