@@ -22,10 +22,11 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one question (or one per stdin line with '-')")
     ask.add_argument("question", nargs="+", help="the question; '-' reads one question per stdin line")
-    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer (answer: brief, answer_full: full)")
+    ask.add_argument("--full", action="store_true", help="print the full answer (every cited clause) instead of the brief one")
     _llm_flags(ask)
 
-    chat = sub.add_parser("chat", help="interactive questions on the terminal ('+ …' or '追问 …' follows up)")
+    chat = sub.add_parser("chat", help="interactive questions on the terminal ('+ …' follows up, '全部' shows the full answer)")
     _llm_flags(chat)
 
     ingest = sub.add_parser("ingest", help="(re)build the index from the corpus, or add documents")
@@ -40,7 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("doc_id")
 
     ev = sub.add_parser("eval", help="score a case file (JSON lines)")
-    ev.add_argument("cases", type=Path)
+    ev.add_argument("cases", type=Path, nargs="+", help="case files (JSON lines); their cases are scored together")
+    ev.add_argument("--split", choices=["all", "dev", "heldout"], default=None,
+                    help="score only the held-out cases, or only the others (see --split-file)")
+    ev.add_argument("--split-file", type=Path, default=Path("tests/data/heldout.txt"),
+                    help="the held-out case ids, one per line (default: tests/data/heldout.txt)")
     ev.add_argument("--min-retrieval", type=float, default=None)
     ev.add_argument("--min-correct", type=float, default=None)
     ev.add_argument("--quiet", action="store_true", help="print only the summary")

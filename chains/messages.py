@@ -30,20 +30,26 @@ TRUNCATED = {
     "zh": "问题过长，已截取前 {n} 个字符作答。",
     "en": "Your question was long; only its first {n} characters were used.",
 }
-LEAD = {
-    "zh": {"yes_no": "文件中有相关规定，摘录如下：", "default": "现有文件的相关规定如下："},
-    "en": {"yes_no": "The documents address this (quoted in Chinese):", "default": "What the documents say (quoted in Chinese):"},
+# the first word of a yes/no answer: "can we…" -> 可以, "is there…" -> 有; when no quoted sentence
+# names the question's topic, the documents give no direct answer and the line says so
+YES_NO = {
+    "zh": {"can": "可以。", "has": "有。", "no_direct": "文件没有直接规定；相关的是："},
+    "en": {"can": "Yes. ", "has": "Yes. ", "no_direct": "The documents do not say this directly; the closest provision: "},
 }
-NO_UNITS = {"zh": "文件没有列明这项工作的责任单位。", "en": "The documents name no responsible unit for this. "}
+NO_UNITS = {"zh": "文件没有列明这项工作的责任单位；相关的是：", "en": "The documents name no responsible unit for this; "}
 UNITS_LABEL = {"zh": "责任单位：", "en": "Responsible units: "}
 NOTE_LABEL = {"zh": "说明：", "en": "Note: "}
 NO_LOCAL_DOC = {
     "zh": "知识库中没有{places}的地方文件；以下是适用于全国的国家文件规定。",
     "en": "The knowledge base has no local document for {places}; below are the national provisions, which apply everywhere.",
 }
+NO_OWN_DOC = {
+    "zh": "知识库中没有{place}本地的文件；以下是适用于{place}的{parents}和国家文件规定。",
+    "en": "The knowledge base has no local document for {place}; below are the provisions of {parents} and the national ones, which apply there.",
+}
 NO_JURISDICTION_MATCH = {
-    "zh": "{places}的文件中未找到这方面的规定；以下为其他文件的相关规定。",
-    "en": "No provision on this was found in the {places} documents; related provisions from other documents follow.",
+    "zh": "{places}的文件中未找到这方面的规定；以上为其他文件的相关规定。",
+    "en": "No provision on this was found in the {places} documents; the provisions above are from other documents.",
 }
 ASKS_LABEL = {
     "zh": {"rate": "具体的比例或金额", "deadline": "具体的期限", "procedure": "申请条件和办理程序", "quantity": "具体的数值",
