@@ -19,7 +19,8 @@ from knowledge.models import DocumentMeta
 def asked_places(analysis: Analysis) -> list[Place]:
     """The places below the national level the question names (or implies, as analysis found)."""
     gazetteer = load_gazetteer()
-    found = [p for p in gazetteer.find(analysis.question) if p.level > 0]
+    named = getattr(analysis, "places", None)
+    found = list(named) if named is not None else [p for p in gazetteer.find(analysis.question) if p.level > 0]
     for slug in sorted(analysis.jurisdictions):
         place = gazetteer.get(slug)
         if place is not None and place.level > 0 and place not in found:
