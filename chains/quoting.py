@@ -101,6 +101,8 @@ class Quoted:
                 if context and context not in out:
                     part = context + ELLIPSIS + part.removeprefix(ELLIPSIS)
             joined = n == 0 or chosen[n - 1] + 1 == i
+            if out.endswith(ELLIPSIS):
+                part = part.removeprefix(ELLIPSIS)
             out += part if joined or part.startswith(ELLIPSIS) or out.endswith(ELLIPSIS) else ELLIPSIS + part
         return out, chosen
 
@@ -112,7 +114,8 @@ def _cap(sentence: str) -> str:
 def _join(body: list[str], picked: list[int]) -> str:
     out = ""
     for n, i in enumerate(picked):
-        out += _cap(body[i]) if n == 0 or picked[n - 1] + 1 == i else ELLIPSIS + _cap(body[i])
+        adjacent = n == 0 or picked[n - 1] + 1 == i or out.endswith(ELLIPSIS)
+        out += _cap(body[i]) if adjacent else ELLIPSIS + _cap(body[i])
     return out
 
 
