@@ -6,6 +6,7 @@ three points, notes only where they hold, every [n] resolving to a citation in b
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -117,7 +118,10 @@ def test_composer_code_names_no_place() -> None:
     names = {p.short for p in load_gazetteer().places.values() if p.level == 1 and len(p.short) >= 2}
     root = Path(__file__).resolve().parent.parent / "chains"
     for module in ("compose.py", "quoting.py", "headline.py", "notes.py", "coverage.py"):
-        code = "\n".join(line for line in (root / module).read_text(encoding="utf-8").splitlines()
-                         if not line.lstrip().startswith("#"))
-        strings = re.findall(r"\"[^\"\n]*\"", code)
+        tree = ast.parse((root / module).read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef) and node.body
+                      and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        strings = [node.value for node in ast.walk(tree)
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
         assert not [s for s in strings if any(n in s for n in names)], module
