@@ -31,6 +31,9 @@ HEAD_BUDGET = 150  # characters of quote in the first line: what a chat preview 
 # a yes is said only when the sentence holds at least this share of the question's topic weight
 # (set on the dev split: below it the quoted sentence is about a neighbouring topic)
 DIRECT_SHARE = 0.3
+# below this share of the question's topic weight, the first line says the documents do not answer
+# directly (dev split: 0.1-0.3 flag the same four answers, all off the question; no correct one lost)
+INDIRECT_SHARE = 0.15
 RANK_POWER = 1.0  # how much the clause's retrieval score scales its sentences' match (0: not at all)
 FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
 
@@ -148,8 +151,12 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     rest = [] if figures and _QUANTITY.search(q.body[i]) else [j for j in (q.order or q.picked) if j != i]
     brief, shown = q.brief_parts([i, *rest], weights, HEAD_BUDGET, figures)
     text = _framed(brief, q, lang)
+    said = " ".join(q.body[j] for j in shown) + " " + " ".join(q.hit.clause.section_path)
+    share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text
+    elif share < INDIRECT_SHARE:  # the closest sentence shares little of what was asked: say so
+        text = M.YES_NO[lang]["no_direct"] + text
     elif analysis.is_yes_no:
         text = _yes_no(analysis, q, i, weights, lang) + text
     return Headline(text, q, shown)
