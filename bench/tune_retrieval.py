@@ -39,13 +39,15 @@ OUT = Path(__file__).resolve().parent.parent / "chains" / "data" / FILE
 FOLDS = 5
 SEED = 20261125
 SIMPLEX_STEP = 0.1
-# a first search over heading 0-0.45, named 1.2-2.0, related 1.0-1.3, other 0.5-0.9 chose its lower
-# edges for the place factors: this grid is centred where that one ended
+# a first search over heading 0-0.45, named 1.2-2.0, related 1.0-1.3, other 0.5-0.9 chose heading 0.1
+# and the lower edges for the place factors: this grid is centred where that one ended. A related
+# place (the province of the city asked about) stays boosted, less than the place named (issue 10):
+# the grid keeps 1.0 <= related < named.
 GRID = {
-    "heading": [0.0, 0.1, 0.2],
-    "place_named": [1.0, 1.1, 1.2, 1.4],
-    "place_related": [0.9, 1.0, 1.1],
-    "place_other": [0.6, 0.75, 0.9],
+    "heading": [0.05, 0.1, 0.2],
+    "place_named": [1.1, 1.2, 1.3],
+    "place_related": [1.0, 1.05],
+    "place_other": [0.75, 0.9],
 }
 
 
@@ -58,7 +60,7 @@ def features(services, cases: list[dict]):
     snap = services.answerer.index.snapshot()
     emb = services.answerer.embeddings
     n, m = len(cases), len(snap.clauses)
-    sides = np.zeros((3, n, m), dtype=np.float32)
+    sides = np.zeros((4, n, m), dtype=np.float32)
     heading = np.zeros((n, m), dtype=np.float32)
     place_kind = np.zeros((n, m), dtype=np.int8)  # 0 no opinion, 1 named, 2 related, 3 other
     fixed = np.ones((n, m), dtype=np.float32)  # named-document and superseded factors (not fitted)
@@ -74,12 +76,15 @@ def features(services, cases: list[dict]):
         lo, hi = min(dense), max(dense)
         best_w = max(s.words for s in scores) or 1.0
         best_g = max(s.ngrams for s in scores) or 1.0
+        sent = [s.sentence for s in scores if s.sentence is not None]
+        s_lo, s_hi = min(sent), max(sent)
         named = named_documents(analysis.question, snap.documents)
         grams = bigrams(analysis.question)
         for j, s in enumerate(scores):
             sides[0, i, j] = ((s.dense - lo) / ((hi - lo) or 1.0)) if s.dense is not None else 0.0
             sides[1, i, j] = s.words / best_w
             sides[2, i, j] = s.ngrams / best_g
+            sides[3, i, j] = ((s.sentence - s_lo) / ((s_hi - s_lo) or 1.0)) if s.sentence is not None else 0.0
             heading[i, j] = heading_match(grams, s.clause, common)
             doc = snap.documents[s.clause.doc_id]
             place_kind[i, j] = {1.0: 0, 2.0: 1, 3.0: 2, 5.0: 3}[place_factor(doc, analysis, probe)]
@@ -95,7 +100,7 @@ def evaluate(w: FusionWeights, data, idx: np.ndarray) -> tuple[float, float, flo
     """(objective, recall@3, recall@6) of weights ``w`` on the cases ``idx``."""
     sides, heading, place_kind, fixed, targets = data
     factor = np.choose(place_kind[idx], [1.0, w.place_named, w.place_related, w.place_other]) * fixed[idx]
-    score = (w.dense * sides[0, idx] + w.words * sides[1, idx] + w.ngrams * sides[2, idx] + w.heading * heading[idx]) * factor
+    score = (w.dense * sides[0, idx] + w.words * sides[1, idx] + w.ngrams * sides[2, idx] + w.sentence * sides[3, idx] + w.heading * heading[idx]) * factor
     ranks = (-score).argsort(axis=1).argsort(axis=1)  # rank of every clause, 0 = best
     rr, r3, r6 = [], [], []
     for row, i in enumerate(idx):
@@ -110,10 +115,10 @@ def evaluate(w: FusionWeights, data, idx: np.ndarray) -> tuple[float, float, flo
 
 def candidates():
     steps = int(round(1 / SIMPLEX_STEP))
-    for a, b in itertools.product(range(steps + 1), repeat=2):
-        if a + b > steps:
+    for a, b, c in itertools.product(range(steps + 1), repeat=3):
+        if a + b + c > steps:
             continue
-        base = FusionWeights(dense=a / steps, words=b / steps, ngrams=(steps - a - b) / steps)
+        base = FusionWeights(dense=a / steps, words=b / steps, ngrams=c / steps, sentence=(steps - a - b - c) / steps)
         for h, pn, pr, po in itertools.product(*GRID.values()):
             yield replace(base, heading=h, place_named=pn, place_related=pr, place_other=po)
 
