@@ -189,19 +189,20 @@ def snapshot_common(snapshot: Snapshot) -> set[str]:
 
 def retrieve(
     snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES,
-    *, query_vector: list[float] | None = None,
+    *, query_vector: list[float] | None = None, weights: FusionWeights = WEIGHTS,
 ) -> Retrieval:
     """Score every clause by a convex combination of normalised dense, word and n-gram scores.
 
     A rank-only fusion (RRF) drowns a clause that only the keyword side finds but finds very
     strongly (the one clause naming 企业所得税); normalised scores keep that evidence.
-    ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it.
+    ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it;
+    ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
     """
     set_places(analysis, snapshot.documents)
     keyword_text = analysis.keyword_text or analysis.retrieval_text
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     scores = snapshot.score_clauses(qvec, keyword_text)
-    hits = fuse(scores, analysis, snapshot)
+    hits = fuse(scores, analysis, snapshot, weights)
     dense = [s.dense for s in scores if s.dense is not None]
     return Retrieval(
         hits=hits[:limit],
