@@ -1,7 +1,8 @@
 """A loopback server that speaks the OpenAI chat-completions protocol, scripted per test.
 
 Why: the LLM chain must be tested with the real openai client and LangChain stack, including
-the failures of a real endpoint (429 + Retry-After, 5xx, hangs, malformed JSON, empty content),
+the failures of a real endpoint (429 + Retry-After, 5xx, hangs, trickled bytes, malformed JSON,
+empty content),
 without a network. Each test queues responses; every request is recorded (time, headers, JSON
 body) so tests can count retries and read the prompt that was sent.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import select
+import socket
 import threading
 import time
 from collections import deque
@@ -35,6 +38,9 @@ class Reply:
     hang: bool = False  # never answer (until the client gives up or the server stops)
     raw_body: bytes | str | None = None  # sent as is (malformed JSON, HTML…)
     finish_reason: str = "stop"
+    # > 0: the whole response (status line, headers, body) goes out one byte per `trickle_s`
+    # seconds, so no per-read timeout ever fires; stops when the client hangs up
+    trickle_s: float = 0.0
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Recorded:
     headers: dict[str, str]
     body: dict[str, Any] | None
     at: float  # time.monotonic() when the request arrived
+    hung_up_at: float | None = None  # a trickled response: when the client closed the connection
 
     @property
     def messages(self) -> list[dict]:
@@ -159,10 +166,31 @@ class FakeOpenAIServer:
             return
         content = reply.content(body or {}) if callable(reply.content) else reply.content
         model = (body or {}).get("model", "fake-model")
-        if (body or {}).get("stream"):
+        if reply.trickle_s > 0:
+            self._trickle(h, record, _completion(model, content, reply.finish_reason), reply.trickle_s)
+        elif (body or {}).get("stream"):
             self._stream(h, model, content, reply)
         else:
             self._send_json(h, 200, _completion(model, content, reply.finish_reason), reply.headers)
+
+    def _trickle(self, h: BaseHTTPRequestHandler, record: Recorded, payload: dict, interval: float) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        h.close_connection = True
+        for i, byte in enumerate(head.encode() + body):
+            if self._stopping.is_set():
+                return
+            try:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+            except OSError:  # the client hung up (BrokenPipe / ConnectionReset)
+                record.hung_up_at = time.monotonic()
+                return
+            if i % 4 == 3:  # a dead peer shows up only on a later write; look at the socket too
+                if _peer_closed(h):
+                    record.hung_up_at = time.monotonic()
+                    return
+            self._stopping.wait(interval)
 
     def _stream(self, h: BaseHTTPRequestHandler, model: str, content: str | None, reply: Reply) -> None:
         h.send_response(200)
@@ -208,6 +236,16 @@ class FakeOpenAIServer:
             h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def _peer_closed(h: BaseHTTPRequestHandler) -> bool:
+    """True when the client has closed its end (the socket reads as EOF without blocking)."""
+    sock = h.connection
+    try:
+        ready, _, _ = select.select([sock], [], [], 0)
+        return bool(ready) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 _CLAUSE = re.compile(r'<clause n="(\d+)"[^>]*>\s*(.*?)\s*</clause>', re.S)
