@@ -75,6 +75,7 @@ def sources_for(hits: list[Any]) -> list[Source]:
             section=hit.clause.section,
             units=tuple(hit.clause.responsible_units),
             date=hit.doc.date,
+            jurisdiction=hit.doc.jurisdiction,
         )
         for n, hit in enumerate(hits, start=1)
     ]
