@@ -251,10 +251,12 @@ def _peer_closed(h: BaseHTTPRequestHandler) -> bool:
 _CLAUSE = re.compile(r'<clause n="(\d+)"[^>]*>\s*(.*?)\s*</clause>', re.S)
 
 
-def quoting_responder(body: dict, max_clauses: int = 3, whole: bool = False) -> str:
+def quoting_responder(body: dict, max_clauses: int = 3, whole: bool = False, shapes: bool = True) -> str:
     """A well-behaved model: answers with the first sentence of each clause it was given (every
     sentence with `whole`), cited as [n]. Good for end-to-end runs: the answer passes the
-    grounding check by construction."""
+    grounding check by construction. With `shapes` it writes the two sections the prompt asks
+    for: <brief> (the quoted sentence sharing most words with the question first, then up to
+    three more as points) and <full> (all of them)."""
     text = "\n".join(
         m.get("content", "") if isinstance(m.get("content"), str) else "" for m in body.get("messages", [])
     )
@@ -267,7 +269,21 @@ def quoting_responder(body: dict, max_clauses: int = 3, whole: bool = False) -> 
         statements = [x for x in sentences if len(x) >= 12 and not x.endswith("？")] or sentences
         first = re.sub(r"^(?:答|问)[：:]", "", statements[0]) if statements else ""
         lines.append(f"{first}[{n}]")
-    return "\n".join(lines) or "文件未明确规定相关内容。"
+    if not lines:
+        return "文件未明确规定相关内容。"
+    if not shapes:
+        return "\n".join(lines)
+    asked = re.findall(r"<question>\s*((?:(?!<question>).)*?)\s*</question>", text, re.S)
+    words = _bigrams(html.unescape(asked[-1]) if asked else "")
+    head = max(lines, key=lambda line: len(words & _bigrams(line)))
+    points = [line for line in lines if line != head][:3]
+    brief = "\n".join([head, *(f"- {p}" for p in points)])
+    return f"<brief>\n{brief}\n</brief>\n<full>\n" + "\n".join(lines) + "\n</full>"
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = re.sub(r"\W+", "", text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
 
 
 _counter = iter(range(1, 1_000_000))
