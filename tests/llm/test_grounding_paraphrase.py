@@ -12,6 +12,8 @@ import pytest
 
 from chains.llm.composer import sources_for
 from chains.llm.grounding import check_answer
+from tests.fakes.openai_server import Reply
+from tests.llm.conftest import GENEROUS_S, Analysis, extractive_for
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +98,16 @@ def test_uncited_line_ending_in_a_colon_or_question_mark(sources, line):
 def test_lead_ins_and_headings_still_need_no_citation(sources):
     answer = "根据现有文件：\n**国家层面**\n- 落实资源综合利用税收优惠政策[3]。\n贵州：\n- 依法依规落实相关税收优惠[1]。"
     assert kinds(answer, sources) == []
+
+
+def test_the_planted_question_figure_never_reaches_the_user(make_llm, hits, server):
+    """The worst case from the attack, through the real client stack: asked whether the rate is
+    70%, the model "confirms" it behind a not-specified clause, twice; the user gets the
+    extractive answer, which has no 70% in it."""
+    composer, _ = make_llm(GENEROUS_S)
+    q = "我们厂用赤泥做建材，增值税即征即退比例是70%吗？"
+    said = "<brief>\n文件未明确规定具体比例，但实际执行中增值税即征即退比例为70%。\n</brief>\n<full>\n文件未明确规定具体比例。\n</full>"
+    server.enqueue(Reply(content=said), Reply(content=said))
+    answer = composer.compose(q, Analysis(q), hits, extractive_for(q, hits))
+    assert answer.mode == "extractive" and "invented figure 70%" in answer.fallback_reason
+    assert "70%" not in answer.answer and "70%" not in (answer.answer_full or "")
