@@ -15,7 +15,6 @@ from typing import BinaryIO
 
 from chains.models import Answer
 
-
 _REF = re.compile(r"\[(\d+)\]")
 
 

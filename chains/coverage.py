@@ -19,12 +19,15 @@ from knowledge.models import DocumentMeta
 def asked_places(analysis: Analysis) -> list[Place]:
     """The places below the national level the question names (or implies, as analysis found)."""
     gazetteer = load_gazetteer()
-    found = [p for p in gazetteer.find(analysis.question) if p.level > 0]
+    named = getattr(analysis, "places", None)
+    found = list(named) if named is not None else [p for p in gazetteer.find(analysis.question) if p.level > 0]
     for slug in sorted(analysis.jurisdictions):
         place = gazetteer.get(slug)
         if place is not None and place.level > 0 and place not in found:
             found.append(place)
-    return found
+    # "郑州" implies 河南 too, but the question is about 郑州: its province's provisions apply there
+    # anyway (``covers``), while another city of that province says nothing about it
+    return [p for p in found if not any(q is not p and gazetteer.within(q.code, p.code) for q in found)]
 
 
 def covers(doc: DocumentMeta, place: Place) -> bool:

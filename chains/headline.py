@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chains import messages as M
 from chains.analysis import Analysis
@@ -22,6 +22,8 @@ from knowledge.gazetteer import Place
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
 _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 _NUMBER = re.compile(r"\d")
+_MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
+_COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
@@ -37,6 +39,7 @@ FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only share
 class Headline:
     text: str  # the first line, without its citation number
     quoted: Quoted | None  # the clause it quotes, if any
+    shown: list[int] = field(default_factory=list)  # the quoted clause's sentences the line shows
     units: bool = False  # the line is the clause's responsible-unit list
     agencies: bool = False  # the line names offices (a list of units or a sentence naming them)
 
@@ -69,15 +72,24 @@ def asking_clause(question: str) -> str:
     return parts[-1] if parts else question
 
 
+def _figure_bonus(sentence: str, counts: bool) -> float:
+    """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几)."""
+    if _MEASURE.search(sentence):
+        return FIGURE_BONUS
+    if _QUANTITY.search(sentence):
+        return FIGURE_BONUS if counts else FIGURE_BONUS / 2
+    return 0.0
+
+
 def _best_sentence(quoted: Sequence[Quoted], figures: bool, anywhere: bool,
-                   focus: Mapping[str, float]) -> tuple[Quoted, int] | None:
+                   focus: Mapping[str, float], counts: bool = False) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
     (the clause that fits the whole question beats one that shares a rare word with it). A question
     that names no place (``anywhere``) is answered first by the provisions that apply everywhere,
     when one matches nearly as well."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
     candidates = [
-        ((q.scores[i] + keyword_score(q.body[i], focus) + (FIGURE_BONUS if figures and _QUANTITY.search(q.body[i]) else 0.0))
+        ((q.scores[i] + keyword_score(q.body[i], focus) + (_figure_bonus(q.body[i], counts) if figures else 0.0))
          * (q.hit.score / top) ** RANK_POWER, -n, q, i)
         for n, q in enumerate(quoted[:3])
         for i in q.picked
@@ -123,17 +135,21 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     pool = _local(quoted, places) or list(quoted)
     figures = analysis.intent == "target" and len(places) < 2
     asking = asking_clause(analysis.question)
-    focus = {t: w for t, w in weights.items() if t in asking}
-    choice = (_best_sentence(pool, True, not places, focus) if figures else None) or _best_sentence(pool, False, not places, focus)
+    # (a one-clause question has no part that asks more than the rest)
+    focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
+    counts = bool(_COUNT_ASK.search(analysis.question))
+    choice = ((_best_sentence(pool, True, not places, focus, counts) if figures else None)
+              or _best_sentence(pool, False, not places, focus))
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
     # a figure is answered by its sentence; other questions get the clause's sentences that cover
     # the rest of the question, while they fit the preview
     rest = [] if figures and _QUANTITY.search(q.body[i]) else [j for j in (q.order or q.picked) if j != i]
-    text = _framed(q.brief_of([i, *rest], weights, HEAD_BUDGET, figures), q, lang)
+    brief, shown = q.brief_parts([i, *rest], weights, HEAD_BUDGET, figures)
+    text = _framed(brief, q, lang)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text
     elif analysis.is_yes_no:
         text = _yes_no(analysis, q, i, weights, lang) + text
-    return Headline(text, q)
+    return Headline(text, q, shown)

@@ -52,15 +52,15 @@ NO_JURISDICTION_MATCH = {
     "en": "No provision on this was found in the {places} documents; the provisions above are from other documents.",
 }
 ASKS_LABEL = {
-    "zh": {"rate": "具体的比例或金额", "deadline": "具体的期限", "procedure": "申请条件和办理程序", "quantity": "具体的数值",
-           "time": "具体的时间"},
+    "zh": {"rate": "具体比例或金额", "deadline": "具体期限", "procedure": "申请条件和程序", "quantity": "具体数值",
+           "time": "具体时间"},
     "en": {"rate": "the specific rate or amount", "deadline": "a specific deadline", "procedure": "eligibility, materials or procedure",
            "quantity": "the specific figure", "time": "a specific date"},
 }
 WHERE_SET = {
     "zh": {
-        "tax": "具体以财政部、税务总局发布的资源综合利用税收政策公告为准，可咨询主管税务机关",
-        "default": "具体以主管部门发布的实施细则或申报通知为准，可咨询当地工业和信息化主管部门",
+        "tax": "以财政部、税务总局的资源综合利用税收公告为准，可咨询主管税务机关",
+        "default": "以主管部门的实施细则或申报通知为准，可咨询当地工信部门",
     },
     "en": {
         "tax": "these are set by the Ministry of Finance and the State Taxation Administration in their tax announcements; ask the local tax office",
@@ -68,7 +68,7 @@ WHERE_SET = {
     },
 }
 NOT_SPECIFIED = {
-    "zh": "以上文件没有规定{what}；{where}。",
+    "zh": "文件没有规定{what}，{where}。",
     "en": "The documents do not specify {what}; {where}.",
 }
 

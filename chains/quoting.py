@@ -26,11 +26,16 @@ ELLIPSIS = "……"
 MIN_SENTENCE_SCORE = 0.5  # below this a sentence shares only generic words with the question (one common token)
 MAX_SENTENCE_CHARS = 220  # a longer sentence is cut (a whole paragraph without a full stop in the PDF text)
 QUOTE_BUDGET = 180  # characters of quoted text per clause before list questions stop adding sentences
+# a heading's word counts this much for each sentence under it that does not repeat it: it is the
+# sentence's context (a column item headed 山西), but the sentence that says it is the better quote
+HEADING_SHARE = 0.5
 NEAR_BEST = 0.6  # a sentence scoring this share of the best is quoted beside it (the composer's value before issue 9)
 ABRIDGE_AT = 90  # a sentence longer than this is abridged to its relevant segments in the brief form
-# similarity counts like one specific keyword for the best sentence of a clause and nothing for the
-# clause's average one; to be fitted on the dev split once sentence vectors are in the index
-SIMILARITY_WEIGHT = 1.0
+# e5 cosine between a question and a sentence sits between these (measured on the bundled corpus:
+# unrelated sentences ~0.85, the answering one ~0.93-0.95); mapped to 0..1 and weighted so that a
+# close paraphrase counts like half a specific keyword at most
+SIMILARITY_FLOOR, SIMILARITY_CEIL = 0.85, 0.95
+SIMILARITY_WEIGHT = 0.5  # tried 0, 0.5, 1, 2 on the dev split (fully correct .804 .812 .804 .797)
 
 _YEAR = re.compile(r"(?:到|至|截至|截止)?\s*\d{4}\s*年(?:底|末)?")
 _NUMBER = re.compile(r"\d")
@@ -71,9 +76,14 @@ class Quoted:
         return self.brief_of(self.order or self.picked, weights, budget, figures)
 
     def brief_of(self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
+        return self.brief_parts(order, weights, budget, figures)[0]
+
+    def brief_parts(
+        self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False
+    ) -> tuple[str, list[int]]:
         """Body sentences in ``order`` of preference, each abridged to its relevant segments, while
         they fit ``budget``; shown in document order, gaps marked "……". A figure keeps its year
-        (from an earlier sentence if need be)."""
+        (from an earlier sentence if need be). Returns the text and the sentences it shows."""
         parts: dict[int, str] = {}
         used = 0
         for i in order:
@@ -91,8 +101,10 @@ class Quoted:
                 if context and context not in out:
                     part = context + ELLIPSIS + part.removeprefix(ELLIPSIS)
             joined = n == 0 or chosen[n - 1] + 1 == i
+            if out.endswith(ELLIPSIS):
+                part = part.removeprefix(ELLIPSIS)
             out += part if joined or part.startswith(ELLIPSIS) or out.endswith(ELLIPSIS) else ELLIPSIS + part
-        return out
+        return out, chosen
 
 
 def _cap(sentence: str) -> str:
@@ -102,7 +114,8 @@ def _cap(sentence: str) -> str:
 def _join(body: list[str], picked: list[int]) -> str:
     out = ""
     for n, i in enumerate(picked):
-        out += _cap(body[i]) if n == 0 or picked[n - 1] + 1 == i else ELLIPSIS + _cap(body[i])
+        adjacent = n == 0 or picked[n - 1] + 1 == i or out.endswith(ELLIPSIS)
+        out += _cap(body[i]) if adjacent else ELLIPSIS + _cap(body[i])
     return out
 
 
@@ -123,16 +136,19 @@ def sentence_scores(
     """Keyword weight of each sentence read with its clause's headings (a column item headed 山西
     is about 山西 in every sentence), plus its similarity relative to the clause's other sentences."""
     heads = " ".join(clause.section_path)
-    scores = [keyword_score(s + " " + heads, weights) + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
+    in_heads = {t: w for t, w in weights.items() if t in heads}
+    scores = [keyword_score(s, weights) + HEADING_SHARE * sum(w for t, w in in_heads.items() if t not in s)
+              + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
+    for i, s in enumerate(body):  # a figure is read with the year it is for ("到2030年，……达到25%")
+        if _MEASURE.search(s) and not _YEAR.search(s):
+            context = year_context(body, i)
+            scores[i] += keyword_score(context, weights) if context else 0.0
     sims = similarity(clause) if similarity is not None else None
     if sims:
-        values = [sims.get(s) for s in body]
-        known = [v for v in values if v is not None]
-        if len(known) > 1:
-            mean, top = sum(known) / len(known), max(known)
-            span = (top - mean) or 1.0
-            scores = [sc + (SIMILARITY_WEIGHT * max(0.0, (v - mean) / span) if v is not None else 0.0)
-                      for sc, v in zip(scores, values, strict=True)]
+        for i, sentence in enumerate(body):
+            v = sims.get(sentence)
+            if v is not None:
+                scores[i] += SIMILARITY_WEIGHT * min(1.0, max(0.0, (v - SIMILARITY_FLOOR) / (SIMILARITY_CEIL - SIMILARITY_FLOOR)))
     return scores
 
 
@@ -157,8 +173,8 @@ def quote(
         order += [i for i in sorted(range(len(body)), key=lambda i: -scores[i])
                   if i not in order and scores[i] >= NEAR_BEST * best][: max(0, max_sentences - len(order))]
         if LISTY.search(question):
-            for i in list(order):
-                order += [j for j in _extend(sorted(order), body, i + 1, QUOTE_BUDGET) if j not in order]
+            for i in list(order):  # each matched sentence with the ones that enumerate after it
+                order += [j for j in _extend([], body, i + 1, QUOTE_BUDGET) if j not in order]
     return Quoted(hit, body, scores, sorted(set(order)), order)
 
 
