@@ -18,6 +18,7 @@ class FusionWeights:
     dense: float = 0.5  # e5 cosine, min-max normalised over the corpus
     words: float = 0.5  # BM25 over jieba words, divided by the best clause's
     ngrams: float = 0.0  # BM25 over character 1-2-grams, divided by the best clause's
+    sentence: float = 0.0  # e5 cosine of the clause's best sentence, min-max normalised
     heading: float = 0.25  # share of the clause's heading the question repeats
     place_named: float = 1.6  # factor for a document of a place the question names
     place_related: float = 1.25  # … of its parent or child (a city plan for its province)

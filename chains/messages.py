@@ -71,3 +71,19 @@ NOT_SPECIFIED = {
     "zh": "文件没有规定{what}，{where}。",
     "en": "The documents do not specify {what}; {where}.",
 }
+
+# --- scope replies and the long-input notice (chains/service.py) -------------------------------
+ACK = {
+    "zh": "不客气！还有赤泥综合利用政策方面的问题，随时问我。",
+    "en": "You're welcome! Ask me anything else about red-mud policy.",
+}
+HELP = {
+    "zh": "您好！我依据国家和地方的赤泥综合利用政策文件回答问题，每条回答都注明出处。直接发问题即可，例如：\n"
+    + "\n".join(f"• {q}" for q in EXAMPLES_ZH),
+    "en": "Hello! I answer questions on red-mud policy from the official documents, citing each source. Just ask, for example:\n"
+    + "\n".join(f"• {q}" for q in EXAMPLES_EN),
+}
+QUESTION_KEPT = {
+    "zh": "消息较长（{total} 字），只依据其中的问题作答（{n} 字以内）。",
+    "en": "Your message was long ({total} characters); only the question in it (up to {n} characters) was answered.",
+}

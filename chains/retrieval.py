@@ -148,6 +148,8 @@ def fuse(scores: list[ClauseScores], analysis: Analysis, snapshot: Snapshot, w: 
     dense = [s.dense for s in scores if s.dense is not None]
     lo, hi = (min(dense), max(dense)) if dense else (0.0, 1.0)
     span = (hi - lo) or 1.0
+    sent = [s.sentence for s in scores if s.sentence is not None]
+    s_lo, s_span = (min(sent), (max(sent) - min(sent)) or 1.0) if sent else (0.0, 1.0)
     best_words = max((s.words for s in scores), default=0.0) or 1.0
     best_grams = max((s.ngrams for s in scores), default=0.0) or 1.0
     named = named_documents(analysis.question, snapshot.documents)
@@ -157,7 +159,9 @@ def fuse(scores: list[ClauseScores], analysis: Analysis, snapshot: Snapshot, w: 
     for s in scores:
         clause = s.clause
         d_norm = (s.dense - lo) / span if s.dense is not None else 0.0
+        s_norm = (s.sentence - s_lo) / s_span if s.sentence is not None else 0.0
         score = w.dense * d_norm + w.words * s.words / best_words + w.ngrams * s.ngrams / best_grams
+        score += w.sentence * s_norm
         score += w.heading * heading_match(question_grams, clause, common)
         doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
         factor = place_factor(doc, analysis, w)
@@ -183,17 +187,22 @@ def snapshot_common(snapshot: Snapshot) -> set[str]:
     return _COMMON_CACHE[key]
 
 
-def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES) -> Retrieval:
+def retrieve(
+    snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES,
+    *, query_vector: list[float] | None = None, weights: FusionWeights = WEIGHTS,
+) -> Retrieval:
     """Score every clause by a convex combination of normalised dense, word and n-gram scores.
 
     A rank-only fusion (RRF) drowns a clause that only the keyword side finds but finds very
     strongly (the one clause naming 企业所得税); normalised scores keep that evidence.
+    ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it;
+    ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
     """
     set_places(analysis, snapshot.documents)
     keyword_text = analysis.keyword_text or analysis.retrieval_text
-    qvec = embeddings.embed_query(analysis.retrieval_text)
+    qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     scores = snapshot.score_clauses(qvec, keyword_text)
-    hits = fuse(scores, analysis, snapshot)
+    hits = fuse(scores, analysis, snapshot, weights)
     dense = [s.dense for s in scores if s.dense is not None]
     return Retrieval(
         hits=hits[:limit],

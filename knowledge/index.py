@@ -61,6 +61,7 @@ class ClauseScores:
     dense: float | None  # cosine similarity; None when not among the nearest the index returned
     words: float  # BM25 over jieba words
     ngrams: float  # BM25 over character 1-2-grams
+    sentence: float | None = None  # cosine of the clause's best-matching sentence (None: no sentences)
 
 
 def passage_of(clause: Clause, documents: dict[str, DocumentMeta]) -> str:
@@ -114,10 +115,17 @@ class Snapshot:
             dense = {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)}
         words = self.keyword.scores(tokenize(keyword_text))
         grams = self.ngrams.scores(char_ngrams(keyword_text))
+        best = self._best_sentences(query_vector)
         return [
-            ClauseScores(c, dense.get(c.clause_id), float(words[i]), float(grams[i]))
+            ClauseScores(c, dense.get(c.clause_id), float(words[i]), float(grams[i]), best.get(c.clause_id))
             for i, c in enumerate(self.clauses)
         ]
+
+    def _best_sentences(self, query_vector: Sequence[float]) -> dict[str, float]:
+        """Per clause, the cosine of its sentence closest to the query: one apt sentence in a
+        long clause is evidence the clause's average vector blurs."""
+        q = np.asarray(query_vector, dtype=np.float32)
+        return {cid: float((m @ q).max()) for cid, (_, m) in self._sentence_table().items() if len(m)}
 
     def sentence_scores(self, clause_id: str, query_vector: Sequence[float]) -> list[tuple[str, float]]:
         """The clause's sentences (:func:`sentences_of`, in order) with their cosine similarity to the query."""
