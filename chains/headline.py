@@ -10,12 +10,12 @@ place label, "Responsible units:") only say where the quote comes from.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
 from chains.analysis import Analysis
-from chains.coverage import label, relevant_to
+from chains.coverage import label, local_to, relevant_to
 from chains.quoting import MIN_SENTENCE_SCORE, NEAR_BEST, Quoted, abridge, keyword_score
 from knowledge.gazetteer import Place
 
@@ -78,18 +78,18 @@ def asking_clause(question: str) -> str:
 def _figure_bonus(sentence: str, counts: bool) -> float:
     """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几)."""
     if _MEASURE.search(sentence):
-        return FIGURE_BONUS
+        return FIGURE_BONUS / 2 if counts else FIGURE_BONUS
     if _QUANTITY.search(sentence):
         return FIGURE_BONUS if counts else FIGURE_BONUS / 2
     return 0.0
 
 
-def _best_sentence(quoted: Sequence[Quoted], figures: bool, anywhere: bool,
+def _best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
                    focus: Mapping[str, float], counts: bool = False) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
-    (the clause that fits the whole question beats one that shares a rare word with it). A question
-    that names no place (``anywhere``) is answered first by the provisions that apply everywhere,
-    when one matches nearly as well."""
+    (the clause that fits the whole question beats one that shares a rare word with it). The
+    ``prefer``red clauses lead when one matches nearly as well: a place's own documents for a
+    question about that place, the provisions that apply everywhere for a question naming none."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
     candidates = [
         ((q.scores[i] + keyword_score(q.body[i], focus) + (_figure_bonus(q.body[i], counts) if figures else 0.0))
@@ -101,9 +101,8 @@ def _best_sentence(quoted: Sequence[Quoted], figures: bool, anywhere: bool,
     if not candidates:
         return None
     best = max(candidates, key=lambda x: (x[0], x[1]))
-    if anywhere:
-        national = [c for c in candidates if c[2].hit.doc.level == 0 and c[0] >= NEAR_BEST * best[0]]
-        best = max(national, key=lambda x: (x[0], x[1])) if national else best
+    preferred = [c for c in candidates if prefer(c[2]) and c[0] >= NEAR_BEST * best[0]]
+    best = max(preferred, key=lambda x: (x[0], x[1])) if preferred else best
     _, _, q, i = best
     return q, i
 
@@ -141,8 +140,11 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     # (a one-clause question has no part that asks more than the rest)
     focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
     counts = bool(_COUNT_ASK.search(analysis.question))
-    choice = ((_best_sentence(pool, True, not places, focus, counts) if figures else None)
-              or _best_sentence(pool, False, not places, focus))
+    def prefer(q: Quoted) -> bool:
+        return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
+
+    choice = ((_best_sentence(pool, True, prefer, focus, counts) if figures else None)
+              or _best_sentence(pool, False, prefer, focus))
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
