@@ -39,8 +39,15 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
     gazetteer = load_gazetteer()
     documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
+    ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
     for tok in set(retrieval.query_tokens):
-        if tok not in keyword.vocab or tok in REFERENCE_WORDS:
+        if tok not in keyword.vocab and ngrams is not None:
+            # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half weight
+            for ch in dict.fromkeys(tok):
+                if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
+                    weights[ch] = max(weights.get(ch, 0.0), 0.5 * ngrams.idf(ch))
+            continue
+        if tok in REFERENCE_WORDS:
             continue
         place = gazetteer.get(tok)
         if place is not None and (place.level == 0 or any(local_to(d, place) for d in documents)):
