@@ -100,8 +100,11 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
         local = [(r, h) for h, r in zip(candidates, relevance, strict=True) if h.doc.level > 0 and relevant_to(h.doc, places)]
         if local:
             rel, hit = max(local, key=lambda x: x[0])
+            ranked = local[0][1]  # the place's clause retrieval ranks best (words need not match: 税 / 财税)
             if rel >= max(MIN_SENTENCE_SCORE, 0.15 * best_rel):
                 keep = [*keep[: top_k - 1], hit]
+            elif ranked.score >= 0.5 * top:
+                keep = [*keep[: top_k - 1], ranked]
     return keep
 
 
