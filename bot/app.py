@@ -39,7 +39,7 @@ def corpus_sources(settings: Settings) -> list[SourceDocument]:
 
 def build_services(settings: Settings, *, llm: bool | None = None) -> Services:
     """Build the answer service; ``llm`` overrides whether the configured LLM is used."""
-    embeddings = E5Embeddings()
+    embeddings = E5Embeddings(threads=settings.encoder_threads)  # None: one per four cores
     index = IndexManager(
         embeddings,
         lambda: corpus_sources(settings),

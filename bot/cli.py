@@ -11,7 +11,9 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.settings import Settings
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_errors
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-    except Exception as exc:  # pydantic ValidationError: say which setting is wrong
-        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+    except ValidationError as exc:  # one line per bad setting, named as the user set it
+        for line in describe_errors(exc):
+            print(f"配置错误 / configuration error: {line}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # e.g. an unreadable .env
+        print(f"配置错误 / configuration error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     from bot.app import configure_logging
 
