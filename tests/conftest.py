@@ -6,7 +6,12 @@ a temporary REDMUD_DATA_DIR, no LLM key and no Telegram token unless a test sets
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,6 +35,51 @@ def cli_env(data_dir: Path, **settings: str) -> dict[str, str]:
     env["REDMUD_DATA_DIR"] = str(data_dir)
     env.update(settings)
     return env
+
+
+def redmud_in_process(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """`redmud ARGS` run by ``bot.cli.main`` in this process, with the settings in ``env`` (and
+    none of ours), ``stdin`` as its standard input and a directory without a `.env` as its working
+    directory; what a subprocess would give back (exit code, stdout and stderr as bytes). Log
+    records at the configured level (WARNING unless ``env`` says otherwise) go to its stderr too,
+    as `configure_logging` sends them in a real process.
+
+    Why: a cold interpreter costs seconds (chromadb, langchain, the model) and adds nothing to a
+    test of what a command prints. A few tests keep a real process (see test_cli.py, test_hostile.py)."""
+    from bot.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    out, err = io.BytesIO(), io.BytesIO()
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin or b""), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    sys.stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    for name in list(os.environ):
+        if name.startswith(OUR_PREFIXES):
+            del os.environ[name]
+    os.environ.update(env)
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.setLevel(env.get("REDMUD_LOG_LEVEL", "WARNING").strip().upper())
+    to_stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(to_stderr)
+    try:
+        with tempfile.TemporaryDirectory(prefix="redmud-cwd-") as cwd:
+            os.chdir(cwd)
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+            finally:
+                os.chdir(saved_cwd)
+                sys.stdout.flush()
+                sys.stderr.flush()
+        stdout, stderr = out.getvalue(), err.getvalue()  # before the wrappers (and their buffers) are closed
+    finally:
+        logging.getLogger().removeHandler(to_stderr)
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["redmud", *args], code, stdout, stderr)
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -1,5 +1,8 @@
-"""`redmud ingest FILE`, `redmud docs`, `redmud remove` as staff run them: real processes with
-their own REDMUD_DATA_DIR (and a small bundled corpus, so the index builds quickly)."""
+"""`redmud ingest FILE`, `redmud docs`, `redmud remove` as staff run them, with their own
+REDMUD_DATA_DIR (and a small bundled corpus, so the index builds quickly).
+
+Commands run in-process (``bot.cli.main``, log lines on its stderr as in a real process); one
+ingest runs as a real process, end to end."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import staff_files as F
-from tests.conftest import cli_env
+from tests.conftest import cli_env, redmud_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,10 +26,15 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def redmud(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = cli_env(home / "data", REDMUD_CORPUS_DIR=str(home / "corpus"))
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=ROOT)
+def redmud(home: Path, *args: str | Path, process: bool = False) -> subprocess.CompletedProcess[str]:
+    """`redmud ARGS` for this staff home: in-process, or a real process with ``process=True``."""
+    settings = {"REDMUD_DATA_DIR": str(home / "data"), "REDMUD_CORPUS_DIR": str(home / "corpus")}
+    if process:
+        done = subprocess.run([sys.executable, "-m", "bot.cli", *map(str, args)], capture_output=True,
+                              timeout=600, env=cli_env(home / "data", **settings), cwd=ROOT)
+    else:
+        done = redmud_in_process(*map(str, args), env=settings)
+    proc = subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -45,7 +53,8 @@ def library_files(home: Path) -> dict[str, bytes]:
 def test_ingest_with_flags_prints_what_was_found(home: Path) -> None:
     plan = home / "henan-plan.docx"
     plan.write_bytes(F.henan_docx())
-    proc = redmud(home, "ingest", plan, "--title", "河南赤泥方案2026", "--jurisdiction", "河南", "--date", "2026年3月1日")
+    proc = redmud(home, "ingest", plan, "--title", "河南赤泥方案2026", "--jurisdiction", "河南", "--date", "2026年3月1日",
+                  process=True)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "已收录《河南赤泥方案2026》（henan-plan）" in out and "地区：河南；日期：2026-03-01" in out
