@@ -2,6 +2,13 @@
 
 Tests never read the developer's `.env` or environment: settings are built explicitly, with
 a temporary REDMUD_DATA_DIR, no LLM key and no Telegram token unless a test sets them.
+
+Two tiers (README, "Tests"). `make test` runs everything on the real model. `make test-fast`
+(REDMUD_TEST_TIER=fast) deselects the tests marked `slow` or `meaning` and gives the rest, through
+`model_embeddings()`, LangChain's DeterministicFakeEmbedding instead of e5: logic that does not
+depend on what a text means (building, swapping and repairing an index, counting re-embedded
+clauses) runs the same on it in a fraction of the time. `slow` is added here, by fixture and by
+module, so that a new test on the session index is slow without anyone remembering to say so.
 """
 
 from __future__ import annotations
@@ -16,17 +23,44 @@ from pathlib import Path
 
 import pytest
 
+FAST_TIER = os.environ.get("REDMUD_TEST_TIER", "") == "fast"
 OUR_PREFIXES = ("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_")
 for _name in list(os.environ):
     if _name.startswith(OUR_PREFIXES):
         os.environ.pop(_name)
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
+from langchain_core.embeddings import Embeddings  # noqa: E402
+
 from bot.app import Services, build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+# Tests that use these fixtures answer over the whole bundled corpus (built once, ~20 s of e5)
+SLOW_FIXTURES = {"services", "answerer", "real_services", "eval_answers", "built", "make_llm_service", "llm_service"}
+# Modules whose tests run `redmud` or a Chroma server as real processes, or build indexes of their own
+SLOW_MODULES = {"test_faults.py", "test_chroma_server.py", "test_staff_cli.py", "test_staff_ingest.py",
+                "test_staff_telegram.py", "test_encoder_threads.py", "test_llm_superseded.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+def model_embeddings() -> Embeddings:
+    """The embedding model at the seam: e5 (`make test`), or a deterministic fake (`make test-fast`)
+    for tests whose outcome does not depend on meaning. A test that needs meaning is marked `meaning`."""
+    if FAST_TIER:
+        from langchain_core.embeddings import DeterministicFakeEmbedding
+
+        return DeterministicFakeEmbedding(size=384)
+    from knowledge.embeddings import E5Embeddings
+
+    return E5Embeddings()
 
 
 def cli_env(data_dir: Path, **settings: str) -> dict[str, str]:
