@@ -116,6 +116,24 @@ def redmud_in_process(*args: str, env: dict[str, str], stdin: bytes | None = Non
     return subprocess.CompletedProcess(["redmud", *args], code, stdout, stderr)
 
 
+def corpus_of(dest: Path, doc_ids: tuple[str, ...]) -> Path:
+    """A corpus folder with some of the bundled documents, manifest and all: for tests whose
+    index is rebuilt (every rebuild embeds every clause) and whose questions need only these."""
+    import json
+
+    from knowledge.corpus import BUNDLED_CORPUS
+
+    dest.mkdir(parents=True)
+    manifest = json.loads((BUNDLED_CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    manifest["documents"] = [d for d in manifest["documents"] if d["doc_id"] in doc_ids]
+    assert len(manifest["documents"]) == len(doc_ids), "a document id that is not bundled"
+    for doc in manifest["documents"]:
+        (dest / doc.get("file", f"{doc['doc_id']}.txt")).write_bytes(
+            (BUNDLED_CORPUS / doc.get("file", f"{doc['doc_id']}.txt")).read_bytes())
+    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return dest
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 

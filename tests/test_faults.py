@@ -30,7 +30,7 @@ from bot.app import build_services
 from knowledge.corpus import BUNDLED_CORPUS
 from knowledge.embeddings import E5Embeddings
 from knowledge.index import ClauseStore, open_client
-from tests.conftest import cli_env, make_settings
+from tests.conftest import cli_env, corpus_of, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def _env(data_dir: Path, corpus_dir: Path | None = None) -> dict[str, str]:
 
 def _cli(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, input=stdin, capture_output=True,
-                          timeout=300, cwd=ROOT)
+                          timeout=900, cwd=ROOT)
 
 
 SMALL_DOCS = ("cn-2022-industrial-resources", "jiaozuo-2022-proposal-reply")
@@ -51,15 +51,9 @@ def _copy_index(services, dest: Path) -> None:
     shutil.copytree(services.settings.data_dir / "index", dest / "index")
 
 
-def _small_corpus(dest: Path, source: Path = BUNDLED_CORPUS) -> Path:
-    """Two bundled documents (the ones the questions below are answered from), manifest and all."""
-    dest.mkdir(parents=True)
-    manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
-    manifest["documents"] = [d for d in manifest["documents"] if d["doc_id"] in SMALL_DOCS]
-    for doc in manifest["documents"]:
-        shutil.copy(source / doc.get("file", f"{doc['doc_id']}.txt"), dest)
-    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    return dest
+def _small_corpus(dest: Path) -> Path:
+    """The two bundled documents the questions below are answered from."""
+    return corpus_of(dest, SMALL_DOCS)
 
 
 @pytest.fixture(scope="module")
