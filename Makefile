@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup index run chat ask test test-fast lint bench bench-readme clean
+.PHONY: setup index run chat ask need-q test test-fast lint bench bench-readme clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,11 @@ run: index  ## the Telegram bot if TELEGRAM_BOT_TOKEN is set, else a chat on the
 chat: index
 	$(BIN)/redmud chat
 
-ask: index  ## make ask Q="贵州提高赤泥可利用性的责任单位是谁？"
-	@test -n "$(Q)" || { echo 'usage: make ask Q="你的问题"'; exit 2; }
+ask: need-q index  ## make ask Q="贵州提高赤泥可利用性的责任单位是谁？"
 	$(BIN)/redmud ask "$(Q)"
+
+need-q:
+	@test -n "$(Q)" || { echo 'usage: make ask Q="你的问题"'; exit 2; }
 
 test: setup  ## everything, on the real model (README: "Tests")
 	$(BIN)/python -m pytest -q --durations=10
