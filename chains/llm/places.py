@@ -49,5 +49,5 @@ def strip_places(text: str) -> str:
     for place in load_gazetteer().find(text):
         for form in sorted({place.name, place.short, *place.aliases}, key=len, reverse=True):
             if len(form) >= 2:
-                text = text.replace(form, "")
+                text = re.sub(re.escape(form), "", text, flags=re.IGNORECASE)  # Guizhou, guizhou
     return text
