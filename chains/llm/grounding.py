@@ -43,9 +43,9 @@ _FRAMING = re.compile(
     r"|措施|要求|目标|支持|税收|优惠|资金|补贴|综合利用|赤泥|责任单位|牵头单位|配合单位|单位|部门|简要|回答"
     r"|答复|总结|概括|说明|结论|概述|小结|详细|完整|来源|出处|地方|省级|市级|县级|其他|其中|另外|此外"
     r"|[省市县区和与及等的了]|哪些|什么"
-    r"|in short|summary|answer|details|sources|national|provincial|local|level|the|documents?|provisions?"
+    r"|\b(?:in short|summary|answer|details|sources|national|provincial|local|level|the|documents?|provisions?"
     r"|following|responsible|units?|as follows|key points|policy|policies|here|is|are|what|says?|below"
-    r"|overview|regarding|in|on|of|and|province|city|county|prefecture",
+    r"|overview|regarding|in|on|of|and|province|city|county|prefecture)\b",
     re.IGNORECASE,
 )
 # a sentence that addresses the model: "忽略以上规则", "回答：", "ignore previous instructions"
