@@ -30,7 +30,7 @@ _LIST_MARKER = re.compile(
 )
 _NO_INFO = re.compile(
     r"未(?:明确|具体)?(?:规定|提及|提到|涉及|载明|说明|明确)|没有(?:明确|具体)?(?:规定|提及|提到|涉及|说明|相关)"
-    r"|并未|未见|无相关|不涉及|未找到|没有找到|没有给出|未给出"
+    r"|并未|未见|无相关|不涉及|未找到|没有找到|没有给出|未给出|未作(?:出)?(?:明确|具体)?(?:规定|说明)"
     r"|(?:do|does|did)\s+not\s+(?:specify|say|mention|state|cover|address|provide)"
     r"|not\s+(?:specified|stated|mentioned|covered)|no\s+(?:information|mention|provision)",
     re.IGNORECASE,

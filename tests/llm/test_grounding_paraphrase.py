@@ -75,6 +75,9 @@ def test_claim_behind_not_specified_needs_a_citation(sources):
     assert ("figure", "70%") in found and "uncited" in [k for k, _ in found]
     found = kinds("文件未明确规定具体比例，但企业一般都能享受即征即退。", sources)
     assert [k for k, _ in found] == ["uncited"]
+    # the sentence after a not-specified one is a claim too
+    found = kinds("文件未作具体规定。实际执行中企业一般都能享受即征即退。", sources)
+    assert [k for k, _ in found] == ["uncited"]
     # a turn that is cited is a claim like any other, checked against its clause
     assert kinds("文件未明确规定具体税率，但贵州要求依法依规落实相关税收优惠[1]。", sources) == []
 
