@@ -165,9 +165,9 @@ def claim_parts(bare: str) -> list[tuple[str, bool]]:
 
 
 def _is_lead_in(bare: str) -> bool:
-    """Headings and lead-ins ("根据现有文件：", "**国家层面**", "一、河南", "税收优惠：") state nothing:
+    """Headings and lead-ins ("根据现有文件：", "**国家层面**", "一、<a province>", "税收优惠：") state nothing:
     what is left after taking away list markers, places and words that only frame an answer is
-    empty. A line ending in a colon or a question mark gets no pass of its own ("贵州还给予以下
+    empty. A line ending in a colon or a question mark gets no pass of its own ("<a province>还给予以下
     补贴：" claims that there are some). Figures, titles and agencies in a lead-in are still checked."""
     core = _LIST_MARKER.sub("", bare)
     if extract_figures(core) or _TITLE.search(core):
