@@ -79,8 +79,7 @@ async def _scenario(services: Any, name: str, *, updates: int, chats: int, worke
         })
         limiter = AIORateLimiter(max_retries=3) if flood_limits else AIORateLimiter(0, 0, 0, 0, max_retries=3)
         application = build_application(SimpleNamespace(settings=settings, answerer=answerer or services.answerer),
-                                         settings=settings, rate_limiter=limiter, answer_workers=workers,
-                                         persistence=False)
+                                         settings=settings, rate_limiter=limiter, answer_workers=workers)
         async with serve(application, poll_timeout=1.0):
             api.user_message(QUESTIONS[0], chat_id=999_999)  # warm the path once
             await api.wait_sent(999_999, timeout=60)
