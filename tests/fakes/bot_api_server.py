@@ -36,8 +36,9 @@ BOT_ID = 123456
 BOT_USERNAME = "RedMudTestBot"
 
 _JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "scope", "allowed_updates", "entities",
-                "link_preview_options"}
-_INT_FIELDS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "max_connections"}
+                "link_preview_options", "reaction", "results", "button"}
+_INT_FIELDS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "max_connections",
+               "user_id", "cache_time"}
 @dataclass
 class Call:
     method: str
@@ -73,6 +74,11 @@ class FakeBotApi:
         self._message_ids = itertools.count(1000)
         self._faults: list[Fault] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self.inline_answers: dict[str, list[dict[str, Any]]] = {}
+        self.chat_admins: dict[int, set[int]] = {}  # chat -> user ids getChatMember calls administrators
+        self.file_sizes_hidden = False  # getFile answers without file_size (as Telegram may)
+        self.file_bytes_served = 0
         self._closed = False
         self._server: ThreadingHTTPServer | None = None
 
@@ -146,6 +152,64 @@ class FakeBotApi:
         self.messages[(chat_id, message["message_id"])] = message
         self.push_update({"message": message})
         return message
+
+    def user_media(self, kind: str, *, chat_id: int, user_id: int | None = None, caption: str | None = None,
+                   reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Queue a photo / voice / sticker / document message (with an optional caption)."""
+        user_id = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
+        payloads: dict[str, Any] = {
+            "photo": [{"file_id": "p1", "file_unique_id": "up1", "width": 10, "height": 10}],
+            "voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 3},
+            "sticker": {"file_id": "s1", "file_unique_id": "us1", "width": 512, "height": 512, "is_animated": False,
+                        "is_video": False, "type": "regular", "emoji": "👍"},
+            "document": {"file_id": "d1", "file_unique_id": "ud1", "file_name": "notice.pdf"},
+        }
+        message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                                   "chat": self._chat(chat_id, None),
+                                   "from": {"id": user_id, "is_bot": False, "first_name": "张三"}, kind: payloads[kind]}
+        if caption is not None:
+            message["caption"] = caption
+            entities = [{"type": "mention", "offset": utf16_len(caption[: m.start()]), "length": utf16_len(m.group())}
+                        for m in re.finditer(r"(?<!\w)@\w+", caption)]
+            if entities:
+                message["caption_entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        self.messages[(chat_id, message["message_id"])] = message
+        self.push_update({"message": message})
+        return message
+
+    def forwarded(self, text: str, *, chat_id: int, user_id: int) -> dict[str, Any]:
+        """A message in the chat forwarded from a channel (a notice); not pushed (privacy mode)."""
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id, None),
+                   "from": {"id": user_id, "is_bot": False, "first_name": "李四"}, "text": text,
+                   "forward_origin": {"type": "channel", "date": int(time.time()) - 60,
+                                      "chat": {"id": -100999, "type": "channel", "title": "工信厅"},
+                                      "message_id": 7}}
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def edit_user_message(self, message: dict[str, Any], text: str, *, after_s: float = 30.0) -> dict[str, Any]:
+        """Queue an edited_message update: the member changed `message` `after_s` after sending it."""
+        edited = {**message, "text": text, "edit_date": message["date"] + int(after_s)}
+        self.messages[(message["chat"]["id"], message["message_id"])] = edited
+        self.push_update({"edited_message": edited})
+        return edited
+
+    def bot_added(self, chat_id: int, *, by_user: int = 5, old: str = "left", new: str = "member") -> None:
+        """Queue a my_chat_member update: the bot's status in a group changed."""
+        bot = {"id": self.bot_id, "is_bot": True, "first_name": "RedMud", "username": self.username}
+        self.push_update({"my_chat_member": {
+            "chat": self._chat(chat_id, None), "from": {"id": by_user, "is_bot": False, "first_name": "张三"},
+            "date": int(time.time()), "old_chat_member": {"status": old, "user": bot},
+            "new_chat_member": {"status": new, "user": bot, **({"until_date": 0} if new == "kicked" else {})}}})
+
+    def inline_query(self, text: str, *, user_id: int) -> str:
+        query_id = str(next(self._message_ids))
+        self.push_update({"inline_query": {"id": query_id, "from": {"id": user_id, "is_bot": False,
+                                                                     "first_name": "王五"},
+                                           "query": text, "offset": ""}})
+        return query_id
 
     def button_press(self, message: dict[str, Any], data: str, *, user_id: int) -> dict[str, Any]:
         query = {"id": str(next(self._message_ids)), "chat_instance": "ci",
@@ -266,10 +330,66 @@ class FakeBotApi:
             raise ValueError("message to edit not found")
         text = str(params.get("text", ""))
         plain = parse_telegram_html(text) if str(params.get("parse_mode", "")).upper() == "HTML" else text
+        if utf16_len(plain) > 4096:
+            raise ValueError("MESSAGE_TOO_LONG")
+        old = self.messages[key]
+        if plain == old.get("text") and params.get("reply_markup") == old.get("reply_markup"):
+            raise ValueError("message is not modified")
         self._check_markup(params.get("reply_markup"))
         with self._lock:
-            self.messages[key] = {**self.messages[key], "text": plain, "_raw": {"text": text}}
+            updated = {**old, "text": plain, "_raw": {"text": text, "parse_mode": params.get("parse_mode")},
+                       "edit_date": int(time.time())}
+            updated.pop("reply_markup", None)
+            if params.get("reply_markup"):
+                updated["reply_markup"] = params["reply_markup"]
+            self.messages[key] = updated
         return {k: v for k, v in self.messages[key].items() if not k.startswith("_")}
+
+    def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise ValueError("message to edit not found")
+        self._check_markup(params.get("reply_markup"))
+        with self._lock:
+            updated = dict(self.messages[key])
+            updated.pop("reply_markup", None)
+            if params.get("reply_markup"):
+                updated["reply_markup"] = params["reply_markup"]
+            self.messages[key] = updated
+        return {k: v for k, v in updated.items() if not k.startswith("_")}
+
+    def _m_setmessagereaction(self, params: dict[str, Any]) -> Any:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise ValueError("message to react to not found")
+        with self._lock:
+            self.reactions[key] = list(params.get("reaction") or [])
+        return True
+
+    def _m_answerinlinequery(self, params: dict[str, Any]) -> Any:
+        results = list(params.get("results") or [])
+        if len(results) > 50:
+            raise ValueError("RESULTS_TOO_MUCH")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            text = str(content.get("message_text", ""))
+            plain = parse_telegram_html(text) if str(content.get("parse_mode", "")).upper() == "HTML" else text
+            if not plain.strip() or utf16_len(plain) > 4096:
+                raise ValueError("MESSAGE_TEXT_INVALID")
+        with self._lock:
+            self.inline_answers[str(params["inline_query_id"])] = results
+        return True
+
+    def _m_getchatmember(self, params: dict[str, Any]) -> Any:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        user = {"id": user_id, "is_bot": False, "first_name": "张三"}
+        if user_id in self.chat_admins.get(chat_id, set()):
+            return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
+                    "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
+                    "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
+                    "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
+                    "can_delete_stories": False}
+        return {"status": "member", "user": user}
 
     @staticmethod
     def _check_markup(markup: Any) -> None:
@@ -300,8 +420,11 @@ class FakeBotApi:
         file_id = str(params["file_id"])
         if file_id not in self.files:
             raise ValueError("invalid file_id")
-        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
-                "file_path": f"documents/{file_id}"}
+        result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                  "file_path": f"documents/{file_id}"}
+        if self.file_sizes_hidden:
+            del result["file_size"]
+        return result
 
 
 _DESCRIPTIONS = {400: "Bad Request", 403: "Forbidden: bot was blocked by the user", 429: "Too Many Requests",
@@ -330,6 +453,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _stream_file(self, data: bytes) -> None:
+        """Serve a file in 64 KB writes without Content-Length (chunked), counting what the client
+        took before it hung up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for i in range(0, len(data), 65536):
+                piece = data[i : i + 65536]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.fake.file_bytes_served += len(piece)
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def _route(self) -> tuple[str, str, str] | None:
         m = re.fullmatch(r"/(bot|file/bot)([^/]+)/(.+)", unquote(self.path.split("?", 1)[0]))  # PTB quotes ':'
 
@@ -340,7 +479,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route and route[0] == "file/bot" and route[1] == self.fake.token:
             data = self.fake.files.get(route[2].rsplit("/", 1)[-1])
             if data is not None:
-                return self._reply(200, data, "application/octet-stream")
+                return self._stream_file(data)
         if route and route[0] == "bot":
             return self._api(route, {})
         self._reply(404, b"Not Found", "text/plain")
