@@ -201,8 +201,7 @@ class FakeBotApi:
         bot = {"id": self.bot_id, "is_bot": True, "first_name": "RedMud", "username": self.username}
         self.push_update({"my_chat_member": {
             "chat": self._chat(chat_id, None), "from": {"id": by_user, "is_bot": False, "first_name": "张三"},
-            "date": int(time.time()), "old_chat_member": {"status": old, "user": bot},
-            "new_chat_member": {"status": new, "user": bot, **({"until_date": 0} if new == "kicked" else {})}}})
+            "date": int(time.time()), "old_chat_member": _member(old, bot), "new_chat_member": _member(new, bot)}})
 
     def inline_query(self, text: str, *, user_id: int) -> str:
         query_id = str(next(self._message_ids))
@@ -317,9 +316,9 @@ class FakeBotApi:
         reply = (params.get("reply_parameters") or {}).get("message_id")
         if reply is not None and (chat_id, reply) in self.messages:
             message["reply_to_message"] = self.messages[(chat_id, reply)]
-        if params.get("reply_markup"):
+        if (params.get("reply_markup") or {}).get("inline_keyboard"):  # only inline keyboards come back
             message["reply_markup"] = params["reply_markup"]
-        message["_raw"] = {"text": text, "parse_mode": params.get("parse_mode")}
+        message["_raw"] = {"text": text, "parse_mode": params.get("parse_mode"), "reply_markup": params.get("reply_markup")}
         with self._lock:
             self.messages[(chat_id, message["message_id"])] = message
         return {k: v for k, v in message.items() if not k.startswith("_")}
@@ -383,13 +382,7 @@ class FakeBotApi:
     def _m_getchatmember(self, params: dict[str, Any]) -> Any:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         user = {"id": user_id, "is_bot": False, "first_name": "张三"}
-        if user_id in self.chat_admins.get(chat_id, set()):
-            return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
-                    "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
-                    "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
-                    "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
-                    "can_delete_stories": False}
-        return {"status": "member", "user": user}
+        return _member("administrator" if user_id in self.chat_admins.get(chat_id, set()) else "member", user)
 
     @staticmethod
     def _check_markup(markup: Any) -> None:
@@ -425,6 +418,21 @@ class FakeBotApi:
         if self.file_sizes_hidden:
             del result["file_size"]
         return result
+
+
+def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember object as Telegram sends it for `status`."""
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "administrator":
+        member.update({name: False for name in (
+            "can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories", "can_edit_stories",
+            "can_delete_stories")})
+        member.update({name: True for name in (
+            "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+            "can_change_info", "can_invite_users")})
+    elif status == "kicked":
+        member["until_date"] = 0
+    return member
 
 
 _DESCRIPTIONS = {400: "Bad Request", 403: "Forbidden: bot was blocked by the user", 429: "Too Many Requests",

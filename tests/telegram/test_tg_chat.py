@@ -219,7 +219,7 @@ async def test_public_commands(bot_api, start_bot, recording_answerer) -> None:
         bot_api.user_message(command, chat_id=93)
         sent = await bot_api.wait_sent(93, i)
         assert expected in sent[-1]["text"], command
-    assert sent[-1]["reply_markup"] == {"force_reply": True, "selective": True, "input_field_placeholder": "您的问题"}
+    assert sent[-1]["_raw"]["reply_markup"] == {"force_reply": True, "selective": True, "input_field_placeholder": "您的问题"}
     bot_api.user_message("/ask@RedMudTestBot 税收优惠？", chat_id=GROUP, user_id=5)
     bot_api.user_message("/ask@OtherBot 别的机器人", chat_id=GROUP, user_id=5)
     (reply,) = await bot_api.wait_sent(GROUP)
