@@ -42,8 +42,8 @@ class _UpdateHandler(RequestHandler):
     bot_app: Application  # type: ignore[type-arg]
     config: WebhookConfig
 
-    def initialize(self, application: Application, config: WebhookConfig) -> None:  # type: ignore[override,type-arg]
-        self.bot_app = application
+    def initialize(self, bot_app: Application, config: WebhookConfig) -> None:  # type: ignore[override,type-arg]
+        self.bot_app = bot_app
         self.config = config
         self._chunks: list[bytes] = []
         self._size = 0
@@ -64,10 +64,7 @@ class _UpdateHandler(RequestHandler):
     def _refuse(self, status: int) -> None:
         self._refused = True
         self.set_status(status)
-        self.finish()
-        connection = self.request.connection
-        if connection is not None and hasattr(connection, "close"):
-            connection.close()  # do not read (or wait for) the rest of the body
+        self.finish()  # with the body unread, tornado closes the connection after this response
 
     def data_received(self, chunk: bytes) -> None:
         if self._refused:
@@ -100,9 +97,9 @@ class WebhookServer:
         self.application = application
         self.config = config
         path = "/" + config.url_path.lstrip("/")
-        app = TornadoApp([(path, _UpdateHandler, {"application": application, "config": config})])
-        # tornado itself also refuses a declared body over the cap before any handler runs
-        self._server = HTTPServer(app, max_body_size=config.max_body_bytes)
+        app = TornadoApp([(path, _UpdateHandler, {"bot_app": application, "config": config})])
+        # tornado's own backstop (400); the handler answers 413 at the cap itself
+        self._server = HTTPServer(app, max_body_size=2 * config.max_body_bytes)
 
     async def start(self) -> None:
         self._server.listen(self.config.port, address=self.config.listen)
