@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.telegram.names import short_names
 from tests.fakes.telegram_html import parse_telegram_html
 
 GROUP = -100222
@@ -23,7 +24,10 @@ async def test_group_question_gets_cited_answer_and_clause_button(bot_api, start
     for c in expected.citations:
         assert f"[{c.n}] {c.doc_title} {c.section}" in reply["text"]
     buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
-    assert [b["text"] for b in buttons] == [f"[{c.n}] 原文" for c in expected.citations]
+    names = short_names(info.meta for info in answerer.documents())
+    clause_buttons = [b for b in buttons if b["callback_data"].startswith(("c|", "h|"))]
+    assert [b["text"] for b in clause_buttons] == [f"[{c.n}] {names[c.doc_id]}" for c in expected.citations]
+    assert all("原文" not in b["text"] for b in buttons)  # each button names its document
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
 
     bot_api.button_press(reply, buttons[0]["callback_data"], user_id=6)
