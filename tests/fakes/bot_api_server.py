@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, unquote
 
 import pytest
 
+from tests.fakes.bot_api_updates import UpdateBuilders, member_json
 from tests.fakes.telegram_html import parse_telegram_html, utf16_len
 
 TOKEN = "123456:TEST-token_ABCdef"
@@ -60,7 +61,7 @@ class Fault:
 
 
 @dataclass
-class FakeBotApi:
+class FakeBotApi(UpdateBuilders):
     token: str = TOKEN
     bot_id: int = BOT_ID
     username: str = BOT_USERNAME
@@ -152,63 +153,6 @@ class FakeBotApi:
         self.messages[(chat_id, message["message_id"])] = message
         self.push_update({"message": message})
         return message
-
-    def user_media(self, kind: str, *, chat_id: int, user_id: int | None = None, caption: str | None = None,
-                   reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Queue a photo / voice / sticker / document message (with an optional caption)."""
-        user_id = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
-        payloads: dict[str, Any] = {
-            "photo": [{"file_id": "p1", "file_unique_id": "up1", "width": 10, "height": 10}],
-            "voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 3},
-            "sticker": {"file_id": "s1", "file_unique_id": "us1", "width": 512, "height": 512, "is_animated": False,
-                        "is_video": False, "type": "regular", "emoji": "👍"},
-            "document": {"file_id": "d1", "file_unique_id": "ud1", "file_name": "notice.pdf"},
-        }
-        message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
-                                   "chat": self._chat(chat_id, None),
-                                   "from": {"id": user_id, "is_bot": False, "first_name": "张三"}, kind: payloads[kind]}
-        if caption is not None:
-            message["caption"] = caption
-            entities = [{"type": "mention", "offset": utf16_len(caption[: m.start()]), "length": utf16_len(m.group())}
-                        for m in re.finditer(r"(?<!\w)@\w+", caption)]
-            if entities:
-                message["caption_entities"] = entities
-        if reply_to is not None:
-            message["reply_to_message"] = reply_to
-        self.messages[(chat_id, message["message_id"])] = message
-        self.push_update({"message": message})
-        return message
-
-    def forwarded(self, text: str, *, chat_id: int, user_id: int) -> dict[str, Any]:
-        """A message in the chat forwarded from a channel (a notice); not pushed (privacy mode)."""
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id, None),
-                   "from": {"id": user_id, "is_bot": False, "first_name": "李四"}, "text": text,
-                   "forward_origin": {"type": "channel", "date": int(time.time()) - 60,
-                                      "chat": {"id": -100999, "type": "channel", "title": "工信厅"},
-                                      "message_id": 7}}
-        self.messages[(chat_id, message["message_id"])] = message
-        return message
-
-    def edit_user_message(self, message: dict[str, Any], text: str, *, after_s: float = 30.0) -> dict[str, Any]:
-        """Queue an edited_message update: the member changed `message` `after_s` after sending it."""
-        edited = {**message, "text": text, "edit_date": message["date"] + int(after_s)}
-        self.messages[(message["chat"]["id"], message["message_id"])] = edited
-        self.push_update({"edited_message": edited})
-        return edited
-
-    def bot_added(self, chat_id: int, *, by_user: int = 5, old: str = "left", new: str = "member") -> None:
-        """Queue a my_chat_member update: the bot's status in a group changed."""
-        bot = {"id": self.bot_id, "is_bot": True, "first_name": "RedMud", "username": self.username}
-        self.push_update({"my_chat_member": {
-            "chat": self._chat(chat_id, None), "from": {"id": by_user, "is_bot": False, "first_name": "张三"},
-            "date": int(time.time()), "old_chat_member": _member(old, bot), "new_chat_member": _member(new, bot)}})
-
-    def inline_query(self, text: str, *, user_id: int) -> str:
-        query_id = str(next(self._message_ids))
-        self.push_update({"inline_query": {"id": query_id, "from": {"id": user_id, "is_bot": False,
-                                                                     "first_name": "王五"},
-                                           "query": text, "offset": ""}})
-        return query_id
 
     def button_press(self, message: dict[str, Any], data: str, *, user_id: int) -> dict[str, Any]:
         query = {"id": str(next(self._message_ids)), "chat_instance": "ci",
@@ -382,7 +326,7 @@ class FakeBotApi:
     def _m_getchatmember(self, params: dict[str, Any]) -> Any:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         user = {"id": user_id, "is_bot": False, "first_name": "张三"}
-        return _member("administrator" if user_id in self.chat_admins.get(chat_id, set()) else "member", user)
+        return member_json("administrator" if user_id in self.chat_admins.get(chat_id, set()) else "member", user)
 
     @staticmethod
     def _check_markup(markup: Any) -> None:
@@ -418,21 +362,6 @@ class FakeBotApi:
         if self.file_sizes_hidden:
             del result["file_size"]
         return result
-
-
-def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
-    """A ChatMember object as Telegram sends it for `status`."""
-    member: dict[str, Any] = {"status": status, "user": user}
-    if status == "administrator":
-        member.update({name: False for name in (
-            "can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories", "can_edit_stories",
-            "can_delete_stories")})
-        member.update({name: True for name in (
-            "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-            "can_change_info", "can_invite_users")})
-    elif status == "kicked":
-        member["until_date"] = 0
-    return member
 
 
 _DESCRIPTIONS = {400: "Bad Request", 403: "Forbidden: bot was blocked by the user", 429: "Too Many Requests",
