@@ -40,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("doc_id")
 
     ev = sub.add_parser("eval", help="score a case file (JSON lines)")
-    ev.add_argument("cases", type=Path)
+    ev.add_argument("cases", type=Path, nargs="+", help="case files (JSON lines); their cases are scored together")
+    ev.add_argument("--split", choices=["all", "dev", "heldout"], default=None,
+                    help="score only the held-out cases, or only the others (see --split-file)")
+    ev.add_argument("--split-file", type=Path, default=Path("tests/data/heldout.txt"),
+                    help="the held-out case ids, one per line (default: tests/data/heldout.txt)")
     ev.add_argument("--min-retrieval", type=float, default=None)
     ev.add_argument("--min-correct", type=float, default=None)
     ev.add_argument("--quiet", action="store_true", help="print only the summary")

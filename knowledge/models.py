@@ -11,6 +11,8 @@ import hashlib
 
 from pydantic import BaseModel, Field
 
+from knowledge.gazetteer import Place, load_gazetteer
+
 JURISDICTION_LABELS = {
     "national": "国家",
     "henan": "河南",
@@ -42,12 +44,22 @@ class DocumentMeta(BaseModel):
         return self.short_title or f"《{self.title}》"
 
     @property
+    def place(self) -> Place | None:
+        """The gazetteer's entry for the jurisdiction (a code, a name or a legacy slug such as "henan")."""
+        return load_gazetteer().get(self.jurisdiction)
+
+    @property
     def level(self) -> int:
+        """0 national, 1 province, 2 city, 3 county: the order answers group documents in."""
+        place = self.place
+        if place is not None:
+            return place.level
         return JURISDICTION_LEVEL.get(self.jurisdiction, 1 if self.parent_jurisdiction is None else 2)
 
     @property
     def jurisdiction_label(self) -> str:
-        return JURISDICTION_LABELS.get(self.jurisdiction, self.jurisdiction)
+        place = self.place
+        return place.label if place is not None else JURISDICTION_LABELS.get(self.jurisdiction, self.jurisdiction)
 
 
 class Clause(BaseModel):
