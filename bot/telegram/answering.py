@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 from bot.telegram import texts
 from bot.telegram.formatting import answer_blocks, clip_text, sources_text
 from bot.telegram.names import short_names
+from bot.telegram.places import names_a_place, place_label
 from bot.telegram.render import split_blocks
 from bot.telegram.runtime import BotRuntime, run_blocking, runtime, send_blocks, services
 from bot.telegram.seams import Answerer
@@ -195,9 +196,7 @@ async def _with_default_place(context: ContextTypes.DEFAULT_TYPE, request: Ask) 
     settings = await rt.db(rt.store.chat_settings, request.chat_id)
     if not settings.place:
         return request.question
-    from bot.telegram.places import names_a_place, place_label
-
-    if await names_a_place(context, request.question):
+    if await run_blocking(context, names_a_place, request.question):
         return request.question
     return f"{await place_label(context, settings.place)} {request.question}"
 

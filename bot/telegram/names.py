@@ -37,6 +37,6 @@ def places(metas: Sequence[DocumentMeta]) -> list[tuple[str, str]]:
     """(jurisdiction code, label) of every place below the national level that has documents."""
     seen: dict[str, str] = {}
     for meta in metas:
-        if meta.jurisdiction != "national" and meta.jurisdiction not in seen:
+        if meta.level > 0 and meta.jurisdiction not in seen:
             seen[meta.jurisdiction] = meta.jurisdiction_label
     return sorted(seen.items(), key=lambda item: item[1])
