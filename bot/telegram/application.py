@@ -203,6 +203,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         await bot.send_chat_action(chat_id, "typing", message_thread_id=thread)
 
     rt.queues = ChatQueues(show_typing, TYPING_EVERY_S)
+    await rt.open_store()
     purged = await rt.db(rt.store.purge, rt.settings.retention_days)
     if purged:
         logger.info("Deleted %s stored rows older than %s days", purged, rt.settings.retention_days)

@@ -62,11 +62,18 @@ class BotRuntime:
         secret = self.settings.telegram_bot_token
         return secret.get_secret_value() if secret else ""
 
+    async def open_store(self) -> AsyncStore:
+        """Open REDMUD_DATA_DIR/bot.sqlite3 (schema included) on a worker thread, not the loop."""
+        if self._db is None:
+            store = await asyncio.to_thread(Store.in_data_dir, self.settings.data_dir)
+            self._db = AsyncStore(store)
+        return self._db
+
     @property
     def db(self) -> AsyncStore:
-        """The SQLite store, opened on first use (REDMUD_DATA_DIR/bot.sqlite3)."""
+        """The SQLite store (opened in post_init)."""
         if self._db is None:
-            self._db = AsyncStore(Store.in_data_dir(self.settings.data_dir))
+            raise RuntimeError("the store is opened in post_init; the application has not started")
         return self._db
 
     @property

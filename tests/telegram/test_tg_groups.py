@@ -141,3 +141,16 @@ async def test_busy_group_answers_in_order_and_tells_a_member_over_the_group_lim
     assert [m["reply_to_message"]["message_id"] for m in answers] == asked[:5], "answered in the order asked"
     assert len(notices) == 1 and "秒后再问" in notices[0]["text"]
     assert notices[0]["reply_to_message"]["message_id"] == asked[5]
+
+
+async def test_a_group_set_to_full_answers_gets_the_full_form(bot_api, start_bot, recording_answerer) -> None:
+    await start_bot(recording_answerer(_long))
+    bot_api.chat_admins[GROUP] = {5}
+    bot_api.user_message("/settings", chat_id=GROUP, user_id=5)
+    (panel,) = await bot_api.wait_sent(GROUP)
+    data = {b["text"]: b["callback_data"] for row in panel["reply_markup"]["inline_keyboard"] for b in row}
+    bot_api.button_press(panel, data["完整"], user_id=5)
+    await bot_api.wait_for(lambda: "回答：完整" in bot_api.sent(GROUP)[0]["text"])
+    bot_api.user_message("@RedMudTestBot 有税收优惠吗", chat_id=GROUP, user_id=6)
+    answer = (await bot_api.wait_sent(GROUP, 2))[1]
+    assert all(point in answer["text"] for point in LONG_POINTS) and "展开全部" not in str(answer["reply_markup"])
