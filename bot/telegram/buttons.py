@@ -2,7 +2,9 @@
 any replica): "[n] 国家方案" shows the clause, "展开全部" the full answer, 👍/👎 record feedback.
 
 Callback data is routed by PTB's CallbackQueryHandler patterns: `c|<clause id>` (or `h|<key>`
-for an id over 64 bytes), `x|<answer id>`, `f|<1 or 0>|<answer id>`.
+for an id over 64 bytes), `x|<answer id>`, `f|<1 or 0>|<answer id>`. PTB's arbitrary callback
+data is not used on purpose: it keeps the objects in one process's memory (and in a persistence
+file), so a button would stop working in another replica; these keys live in the shared store.
 """
 
 from __future__ import annotations

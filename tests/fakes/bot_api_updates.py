@@ -1,15 +1,17 @@
-"""Updates the loopback Bot API can queue besides plain text (bot_api_server.py): media with
-captions, forwarded notices, edits, the bot's own membership changes and inline queries, in the
-shape Telegram sends them."""
+"""The loopback Bot API's newer half (bot_api_server.py has the core): updates it can queue
+besides plain text (media with captions, forwarded notices, edits, the bot's own membership
+changes, inline queries), in the shape Telegram sends them, and the methods that answer them
+(setMessageReaction, answerInlineQuery, getChatMember, editMessageReplyMarkup)."""
 
 from __future__ import annotations
 
 import itertools
 import re
+import threading
 import time
 from typing import Any
 
-from tests.fakes.telegram_html import utf16_len
+from tests.fakes.telegram_html import parse_telegram_html, utf16_len
 
 
 def member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +36,15 @@ class UpdateBuilders:
     bot_id: int
     username: str
     messages: dict[tuple[int, int], dict[str, Any]]
+    reactions: dict[tuple[int, int], list[dict[str, Any]]]
+    inline_answers: dict[str, list[dict[str, Any]]]
+    chat_admins: dict[int, set[int]]
     _message_ids: itertools.count[int]
+    _lock: threading.Condition
+
+    @staticmethod
+    def _check_markup(markup: Any) -> None:
+        raise NotImplementedError
 
     def _chat(self, chat_id: int, chat_type: str | None) -> dict[str, Any]:
         raise NotImplementedError
@@ -98,3 +108,50 @@ class UpdateBuilders:
                                                                      "first_name": "王五"},
                                            "query": text, "offset": ""}})
         return query_id
+
+    def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise ValueError("message to edit not found")
+        self._check_markup(params.get("reply_markup"))
+        with self._lock:
+            updated = dict(self.messages[key])
+            updated.pop("reply_markup", None)
+            if params.get("reply_markup"):
+                updated["reply_markup"] = params["reply_markup"]
+            self.messages[key] = updated
+        return {k: v for k, v in updated.items() if not k.startswith("_")}
+
+    def _m_setmessagereaction(self, params: dict[str, Any]) -> Any:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise ValueError("message to react to not found")
+        with self._lock:
+            self.reactions[key] = list(params.get("reaction") or [])
+        return True
+
+    def _m_answerinlinequery(self, params: dict[str, Any]) -> Any:
+        results = list(params.get("results") or [])
+        if len(results) > 50:
+            raise ValueError("RESULTS_TOO_MUCH")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            text = str(content.get("message_text", ""))
+            plain = parse_telegram_html(text) if str(content.get("parse_mode", "")).upper() == "HTML" else text
+            if not plain.strip() or utf16_len(plain) > 4096:
+                raise ValueError("MESSAGE_TEXT_INVALID")
+        with self._lock:
+            self.inline_answers[str(params["inline_query_id"])] = results
+        return True
+
+    def _m_getchatmember(self, params: dict[str, Any]) -> Any:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        user = {"id": user_id, "is_bot": False, "first_name": "张三"}
+        return member_json("administrator" if user_id in self.chat_admins.get(chat_id, set()) else "member", user)
+
+    @staticmethod
+    def _check_markup(markup: Any) -> None:
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if len(button.get("callback_data", "").encode()) > 64:
+                    raise ValueError("BUTTON_DATA_INVALID")
