@@ -19,6 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram import texts
+from bot.telegram.chatqueue import ChatQueues, Ticket
 from bot.telegram.formatting import answer_blocks, clip_text, sources_text
 from bot.telegram.names import short_names
 from bot.telegram.places import names_a_place, place_label
@@ -112,8 +113,21 @@ def _check_limits(rt: BotRuntime, ask: Ask) -> tuple[bool, str | None]:
     return True, None
 
 
-async def ask(context: ContextTypes.DEFAULT_TYPE, request: Ask) -> None:
-    """Answer `request` in its chat's line (in order), or say once why not."""
+async def ask(context: ContextTypes.DEFAULT_TYPE, request: Ask, ticket: Ticket | None = None) -> None:
+    """Answer `request` in its chat's line (in order), or say once why not. `ticket` is the place
+    in the line taken when the update arrived (one is taken now if not)."""
+    rt = runtime(context)
+    queues = rt.queues
+    if queues is None:  # pragma: no cover - set in post_init
+        raise RuntimeError("the per-chat lines start in post_init")
+    ticket = ticket or queues.reserve(request.chat_id)
+    try:
+        await _ask(context, request, ticket, queues)
+    finally:
+        ticket.release()  # not answered (refused, limited): the next in line need not wait
+
+
+async def _ask(context: ContextTypes.DEFAULT_TYPE, request: Ask, ticket: Ticket, queues: ChatQueues) -> None:
     rt = runtime(context)
     if not request.question.strip():
         await send_blocks(context, request.chat_id, [texts.block(texts.EMPTY_QUESTION)],
@@ -127,12 +141,8 @@ async def ask(context: ContextTypes.DEFAULT_TYPE, request: Ask) -> None:
                 await send_blocks(context, request.chat_id, [texts.block(notice)], reply_to=request.reply_to,
                                   thread=request.thread)
             return
-    queues = rt.queues
-    if queues is None:  # pragma: no cover - set in post_init
-        await _answer(context, request, time.perf_counter())
-        return
     started = time.perf_counter()
-    await queues.run(request.chat_id, request.thread, lambda: _answer(context, request, started))
+    await queues.run(ticket, request.thread, lambda: _answer(context, request, started))
 
 
 async def _answer(context: ContextTypes.DEFAULT_TYPE, request: Ask, started: float) -> None:

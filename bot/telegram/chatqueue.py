@@ -12,10 +12,25 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Ticket:
+    """A place in a chat's line, taken before anything is awaited (so the line follows the order
+    updates arrived in), used by `run` or given back by `release`."""
+
+    chat_id: int
+    previous: asyncio.Future[None] | None
+    done: asyncio.Future[None]
+
+    def release(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
 
 
 class ChatQueues:
@@ -29,32 +44,39 @@ class ChatQueues:
     def waiting(self, chat_id: int) -> int:
         return self._waiting.get(chat_id, 0)
 
-    async def run(self, chat_id: int, thread: int | None, job: Callable[[], Awaitable[T]]) -> T:
-        """Run `job` after every job queued before it for this chat (FIFO; taken synchronously,
-        so the order is the order of the calls)."""
-        loop = asyncio.get_running_loop()
-        previous = self._tails.get(chat_id)
-        done: asyncio.Future[None] = loop.create_future()
+    def reserve(self, chat_id: int) -> Ticket:
+        """Take the next place in the chat's line (synchronous: call it before any await)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ticket = Ticket(chat_id, self._tails.get(chat_id), done)
         self._tails[chat_id] = done
+
+        def forget(future: asyncio.Future[None]) -> None:
+            if self._tails.get(chat_id) is future:
+                del self._tails[chat_id]  # the line is empty: nothing kept for idle chats
+
+        done.add_done_callback(forget)
+        return ticket
+
+    async def run(self, ticket: Ticket, thread: int | None, job: Callable[[], Awaitable[T]]) -> T:
+        """Run `job` once every ticket taken before this one for the chat is done; "typing…"
+        shows in the chat while anyone there waits."""
+        chat_id = ticket.chat_id
         self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
         if chat_id not in self._typing:
             self._typing[chat_id] = asyncio.create_task(self._keep_typing(chat_id, thread))
         try:
-            if previous is not None:
+            if ticket.previous is not None:
                 with suppress(Exception):
-                    await asyncio.shield(previous)
+                    await asyncio.shield(ticket.previous)
             return await job()
         finally:
-            done.set_result(None)
-            if self._tails.get(chat_id) is done:
-                del self._tails[chat_id]
+            ticket.release()
             self._waiting[chat_id] -= 1
             if not self._waiting[chat_id]:
                 del self._waiting[chat_id]
                 task = self._typing.pop(chat_id, None)
                 if task is not None:
                     task.cancel()
-
     async def _keep_typing(self, chat_id: int, thread: int | None) -> None:
         while self._waiting.get(chat_id):
             try:

@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 
 from bot.telegram import texts
 from bot.telegram.answering import EDIT_WINDOW_S, Ask, ask, react
+from bot.telegram.chatqueue import Ticket
 from bot.telegram.runtime import is_private, reply, runtime, thread_id
 from chains.models import Turn
 
@@ -118,11 +119,24 @@ async def _route(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: list[
     return _request(message, question, previous, private=private, reply_to=reply_to, edit=edit)
 
 
+def _ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ticket | None:
+    """A place in the chat's line, taken as the update arrives (before anything is awaited), so
+    answers come in the order questions were asked even when routing one waits on the store."""
+    queues = runtime(context).queues
+    chat = update.effective_chat
+    return queues.reserve(chat.id) if queues is not None and chat is not None else None
+
+
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Text or a captioned photo/document/video, in private or in a group."""
-    request = await _route(update, context)
-    if request is not None:
-        await ask(context, request)
+    ticket = _ticket(update, context)
+    try:
+        request = await _route(update, context)
+        if request is not None:
+            await ask(context, request, ticket)
+    finally:
+        if ticket is not None:
+            ticket.release()
 
 
 async def on_private_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -158,5 +172,10 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         prompt = ForceReply(selective=True, input_field_placeholder=texts.ASK_PLACEHOLDER)
         await reply(update, context, texts.ASK_PROMPT, keyboard=prompt)
         return
-    previous = await _previous(context, message)
-    await ask(context, _request(message, question, previous, private=is_private(update)))
+    ticket = _ticket(update, context)
+    try:
+        previous = await _previous(context, message)
+        await ask(context, _request(message, question, previous, private=is_private(update)), ticket)
+    finally:
+        if ticket is not None:
+            ticket.release()

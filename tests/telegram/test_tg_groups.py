@@ -154,3 +154,16 @@ async def test_a_group_set_to_full_answers_gets_the_full_form(bot_api, start_bot
     bot_api.user_message("@RedMudTestBot 有税收优惠吗", chat_id=GROUP, user_id=6)
     answer = (await bot_api.wait_sent(GROUP, 2))[1]
     assert all(point in answer["text"] for point in LONG_POINTS) and "展开全部" not in str(answer["reply_markup"])
+
+
+async def test_a_follow_up_keeps_its_place_in_line_while_its_answer_is_looked_up(
+    bot_api, start_bot, recording_answerer
+) -> None:
+    answerer = recording_answerer()
+    await start_bot(answerer)
+    bot_api.user_message("@RedMudTestBot 贵州有税收优惠吗？", chat_id=GROUP, user_id=5)
+    (first,) = await bot_api.wait_sent(GROUP)
+    follow_up = bot_api.user_message("那河南呢？", chat_id=GROUP, user_id=6, reply_to=first)  # needs the store
+    plain = bot_api.user_message("@RedMudTestBot 焦作呢", chat_id=GROUP, user_id=7)  # needs nothing
+    sent = await bot_api.wait_sent(GROUP, 3)
+    assert [m["reply_to_message"]["message_id"] for m in sent[1:]] == [follow_up["message_id"], plain["message_id"]]
