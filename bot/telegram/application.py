@@ -181,6 +181,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:  # type
     media = filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.VIDEO_NOTE | filters.PHOTO | filters.VIDEO \
         | filters.ANIMATION | filters.LOCATION | filters.CONTACT
     application.add_handler(MessageHandler(new & private & media, questions.on_private_media))
+    application.add_handler(MessageHandler(new & group & filters.Sticker.ALL & filters.REPLY, questions.on_group_sticker))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & (text | captioned), questions.on_edited))
     for handler in [*buttons.handlers(), *groups.handlers(), inline.handler()]:
         application.add_handler(handler)  # type: ignore[arg-type]

@@ -144,6 +144,13 @@ async def on_private_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await reply(update, context, texts.MEDIA_PRIVATE)
 
 
+async def on_group_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker in reply to the bot in a group is an acknowledgement: a reaction, no words."""
+    message = update.effective_message
+    if message is not None and _is_from_bot(message.reply_to_message, context):
+        await react(context, message.chat_id, message.message_id, thread_id(message))
+
+
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A question edited within EDIT_WINDOW_S of sending re-answers into the same message."""
     message = update.edited_message

@@ -28,10 +28,11 @@ async def test_acknowledgement_in_reply_to_an_answer_gets_a_reaction_not_an_answ
     (answer,) = await bot_api.wait_sent(GROUP)
     thanks = bot_api.user_message("好的，谢谢！", chat_id=GROUP, user_id=5, reply_to=answer)
     emoji = bot_api.user_message("👍", chat_id=GROUP, user_id=6, reply_to=answer)
-    await bot_api.wait_for(lambda: len(bot_api.reactions) == 2)
+    sticker = bot_api.user_media("sticker", chat_id=GROUP, user_id=7, reply_to=answer)
+    await bot_api.wait_for(lambda: len(bot_api.reactions) == 3)
     await asyncio.sleep(0.3)
     assert len(bot_api.sent(GROUP)) == 1, "no new answer for an acknowledgement"
-    for message in (thanks, emoji):
+    for message in (thanks, emoji, sticker):
         assert bot_api.reactions[(GROUP, message["message_id"])] == [{"type": "emoji", "emoji": "👍"}]
     assert [q for q, _ in answerer.calls] == ["贵州有税收优惠吗？", "好的，谢谢！"], "pure emoji never reaches the service"
 
