@@ -101,6 +101,18 @@ async def react(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: in
         await send_blocks(context, chat_id, [texts.block(texts.ACK_LINE)], reply_to=message_id, thread=thread)
 
 
+MIN_BRIEF_BODY = 200
+
+
+def brief_budget(answer: Answer) -> int:
+    """Characters left for the answer text once the sources and notes are counted, so that the
+    whole message stays within BRIEF_VISIBLE_CHARS (never below MIN_BRIEF_BODY)."""
+    extras = len(sources_text(answer)) + len(answer.notice or "")
+    if answer.standalone_question and answer.standalone_question.strip() != answer.question.strip():
+        extras += len(texts.REWRITTEN.format(question=answer.standalone_question.strip()))
+    return max(MIN_BRIEF_BODY, BRIEF_VISIBLE_CHARS - extras - 8)  # 8: paragraph breaks between blocks
+
+
 def _check_limits(rt: BotRuntime, ask: Ask) -> tuple[bool, str | None]:
     """(answer it?, the one notice to send). Members have their own limit; a group has one too."""
     allowed, notify, wait_s = rt.limiter.check(ask.user_id)
@@ -156,11 +168,11 @@ async def _answer(context: ContextTypes.DEFAULT_TYPE, request: Ask, started: flo
         return
     settings = await rt.db(rt.store.chat_settings, request.chat_id)
     full = request.private or settings.form == "full"
-    text, clipped = (answer.full_text, False) if full else clip_text(answer.answer, BRIEF_VISIBLE_CHARS)
+    text, clipped = (answer.full_text, False) if full else clip_text(answer.answer, brief_budget(answer))
     expandable = not full and (clipped or answer.full_text.strip() != answer.answer.strip())
     clause_ids = [c.clause_id for c in answer.citations]
     answer_id = await rt.db(
-        rt.store.add_answer, request.chat_id, answer.standalone_question or request.question, answer.answer,
+        rt.store.add_answer, request.chat_id, answer.standalone_question or question, answer.answer,
         answer.answer_full or (answer.answer if clipped else None), mode=answer.mode,
         clause_ids=clause_ids, scope=answer.scope, abstained=answer.abstained, not_specified=answer.not_specified,
         sources=sources_text(answer))

@@ -14,7 +14,7 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes, InlineQueryHandler
 
-from bot.telegram.answering import BRIEF_VISIBLE_CHARS
+from bot.telegram.answering import BRIEF_VISIBLE_CHARS, brief_budget
 from bot.telegram.formatting import answer_blocks, clip_text
 from bot.telegram.render import Block, split_blocks
 from bot.telegram.runtime import run_blocking, runtime, services
@@ -33,7 +33,7 @@ def _id(*parts: str) -> str:
 
 def articles(answer: Answer) -> list[InlineQueryResultArticle]:
     """Up to three: the brief answer, then the top cited clauses."""
-    brief, _ = clip_text(answer.answer, BRIEF_VISIBLE_CHARS)
+    brief, _ = clip_text(answer.answer, brief_budget(answer))
     chunk = split_blocks(answer_blocks(answer, brief))[0]
     results = [InlineQueryResultArticle(
         id=_id(answer.question, "answer"), title=(answer.headline or brief.split("\n", 1)[0])[:100],
