@@ -34,8 +34,10 @@ _DEICTIC = re.compile(
     r"^\s*(?:请|麻烦)?(?:帮忙|帮我)?(?:看看|看一下|回答一下|回答|解答一下)?\s*(?:这个|这条|这|那个|上面的?|上述)?"
     r"\s*(?:问题|通知|消息)?\s*(?:呢|吧)?\s*[？?。.!！]*\s*$"
 )
-# emoji, symbols, punctuation only (👍, 🙏🙏, "！"): an acknowledgement whatever the service says
-_ONLY_EMOJI = re.compile(r"^[\s\W\u2600-\u27BF\U0001F000-\U0001FAFF\uFE0F\u200D]+$")
+# emoji only (👍, 🙏🙏, "👌！"): an acknowledgement whatever the service says; punctuation alone
+# ("？？？") is not one, and goes to the service like any other text
+_EMOJI = "\u2600-\u27BF\U0001F000-\U0001FAFF"
+_ONLY_EMOJI = re.compile(rf"^(?=.*[{_EMOJI}])[\s{_EMOJI}\uFE0F\u200D\U0001F3FB-\U0001F3FF!！。.~～]+$")
 NOTICE_CONTEXT_CHARS = 300
 
 
