@@ -108,12 +108,15 @@ def build_application(
     settings: Settings | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     answer_workers: int | None = None,
-    concurrent_updates: int = 64,
+    concurrent_updates: int = 1024,
 ) -> Application:  # type: ignore[type-arg]
     """The Application for `services` (anything with `.settings` and `.answerer`).
 
     Defaults are production ones: Telegram's flood limits (FloodLimiter, which also retries
-    after a 429), up to 64 updates handled at once, HTML and no link previews (`Defaults`).
+    after a 429), HTML and no link previews (`Defaults`), and up to 1024 updates in hand at once:
+    a question waiting in a busy group's line holds one of those slots (a few KB, no thread), and
+    with PTB's old 64 a single busy group could hold them all and stall every other chat. The
+    work itself is bounded elsewhere (the answer threads, the per-member and per-group limits).
     Lasting state is in the SQLite store under REDMUD_DATA_DIR, not PTB persistence.
     Answers run in 4 threads, or 16 when an LLM is configured (its calls wait on the network).
     """

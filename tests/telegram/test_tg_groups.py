@@ -167,3 +167,17 @@ async def test_a_follow_up_keeps_its_place_in_line_while_its_answer_is_looked_up
     plain = bot_api.user_message("@RedMudTestBot 焦作呢", chat_id=GROUP, user_id=7)  # needs nothing
     sent = await bot_api.wait_sent(GROUP, 3)
     assert [m["reply_to_message"]["message_id"] for m in sent[1:]] == [follow_up["message_id"], plain["message_id"]]
+
+
+async def test_a_long_line_in_one_group_does_not_hold_up_other_chats(bot_api, start_bot, recording_answerer) -> None:
+    await start_bot(recording_answerer(delay_s=0.02), group_rate_per_minute=1000)
+    for i in range(90):  # more waiting questions than PTB's default 64 updates in hand
+        bot_api.user_message(f"@RedMudTestBot 问题{i}", chat_id=GROUP, user_id=200 + i)
+    await bot_api.wait_for(lambda: len(bot_api.calls_to("getUpdates")) >= 3)
+    private = bot_api.user_message("私聊问题", chat_id=77)
+    await bot_api.wait_sent(77)
+    await bot_api.wait_sent(GROUP, 90, timeout=30)
+    group_calls = [c.at for c in bot_api.calls_to("sendMessage", chat_id=GROUP)]
+    private_at = bot_api.calls_to("sendMessage", chat_id=77)[0].at
+    ahead = sum(at < private_at for at in group_calls)
+    assert private and ahead < 10, f"the private question waited behind {ahead} of the group's answers"
