@@ -72,7 +72,7 @@ async def _flaky_bot(services: Any, updates: int, chats: int, failure_rate: floa
             "telegram_file_base_url": api.file_base_url, "user_rate_per_minute": 10_000, "allowed_chats": [],
         })
         app = build_application(SimpleNamespace(settings=settings, answerer=services.answerer), settings=settings,
-                                rate_limiter=AIORateLimiter(0, 0, 0, 0, max_retries=3), persistence=False)
+                                rate_limiter=AIORateLimiter(0, 0, 0, 0, max_retries=3))
         questions = _questions()[:60]
         async with serve(app, poll_timeout=1.0):
             pushed: dict[tuple[int, int], float] = {}

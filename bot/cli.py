@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     bot = sub.add_parser("bot", help="run the Telegram bot")
     bot.add_argument("--webhook", action="store_true", help="use a webhook instead of long polling")
     sub.add_parser("run", help="build the index if needed, then the bot if a token is set, else chat")
+
+    feedback = sub.add_parser("feedback", help="staff records: 👍/👎, declined and 'not specified' questions")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="write the records as CSV (stdout, or --out FILE)")
+    export.add_argument("--since", required=True, help="first day to include, e.g. 2026-11-01 (UTC)")
+    export.add_argument("--out", type=Path, help="write here instead of stdout")
     return p
 
 

@@ -152,6 +152,27 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(settings: Settings, args: argparse.Namespace) -> int:
+    """`redmud feedback export --since DATE [--out FILE]`: the bot's staff records as CSV
+    (time, kind, question, answer mode, cited clause ids, chat id; no names)."""
+    from bot.state import Store, parse_since
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        raise UserError(f"--since: not a date (YYYY-MM-DD): {args.since}") from exc
+    store = Store.in_data_dir(settings.data_dir)
+    try:
+        text = store.export_csv(since)
+    finally:
+        store.close()
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         raise UserError("TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment)")

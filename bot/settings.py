@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias=_env("REDMUD_ADMIN_IDS"))
     user_rate_per_minute: int = Field(default=10, ge=1, validation_alias=_env("REDMUD_USER_RATE_PER_MINUTE"))
     max_upload_mb: float = Field(default=20.0, gt=0, validation_alias=_env("REDMUD_MAX_UPLOAD_MB"))
+    # how long to wait for Telegram to confirm a request (PTB's read timeout)
+    telegram_timeout_s: float = Field(default=10.0, gt=0, validation_alias=_env("REDMUD_TELEGRAM_TIMEOUT_S"))
+    # questions a whole group may ask per minute (besides each member's own limit)
+    group_rate_per_minute: int = Field(default=40, ge=1, validation_alias=_env("REDMUD_GROUP_RATE_PER_MINUTE"))
+    # feedback, declined / "not specified" records and remembered answers are deleted after this
+    retention_days: float = Field(default=180.0, gt=0, validation_alias=_env("REDMUD_RETENTION_DAYS"))
+    # the largest webhook request body accepted (Telegram's updates are a few KB)
+    webhook_max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias=_env("REDMUD_WEBHOOK_MAX_BODY_BYTES"))
 
     @field_validator("llm_temperature", "encoder_threads", mode="before")
     @classmethod

@@ -47,7 +47,7 @@ async def start(bot_api: FakeBotApi, services: Services) -> AsyncIterator[Callab
             }
             settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
             limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
-            app = build_application(services, settings=settings, rate_limiter=limiter, persistence=False)
+            app = build_application(services, settings=settings, rate_limiter=limiter)
             context = serve(app, poll_timeout=0.2)
             await context.__aenter__()
             apps.append(context)

@@ -14,15 +14,18 @@ import asyncio
 import logging
 import re
 from pathlib import Path
-from typing import Any
 
+import httpx
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.staff import add_document, describe
-from bot.telegram.runtime import chat_allowed, reply, runtime, services, typing
+from bot.telegram.download import TooBig, download_capped
+from bot.telegram.runtime import reply, runtime, services, typing
+from bot.telegram.seams import Services
 from knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError
+from knowledge.manager import IndexManager
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ def parse_caption(caption: str) -> tuple[dict[str, str], bool]:
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is None or message.document is None or not await chat_allowed(update, context):
+    if message is None or message.document is None:  # the access gate has let the chat in
         return
     rt = runtime(context)
     settings = rt.settings  # the bot's settings: admins, upload limit, where the library lives
@@ -94,13 +97,13 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     async with typing(context, message):
         try:
-            data = bytes(await (await document.get_file()).download_as_bytearray())
-        except TelegramError as exc:
+            data = await download_capped(await document.get_file(), limit)
+        except TooBig as exc:  # counted while downloading: a message need not state the size
+            await reply(update, context, TOO_BIG.format(size=exc.size / 2**20, limit=settings.max_upload_mb))
+            return
+        except (TelegramError, httpx.HTTPError, ValueError) as exc:
             logger.warning("downloading an upload failed: %s", type(exc).__name__)
             await reply(update, context, DOWNLOAD_FAILED.format(name=name))
-            return
-        if len(data) > limit:
-            await reply(update, context, TOO_BIG.format(size=len(data) / 2**20, limit=settings.max_upload_mb))
             return
         async with rt.reload_lock:  # one index rebuild at a time (/reload takes it too)
             try:
@@ -110,14 +113,15 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             except DocumentError as exc:
                 await reply(update, context, REFUSED.format(name=name, reason=str(exc)))
                 return
-        rt.doc_titles = None  # titles cached for rendering: the list changed
+        rt.doc_titles = rt.doc_names = rt.places = None  # cached for rendering: the list changed
     logger.info("document %s added by admin %s (%s clauses)", report.doc_id, user.id, report.clauses)
     await reply(update, context, describe(report) + ADDED_TAIL)
 
 
-def _index_of(svc: Any) -> Any:
+def _index_of(svc: Services) -> IndexManager | None:
     """The running bot's IndexManager, so that its next answer already sees the new document."""
-    return getattr(svc, "index", None) or getattr(getattr(svc, "answerer", None), "index", None)
+    index = getattr(svc, "index", None) or getattr(svc.answerer, "index", None)
+    return index if isinstance(index, IndexManager) else None
 
 
 def handler() -> MessageHandler:

@@ -54,3 +54,19 @@ def test_pool_is_free_again_when_the_endpoint_recovers(make_llm, hits, server):
     _until_hung_up(server)  # the abandoned calls have ended
     answer = compose(composer, hits)
     assert answer.mode == "llm", answer.fallback_reason
+
+
+def test_the_deadline_client_keeps_the_environment_proxy(monkeypatch):
+    """httpx stops reading proxy settings once a transport is given; the client reads them itself."""
+    from chains.llm.transport import DeadlineTransport, _proxy_for, deadline_http_client
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "llm.internal")
+    assert _proxy_for("https://api.example.com/v1") == "http://proxy.internal:3128"
+    assert _proxy_for("https://llm.internal/v1") is None
+    assert _proxy_for("http://127.0.0.1:8000/v1") is None
+    client = deadline_http_client("http://127.0.0.1:8000/v1", 5.0)
+    try:
+        assert isinstance(client._transport, DeadlineTransport) and client._transport.bounded
+    finally:
+        client.close()

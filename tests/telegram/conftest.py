@@ -103,10 +103,10 @@ async def start_bot(make_settings: Callable[..., Settings]) -> AsyncIterator[Cal
     server until the test ends."""
     async with AsyncExitStack() as stack:
 
-        async def start(answerer: Any, *, persistence: bool = False, **overrides: Any) -> Application:
+        async def start(answerer: Any, **overrides: Any) -> Application:
             services = SimpleNamespace(settings=make_settings(**overrides), answerer=answerer)
             limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
-            application = build_application(services, rate_limiter=limiter, persistence=persistence)
+            application = build_application(services, rate_limiter=limiter)
             await stack.enter_async_context(serve(application, poll_timeout=POLL_TIMEOUT_S))
             return application
 
