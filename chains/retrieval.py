@@ -23,7 +23,9 @@ from knowledge.index import ClauseScores, Snapshot
 from knowledge.keyword import tokenize
 from knowledge.models import Clause, DocumentMeta
 
-CANDIDATES = 24  # hits handed to the composer: four times the six it may cite
+CANDIDATES = 24  # hits handed to the composer: four times the six it may cite (previous release; not fitted)
+COMMON_HEADING_SHARE = 10  # a bigram in over 1/10 of the headings is generic (hand-set with the heading weight's
+# first fit; the fitted heading weight is small, 0.1, so this matters little)
 
 
 @dataclass
@@ -82,7 +84,7 @@ def common_heading_bigrams(snapshot: Snapshot) -> frozenset[str]:
     for heading in headings:
         for gram in bigrams(heading):
             counts[gram] = counts.get(gram, 0) + 1
-    return frozenset(g for g, n in counts.items() if n > max(2, len(headings) // 10))
+    return frozenset(g for g, n in counts.items() if n > max(2, len(headings) // COMMON_HEADING_SHARE))
 
 
 _TITLE_NOISE = re.compile(r"[\s《》〈〉“”\"'（）()\[\]【】—–-]")

@@ -38,7 +38,7 @@ META_COLLECTION = "redmud-meta"
 CLAUSE_PREFIX = "redmud-clauses-"
 SENTENCE_PREFIX = "redmud-sentences-"
 ACTIVE_ID = "active"
-BATCH = 32
+BATCH = 32  # texts per embedding call (previous release): bounds memory, not results
 
 
 class IndexUnavailable(RuntimeError):

@@ -78,7 +78,12 @@ class Snapshot:
 
     # --- scoring ---------------------------------------------------------------------------
     def score_clauses(self, query_vector: Sequence[float], keyword_text: str, nearest: int = 200) -> list[ClauseScores]:
-        """Every clause's dense and keyword scores for a query, in ``clauses`` order."""
+        """Every clause's dense and keyword scores for a query, in ``clauses`` order.
+
+        ``nearest`` bounds the dense search (all clauses of a small library; for hundreds of
+        documents, a clause outside the 200 nearest has no dense score, its keyword and
+        sentence scores still count). 200 is eight times the candidates retrieval keeps.
+        """
         n = min(nearest, len(self.clauses))
         dense: dict[str, float] = {}
         if n:
