@@ -211,5 +211,7 @@ class AnswerService:
 
     def warm_up(self) -> None:
         """Load the index, the embedding model and the tokenizer before the first question."""
-        self.index.snapshot()
-        self.embeddings.embed_query("赤泥")
+        snapshot = self.index.snapshot()
+        vector = self.embeddings.embed_query("赤泥")
+        snapshot.sentence_scores("", vector)  # reads the sentence vectors once, before the first question
+        load_scope_model()
