@@ -47,10 +47,11 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one question (or one per stdin line with '-')")
     ask.add_argument("question", nargs="+", help="the question; '-' reads one question per stdin line")
-    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer (answer: brief, answer_full: full)")
+    ask.add_argument("--full", action="store_true", help="print the full answer (every cited clause) instead of the brief one")
     _llm_flags(ask)
 
-    chat = sub.add_parser("chat", help="interactive questions on the terminal ('+ …' or '追问 …' follows up)")
+    chat = sub.add_parser("chat", help="interactive questions on the terminal ('+ …' follows up, '全部' shows the full answer)")
     _llm_flags(chat)
 
     ingest = sub.add_parser("ingest", help="(re)build the index from the corpus, or add documents")

@@ -9,7 +9,7 @@ from typing import Any
 from bot.app import Services, build_services
 from bot.settings import Settings
 from bot.terminal import render, stdin_lines, to_json_line
-from chains.models import Turn
+from chains.models import Answer, Turn
 
 
 class UserError(Exception):
@@ -34,15 +34,18 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     if args.question == ["-"]:
         for line in stdin_lines():
             answer = answerer.answer(line)
-            _write(to_json_line(answer) if args.json else render(answer) + "\n")
+            _write(to_json_line(answer) if args.json else render(answer, full=args.full) + "\n")
         return 0
     answer = answerer.answer(" ".join(args.question))
-    _write(to_json_line(answer) if args.json else render(answer))
+    _write(to_json_line(answer) if args.json else render(answer, full=args.full))
     return 0
 
 
-CHAT_BANNER = "赤泥政策问答（输入问题后回车；以“+”或“追问”开头表示追问上一个回答；输入 exit 退出）"
+CHAT_BANNER = "赤泥政策问答（输入问题后回车；以“+”或“追问”开头表示追问上一个回答；输入“全部”看上一个回答的全部依据；输入 exit 退出）"
 FOLLOW_UP_PREFIXES = ("+", "＋", "追问")
+# typed alone, these show the previous answer in full instead of asking a question
+SHOW_FULL = {"全部", "展开", "展开全部", "完整", "full", "more"}
+MORE_HINT = "输入“全部”查看完整回答"
 
 
 def split_follow_up(line: str) -> tuple[bool, str]:
@@ -60,15 +63,21 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
         print(CHAT_BANNER)
         services.answerer.warm_up()
     last: Turn | None = None
+    shown: Answer | None = None  # the previous answer, for "全部"
     lines = _prompted_lines() if interactive else stdin_lines()
     for line in lines:
-        if line.strip().lower() in {"exit", "quit", "q", "退出"}:
+        command = line.strip().lower()
+        if command in {"exit", "quit", "q", "退出"}:
             break
+        if command in SHOW_FULL and shown is not None:
+            _write(render(shown, full=True) + "\n")
+            continue
         follow, question = split_follow_up(line)
         if not question and not line.strip():
             continue
         answer = services.answerer.answer(question, previous=last if follow else None)
-        _write(render(answer) + "\n")
+        _write(render(answer, more_hint=MORE_HINT) + "\n")
+        shown = answer
         if not answer.abstained:
             last = Turn(question=answer.standalone_question or answer.question, answer=answer.answer)
     return 0

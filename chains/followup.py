@@ -3,7 +3,8 @@ same question about Henan.
 
 Why: in a group chat people ask elliptical follow-ups; retrieval needs a standalone question.
 This rule-based rewriter is used when the LLM is off (and as the LLM rewriter's fallback), so it
-is pure and predictable: a follow-up that names a place swaps the place of the previous question;
+is pure and predictable: a follow-up that names a place (any place the gazetteer knows, "那滨州呢？")
+swaps the place of the previous question;
 a short follow-up without one ("具体责任单位呢？", "还有别的吗") is attached to the previous
 question's topic; a follow-up that is already a full question is kept.
 """
@@ -11,43 +12,14 @@ question's topic; a follow-up that is already a full question is kept.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Protocol
+
+from knowledge.gazetteer import Place, load_gazetteer
 
 
 class _TurnLike(Protocol):
     question: str
 
-
-@dataclass(frozen=True)
-class Place:
-    name: str  # canonical Chinese name, e.g. 河南
-    aliases: tuple[str, ...]  # surfaces, longest first (河南省, 河南, Henan Province, Henan)
-    level: int  # 0 national, 1 province, 2 city
-
-
-def _place(name: str, level: int, *aliases: str) -> Place:
-    return Place(name, tuple(sorted({name, *aliases}, key=len, reverse=True)), level)
-
-
-PLACES: tuple[Place, ...] = (
-    _place("国家", 0, "全国", "国家层面", "national", "nationally", "China", "the state"),
-    _place("河南", 1, "河南省", "Henan Province", "Henan"),
-    _place("贵州", 1, "贵州省", "Guizhou Province", "Guizhou"),
-    _place("广西", 1, "广西壮族自治区", "Guangxi"),
-    _place("山西", 1, "山西省", "Shanxi"),
-    _place("山东", 1, "山东省", "Shandong"),
-    _place("云南", 1, "云南省", "Yunnan"),
-    _place("重庆", 1, "重庆市", "Chongqing"),
-    _place("内蒙古", 1, "内蒙古自治区", "Inner Mongolia"),
-    _place("焦作", 2, "焦作市", "Jiaozuo City", "Jiaozuo"),
-    _place("郑州", 2, "郑州市", "Zhengzhou"),
-    _place("洛阳", 2, "洛阳市", "Luoyang"),
-    _place("三门峡", 2, "三门峡市", "Sanmenxia"),
-    _place("贵阳", 2, "贵阳市", "Guiyang"),
-    _place("遵义", 2, "遵义市", "Zunyi"),
-    _place("黔东南", 2, "黔东南州", "Qiandongnan"),
-)
 
 _ELLIPSIS_START = re.compile(
     r"^\s*(?:那么?|那|还有|另外|以及|再问一下|请问|and|what about|how about|and what about)\s*", re.I
@@ -64,19 +36,25 @@ _QUESTION_WORDS = re.compile(
 )
 
 
+def _surfaces(place: Place) -> list[str]:
+    """The ways a text may write the place, longest first."""
+    return sorted({place.name, place.short, *place.aliases} - {""}, key=len, reverse=True)
+
+
 def find_places(text: str) -> list[tuple[Place, int, int, str]]:
-    """(place, start, end, surface) for every place named in `text`, left to right, no overlaps."""
+    """(place, start, end, surface) for every place the gazetteer finds in `text`, left to right, no overlaps."""
     found: list[tuple[Place, int, int, str]] = []
     taken: list[tuple[int, int]] = []
-    surfaces = sorted(((a, p) for p in PLACES for a in p.aliases), key=lambda x: len(x[0]), reverse=True)
-    for surface, place in surfaces:
-        flags = re.I if surface.isascii() else 0
-        pattern = rf"\b{re.escape(surface)}\b" if surface.isascii() else re.escape(surface)
-        for m in re.finditer(pattern, text, flags):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            found.append((place, m.start(), m.end(), m.group(0)))
+    for place in load_gazetteer().find(text):
+        for surface in _surfaces(place):
+            flags = re.I if surface.isascii() else 0
+            pattern = rf"\b{re.escape(surface)}\b" if surface.isascii() else re.escape(surface)
+            m = next((m for m in re.finditer(pattern, text, flags)
+                      if not any(m.start() < e and s < m.end() for s, e in taken)), None)
+            if m is not None:
+                taken.append((m.start(), m.end()))
+                found.append((place, m.start(), m.end(), m.group(0)))
+                break
     return sorted(found, key=lambda f: f[1])
 
 
@@ -131,9 +109,9 @@ class RuleRewriter:
         """The previous question about `new` instead of the place it named (same level first)."""
         old = find_places(prev)
         zh = _is_chinese(prev)
-        surface = new.name if zh and not _is_chinese(new_surface) else new_surface
+        surface = new.label if zh and not _is_chinese(new_surface) else new_surface
         if not zh and _is_chinese(new_surface):
-            surface = next((a for a in new.aliases if a.isascii() and " " not in a), new_surface)
+            surface = new.latin.capitalize() or new_surface
         if not old:
             return f"{surface}{prev}" if zh else f"{prev.rstrip('?？. ')} in {surface}?"
         same_level = [o for o in old if o[0].level == new.level] or [o for o in old if o[0].level != 0] or old

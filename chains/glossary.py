@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from knowledge.gazetteer import load_gazetteer
+
 _ENTRIES: list[tuple[str, str]] = [
     # the subject
     (r"red[\s-]?mud|bauxite residue", "赤泥"), (r"alumina", "氧化铝"), (r"bauxite", "铝土矿"),
@@ -41,18 +43,18 @@ _ENTRIES: list[tuple[str, str]] = [
     (r"titanium", "钛"), (r"lithium", "锂"), (r"vanadium", "钒"), (r"metals?", "金属"),
     (r"policy|policies", "政策"), (r"measures?", "措施"), (r"plan\b|plans\b", "方案"), (r"problems?|difficult", "问题 难题"),
     (r"publicity|promotion|awareness", "宣传"), (r"cooperation|collaborat", "合作 协同"),
-    # places and names
-    (r"national|nationwide|state council|central government", "国家"), (r"provinc", "省"),
-    (r"guizhou", "贵州"), (r"guiyang", "贵阳"), (r"zunyi", "遵义"), (r"qiandongnan", "黔东南"),
-    (r"henan", "河南"), (r"zhengzhou", "郑州"), (r"luoyang", "洛阳"), (r"sanmenxia", "三门峡"),
-    (r"jiaozuo", "焦作"), (r"zhongzhou", "中州铝业"), (r"qiangnai", "强耐新材"), (r"xinmeijia", "新美家"),
-    (r"shandong", "山东"), (r"shanxi", "山西"), (r"guangxi", "广西"), (r"yunnan", "云南"), (r"chalco", "中铝"),
+    # levels and names (places themselves come from the gazetteer's pinyin, below)
+    (r"state council|central government", "国家"), (r"provinc", "省"),
+    (r"zhongzhou", "中州铝业"), (r"qiangnai", "强耐新材"), (r"xinmeijia", "新美家"), (r"chalco", "中铝"),
     (r"2025", "2025年"), (r"2027", "2027年"), (r"2030", "2030年"), (r"2021", "2021年"), (r"2024", "2024年"),
 ]
 _COMPILED = [(re.compile(rf"\b(?:{pattern})"), zh) for pattern, zh in _ENTRIES]
 
 
 def expand(question: str) -> list[str]:
-    """The Chinese terms an English question refers to, in glossary order, without repeats."""
+    """The Chinese terms an English question refers to, in glossary order, then the Chinese names
+    of the places it names (by their pinyin in the gazetteer), without repeats."""
     lower = question.lower()
-    return list(dict.fromkeys(zh for pattern, zh in _COMPILED if pattern.search(lower)))
+    terms = [zh for pattern, zh in _COMPILED if pattern.search(lower)]
+    terms += [place.label for place in load_gazetteer().find(question) if place.latin]
+    return list(dict.fromkeys(terms))

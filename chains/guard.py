@@ -1,10 +1,11 @@
-"""Input hygiene and scope: what reaches retrieval, and what is declined before it.
+"""Input hygiene and the exact scope patterns: what reaches retrieval, and what is declined before it.
 
-Users paste anything into a group chat. We strip control characters and broken encodings,
-cut very long input (with a notice), and decline two kinds of request up front: attempts to
-change the assistant's rules or extract its instructions/secrets, and requests for help
-breaking the rules the documents are about. Off-topic questions are caught later, when
-retrieval finds nothing that matches.
+Users paste anything into a group chat. We strip control characters and broken encodings and,
+when the input is too long, keep the question in it (a question typed after a pasted paragraph
+is what the user asks; the paragraph is context), with a notice. The patterns below decline,
+up front and exactly, attempts to change the assistant's rules or extract its
+instructions/secrets and requests for help breaking the rules the documents are about; what
+they cannot name exactly is left to the classifier by meaning (:mod:`chains.scope`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,46 @@ class Prepared:
     text: str
     truncated_to: int | None = None
     empty: bool = False
+    original_chars: int = 0  # length of the cleaned input before the question was kept
+
+
+# a sentence that asks something: a question mark, or a question word of either language
+_ASKS = re.compile(
+    r"[？?]|吗|呢|什么|哪|怎|如何|多少|几[个项家年种]|是否|有没有|能不能|能否|可否|可以.{0,6}[不吗]|请问|"
+    r"\b(what|which|how|who|whom|when|where|why|is|are|can|could|does|do|will|should)\b",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;\n]+|$)")
+
+
+def keep_question(text: str, max_chars: int) -> str:
+    """The last sentence(s) of ``text`` that ask something, within ``max_chars``.
+
+    Consecutive asking sentences at the end are kept together ("…有补贴吗？标准是多少？"); if no
+    sentence asks, the end of the text is kept (what was typed last). A single asking sentence
+    longer than the limit keeps its end, where the question words are.
+    """
+    sentences = [s for s in _SENTENCES.findall(text) if s.strip()]
+    asking = [i for i, s in enumerate(sentences) if _ASKS.search(s)]
+    if not asking:
+        return _tail(text, max_chars)
+    last = asking[-1]
+    kept = sentences[last].strip()
+    if len(kept) > max_chars:
+        return _tail(kept, max_chars)
+    i = last - 1
+    while i >= 0 and i in asking and len(sentences[i].strip()) + len(kept) + 1 <= max_chars:
+        kept = f"{sentences[i].strip()}{kept}"
+        i -= 1
+    return kept
+
+
+def _tail(text: str, max_chars: int) -> str:
+    tail = text[-max_chars:]
+    start = re.search(r"[。！？!?；;\n]\s*", tail)  # begin at a sentence start where there is one
+    if start and start.end() < len(tail) // 2:
+        tail = tail[start.end():]
+    return tail.strip()
 
 
 def prepare(raw: str | bytes | None, max_chars: int) -> Prepared:
@@ -67,21 +108,27 @@ def prepare(raw: str | bytes | None, max_chars: int) -> Prepared:
     text = text.translate(_FULLWIDTH_ALNUM)
     text = _SPACE.sub(" ", text).strip()
     truncated = None
+    original = len(text)
     if len(text) > max_chars:
-        text = text[:max_chars].rstrip()
+        text = keep_question(text, max_chars)
         truncated = max_chars
     meaningful = any(unicodedata.category(ch)[0] in "LN" for ch in text)
-    return Prepared(text, truncated, empty=not meaningful)
+    return Prepared(text, truncated, empty=not meaningful, original_chars=original)
 
 
-def classify(text: str) -> str | None:
-    """'refuse' for rule-changing or rule-breaking requests, 'off_topic' for obvious chit-chat."""
-    if _INJECTION.search(text) or _WRONGDOING.search(text):
-        return "refuse"
+def exact_scope(text: str) -> str | None:
+    """'injection', 'evasion' or 'off_topic' where an exact pattern says so, else None."""
+    if _INJECTION.search(text):
+        return "injection"
+    if _WRONGDOING.search(text):
+        return "evasion"
     if _OFF_TOPIC.search(text) and not DOMAIN.search(text):
         return "off_topic"
     return None
 
 
-def in_domain(text: str) -> bool:
-    return bool(DOMAIN.search(text))
+def classify(text: str) -> str | None:
+    """'refuse' for rule-changing or rule-breaking requests, 'off_topic' for obvious chit-chat."""
+    scope = exact_scope(text)
+    return "refuse" if scope in ("injection", "evasion") else scope
+

@@ -30,31 +30,37 @@ TRUNCATED = {
     "zh": "问题过长，已截取前 {n} 个字符作答。",
     "en": "Your question was long; only its first {n} characters were used.",
 }
-LEAD = {
-    "zh": {"yes_no": "文件中有相关规定，摘录如下：", "default": "现有文件的相关规定如下："},
-    "en": {"yes_no": "The documents address this (quoted in Chinese):", "default": "What the documents say (quoted in Chinese):"},
+# the first word of a yes/no answer: "can we…" -> 可以, "is there…" -> 有; when no quoted sentence
+# names the question's topic, the documents give no direct answer and the line says so
+YES_NO = {
+    "zh": {"can": "可以。", "has": "有。", "no_direct": "文件没有直接规定；相关的是："},
+    "en": {"can": "Yes. ", "has": "Yes. ", "no_direct": "The documents do not say this directly; the closest provision: "},
 }
-NO_UNITS = {"zh": "文件没有列明这项工作的责任单位。", "en": "The documents name no responsible unit for this. "}
+NO_UNITS = {"zh": "文件没有列明这项工作的责任单位；相关的是：", "en": "The documents name no responsible unit for this; "}
 UNITS_LABEL = {"zh": "责任单位：", "en": "Responsible units: "}
 NOTE_LABEL = {"zh": "说明：", "en": "Note: "}
 NO_LOCAL_DOC = {
     "zh": "知识库中没有{places}的地方文件；以下是适用于全国的国家文件规定。",
     "en": "The knowledge base has no local document for {places}; below are the national provisions, which apply everywhere.",
 }
+NO_OWN_DOC = {
+    "zh": "知识库中没有{place}本地的文件；以下是适用于{place}的{parents}和国家文件规定。",
+    "en": "The knowledge base has no local document for {place}; below are the provisions of {parents} and the national ones, which apply there.",
+}
 NO_JURISDICTION_MATCH = {
-    "zh": "{places}的文件中未找到这方面的规定；以下为其他文件的相关规定。",
-    "en": "No provision on this was found in the {places} documents; related provisions from other documents follow.",
+    "zh": "{places}的文件中未找到这方面的规定；以上为其他文件的相关规定。",
+    "en": "No provision on this was found in the {places} documents; the provisions above are from other documents.",
 }
 ASKS_LABEL = {
-    "zh": {"rate": "具体的比例或金额", "deadline": "具体的期限", "procedure": "申请条件和办理程序", "quantity": "具体的数值",
-           "time": "具体的时间"},
+    "zh": {"rate": "具体比例或金额", "deadline": "具体期限", "procedure": "申请条件和程序", "quantity": "具体数值",
+           "time": "具体时间"},
     "en": {"rate": "the specific rate or amount", "deadline": "a specific deadline", "procedure": "eligibility, materials or procedure",
            "quantity": "the specific figure", "time": "a specific date"},
 }
 WHERE_SET = {
     "zh": {
-        "tax": "具体以财政部、税务总局发布的资源综合利用税收政策公告为准，可咨询主管税务机关",
-        "default": "具体以主管部门发布的实施细则或申报通知为准，可咨询当地工业和信息化主管部门",
+        "tax": "以财政部、税务总局的资源综合利用税收公告为准，可咨询主管税务机关",
+        "default": "以主管部门的实施细则或申报通知为准，可咨询当地工信部门",
     },
     "en": {
         "tax": "these are set by the Ministry of Finance and the State Taxation Administration in their tax announcements; ask the local tax office",
@@ -62,6 +68,22 @@ WHERE_SET = {
     },
 }
 NOT_SPECIFIED = {
-    "zh": "以上文件没有规定{what}；{where}。",
+    "zh": "文件没有规定{what}，{where}。",
     "en": "The documents do not specify {what}; {where}.",
+}
+
+# --- scope replies and the long-input notice (chains/service.py) -------------------------------
+ACK = {
+    "zh": "不客气！还有赤泥综合利用政策方面的问题，随时问我。",
+    "en": "You're welcome! Ask me anything else about red-mud policy.",
+}
+HELP = {
+    "zh": "您好！我依据国家和地方的赤泥综合利用政策文件回答问题，每条回答都注明出处。直接发问题即可，例如：\n"
+    + "\n".join(f"• {q}" for q in EXAMPLES_ZH),
+    "en": "Hello! I answer questions on red-mud policy from the official documents, citing each source. Just ask, for example:\n"
+    + "\n".join(f"• {q}" for q in EXAMPLES_EN),
+}
+QUESTION_KEPT = {
+    "zh": "消息较长（{total} 字），只依据其中的问题作答（{n} 字以内）。",
+    "en": "Your message was long ({total} characters); only the question in it (up to {n} characters) was answered.",
 }

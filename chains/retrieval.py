@@ -1,23 +1,31 @@
-"""Hybrid retrieval: dense (Chroma, e5) and keyword (BM25, jieba), fused.
+"""Hybrid retrieval: dense (e5), keyword words (BM25 over jieba) and character n-grams, fused.
 
-e5 cosine scores sit in a narrow band and BM25 scores are unbounded, so each side is
-normalised over the corpus before they are combined. Named jurisdictions boost
-their documents; national documents are never penalised since they apply everywhere.
+The index (``Snapshot.score_clauses``) gives each clause's raw scores; here they are
+normalised over the corpus (e5 cosines sit in a narrow band, BM25 is unbounded) and combined
+with weights fitted on the dev split (``bench/tune_retrieval.py``, cross-validated; the values
+and their provenance are in :mod:`chains.fusion`). Places named in the question boost their
+documents, less for a document of the place's parent or child (a city plan for its province);
+national documents are never penalised since they apply everywhere.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
-from chains.analysis import PARENT, Analysis
-from knowledge.index import Snapshot
+from chains.analysis import Analysis, PlaceCoverage
+from chains.fusion import WEIGHTS, FusionWeights
+from knowledge.gazetteer import load_gazetteer
+from knowledge.index import ClauseScores, Snapshot
 from knowledge.keyword import tokenize
 from knowledge.models import Clause, DocumentMeta
 
-CANDIDATES = 24
+CANDIDATES = 24  # hits handed to the composer: four times the six it may cite (previous release; not fitted)
+COMMON_HEADING_SHARE = 10  # a bigram in over 1/10 of the headings is generic (hand-set with the heading weight's
+# first fit; the fitted heading weight is small, 0.1, so this matters little)
 
 
 @dataclass
@@ -26,7 +34,7 @@ class Hit:
     doc: DocumentMeta
     score: float  # fused score, higher is better
     dense: float = 0.0  # cosine similarity of the best dense match (0 if not found densely)
-    keyword: float = 0.0  # BM25 score (0 if no keyword match)
+    keyword: float = 0.0  # BM25 score over words (0 if no keyword match)
 
 
 @dataclass
@@ -34,48 +42,49 @@ class Retrieval:
     hits: list[Hit]
     best_dense: float
     best_keyword: float
-    query_tokens: list[str]  # the keyword query, synonyms included
+    query_tokens: list[str]  # the keyword query, glossary terms included
     question_tokens: set[str]  # the words the user actually wrote
     documents: dict[str, DocumentMeta] = field(default_factory=dict)  # every indexed document, by id
+    query_vector: list[float] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+
+    def sentence_similarity(self, clause: Clause) -> dict[str, float]:
+        """Each sentence of the clause (as the index split it) with its cosine similarity to the question."""
+        if self.snapshot is None or not self.query_vector:
+            return {}
+        return dict(self.snapshot.sentence_scores(clause.clause_id, self.query_vector))
 
 
-def _jurisdiction_factor(doc: DocumentMeta, wanted: set[str]) -> float:
-    if not wanted:
-        return 1.0
-    if doc.jurisdiction in wanted:
-        return 1.6
-    if PARENT.get(doc.jurisdiction) in wanted:
-        return 1.25  # a city inside the province asked about
-    if doc.jurisdiction == "national":
-        return 1.0
-    if wanted == {"national"}:
-        return 0.75
-    return 0.6  # another province's document: still eligible, ranked lower
-
-
-DENSE_WEIGHT = 0.5
-HEADING_BOOST = 0.25
-NAMED_BOOST = 1.5  # the question names the document by its title
-_COMMON_BIGRAMS = {"赤泥", "综合", "合利", "利用", "泥综", "工业", "资源", "源综"}
-
-
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
     chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
     return {a + b for a, b in zip(chars, chars[1:], strict=False)}
 
 
-def heading_match(question_grams: set[str], clause: Clause) -> float:
-    """How much of the clause's own heading the question (given as its bigrams) repeats (0..1),
-    ignoring generic words. Users often paraphrase a task's heading ("扩大综合利用规模"); that is
-    strong evidence.
+def heading_match(question_grams: set[str], clause: Clause, common: frozenset[str]) -> float:
+    """How much of the clause's own heading the question (given as its bigrams) repeats (0..1).
+
+    Users often paraphrase a task's heading ("扩大综合利用规模"); that is strong evidence.
+    ``common`` holds the bigrams found in most headings ("综合", "利用"): they say nothing.
     """
-    if not clause.section_path:
-        return 0.0
-    title = re.sub(r"^[（(]?[一二三四五六七八九十百\d]+[）)、.．]?|^问[：:]", "", clause.section_path[-1])
-    grams = _bigrams(title) - _COMMON_BIGRAMS
+    grams = _heading_grams(clause.heading, common)
     if len(grams) < 2:
         return 0.0
     return len(grams & question_grams) / len(grams)
+
+
+@lru_cache(maxsize=4096)
+def _heading_grams(heading: str, common: frozenset[str]) -> frozenset[str]:
+    return frozenset(bigrams(heading) - common)
+
+
+def common_heading_bigrams(snapshot: Snapshot) -> frozenset[str]:
+    """Bigrams in more than a tenth of the headings: generic words of this corpus, computed, not listed."""
+    counts: dict[str, int] = {}
+    headings = {c.heading for c in snapshot.clauses if c.heading}
+    for heading in headings:
+        for gram in bigrams(heading):
+            counts[gram] = counts.get(gram, 0) + 1
+    return frozenset(g for g, n in counts.items() if n > max(2, len(headings) // COMMON_HEADING_SHARE))
 
 
 _TITLE_NOISE = re.compile(r"[\s《》〈〉“”\"'（）()\[\]【】—–-]")
@@ -102,45 +111,118 @@ def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[st
     return {d for d in named if documents[d].superseded_by not in named}
 
 
-def retrieve(snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES) -> Retrieval:
-    """Score every clause by a convex combination of normalised dense and BM25 scores.
+def place_coverage(analysis: Analysis, documents: dict[str, DocumentMeta]) -> list[PlaceCoverage]:
+    """For each place named: whether a document of it is indexed, and the nearest place with one."""
+    gazetteer = load_gazetteer()
+    doc_places = {d.place.code for d in documents.values() if d.place is not None and d.place.level > 0}
+    out = []
+    for place in analysis.places:
+        covering = next((p for p in gazetteer.lineage(place.code) if p.level > 0 and p.code in doc_places), None)
+        out.append(PlaceCoverage(place, own=place.code in doc_places, covering=covering))
+    return out
+
+
+def set_places(analysis: Analysis, documents: dict[str, DocumentMeta]) -> None:
+    """Fill the analysis's coverage and its jurisdiction view from the indexed documents."""
+    analysis.coverage = place_coverage(analysis, documents)
+    covering = {c.covering.code for c in analysis.coverage if c.covering is not None}
+    wanted = {d.jurisdiction for d in documents.values() if d.place is not None and d.place.code in covering}
+    analysis.other_places = [c.place.label for c in analysis.coverage if not c.covered]
+    if analysis.national or (analysis.other_places and not wanted):
+        wanted.add("national")  # no local document: the national provisions apply everywhere
+    analysis.jurisdictions = wanted
+
+
+def place_factor(doc: DocumentMeta, analysis: Analysis, w: FusionWeights) -> float:
+    """How much a document's place fits the places asked about (1.0: no opinion)."""
+    place = doc.place
+    named = [c.place for c in analysis.coverage] or analysis.places
+    if place is None:
+        return 1.0
+    if place.level == 0:
+        return w.place_named if analysis.national else 1.0  # national documents apply everywhere
+    if any(p.code == place.code for p in named):
+        return w.place_named
+    gazetteer = load_gazetteer()
+    if any(gazetteer.within(place.code, p.code) or gazetteer.within(p.code, place.code) for p in named):
+        return w.place_related  # a city inside the province asked about, or the province of the city
+    if named or analysis.national:
+        return w.place_other  # another place's document: still eligible, ranked lower
+    return 1.0
+
+
+def fuse(scores: list[ClauseScores], analysis: Analysis, snapshot: Snapshot, w: FusionWeights = WEIGHTS) -> list[Hit]:
+    """Normalised sides combined with weights ``w``, then the place and named-document factors."""
+    dense = [s.dense for s in scores if s.dense is not None]
+    lo, hi = (min(dense), max(dense)) if dense else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    sent = [s.sentence for s in scores if s.sentence is not None]
+    s_lo, s_span = (min(sent), (max(sent) - min(sent)) or 1.0) if sent else (0.0, 1.0)
+    best_words = max((s.words for s in scores), default=0.0) or 1.0
+    best_grams = max((s.ngrams for s in scores), default=0.0) or 1.0
+    named = named_documents(analysis.question, snapshot.documents)
+    question_grams = bigrams(analysis.question)
+    common = snapshot_common(snapshot)
+    factors: dict[str, float] = {}  # per document: its place and title factors
+    hits = []
+    for s in scores:
+        clause = s.clause
+        d_norm = (s.dense - lo) / span if s.dense is not None else 0.0
+        s_norm = (s.sentence - s_lo) / s_span if s.sentence is not None else 0.0
+        score = w.dense * d_norm + w.words * s.words / best_words + w.ngrams * s.ngrams / best_grams
+        score += w.sentence * s_norm
+        score += w.heading * heading_match(question_grams, clause, common)
+        doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
+        if doc.doc_id not in factors:
+            factor = place_factor(doc, analysis, w)
+            if doc.doc_id in named:
+                factor *= w.named_document
+            elif doc.superseded_by:
+                factor *= w.superseded
+            factors[doc.doc_id] = factor
+        factor = factors[doc.doc_id]
+        hits.append(Hit(clause, doc, score * factor, s.dense or 0.0, s.words))
+    hits.sort(key=lambda h: h.score, reverse=True)
+    return hits
+
+
+_COMMON_CACHE: dict[int, frozenset[str]] = {}
+
+
+def snapshot_common(snapshot: Snapshot) -> frozenset[str]:
+    """:func:`common_heading_bigrams`, once per snapshot."""
+    key = id(snapshot)
+    if key not in _COMMON_CACHE:
+        if len(_COMMON_CACHE) > 8:
+            _COMMON_CACHE.clear()
+        _COMMON_CACHE[key] = common_heading_bigrams(snapshot)
+    return _COMMON_CACHE[key]
+
+
+def retrieve(
+    snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES,
+    *, query_vector: list[float] | None = None, weights: FusionWeights = WEIGHTS,
+) -> Retrieval:
+    """Score every clause by a convex combination of normalised dense, word and n-gram scores.
 
     A rank-only fusion (RRF) drowns a clause that only the keyword side finds but finds very
     strongly (the one clause naming 企业所得税); normalised scores keep that evidence.
+    ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it;
+    ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
     """
-    tokens = tokenize(analysis.keyword_text or analysis.retrieval_text)
-    qvec = embeddings.embed_query(analysis.retrieval_text)
-    n = min(max(limit, 100), len(snapshot.clauses))
-    res = snapshot.collection.query(query_embeddings=[qvec], n_results=n, include=["distances"])
-    dense = {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)}
-    kw_scores = snapshot.keyword.scores(tokens)
-    best_kw = float(kw_scores.max()) if len(kw_scores) else 0.0
-    lo, hi = (min(dense.values()), max(dense.values())) if dense else (0.0, 1.0)
-    span = (hi - lo) or 1.0
-    named = named_documents(analysis.question, snapshot.documents)
-    question_grams = _bigrams(analysis.question)
-
-    hits = []
-    for pos, clause in enumerate(snapshot.clauses):
-        sim = dense.get(clause.clause_id)
-        kw = float(kw_scores[pos]) if best_kw > 0 else 0.0
-        d_norm = (sim - lo) / span if sim is not None else 0.0
-        k_norm = kw / best_kw if best_kw > 0 else 0.0
-        score = DENSE_WEIGHT * d_norm + (1 - DENSE_WEIGHT) * k_norm
-        score += HEADING_BOOST * heading_match(question_grams, clause)
-        doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
-        factor = _jurisdiction_factor(doc, analysis.jurisdictions)
-        if doc.doc_id in named:
-            factor *= NAMED_BOOST
-        elif doc.superseded_by:
-            factor *= 0.7  # prefer the newer document; the older stays retrievable by name
-        hits.append(Hit(clause, doc, score * factor, sim or 0.0, kw))
-    hits.sort(key=lambda h: h.score, reverse=True)
+    set_places(analysis, snapshot.documents)
+    keyword_text = analysis.keyword_text or analysis.retrieval_text
+    qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
+    scores = snapshot.score_clauses(qvec, keyword_text)
+    hits = fuse(scores, analysis, snapshot, weights)
+    dense = [s.dense for s in scores if s.dense is not None]
     return Retrieval(
         hits=hits[:limit],
-        best_dense=hi if dense else 0.0,
-        best_keyword=best_kw,
-        query_tokens=tokens,
+        best_dense=max(dense) if dense else 0.0,
+        best_keyword=max((s.words for s in scores), default=0.0),
+        query_tokens=tokenize(keyword_text),
         question_tokens=set(tokenize(analysis.question)),
         documents=snapshot.documents,
+        query_vector=list(qvec),
+        snapshot=snapshot,
     )

@@ -1,7 +1,8 @@
 """The one entry point every front end (CLI, Telegram, evaluator) uses to get an answer.
 
-guard -> follow-up rewrite -> analysis -> hybrid retrieval -> extractive answer -> (optional)
-LLM answer checked for grounding. The extractive answer is always computed: it is what is
+guard (exact patterns) -> scope by meaning (thanks and greetings get a short reply; off-topic,
+evasion and injection are declined) -> follow-up rewrite -> analysis -> hybrid retrieval ->
+extractive answer -> (optional) LLM answer checked for grounding. The extractive answer is always computed: it is what is
 sent when the LLM is off, fails, or says something the clauses do not support.
 """
 
@@ -18,19 +19,20 @@ from chains import messages as M
 from chains.analysis import Analysis, analyse, detect_language
 from chains.compose import compose, select_hits, superseded_notes, topic_weights
 from chains.followup import RuleRewriter
-from chains.guard import classify, in_domain, prepare
+from chains.guard import exact_scope, prepare
 from chains.models import Answer, Turn
 from chains.retrieval import Hit, retrieve
+from chains.scope import load_model as load_scope_model
+from knowledge.gazetteer import load_gazetteer
 from knowledge.index import BuildReport
 from knowledge.manager import IndexManager
 from knowledge.models import Clause, DocumentMeta
 
 logger = logging.getLogger(__name__)
 
-# below both, a question that names nothing from the domain is off-topic (e5 cosine scores
-# sit in a narrow band: unrelated chit-chat scores ~0.83, on-topic questions ~0.88-0.95)
-MIN_KEYWORD_SCORE = 0.5
-MIN_DENSE_SCORE = 0.865
+# what each kind of message gets instead of an answer (chains/models.py: Answer.scope)
+DECLINED = {"injection": M.REFUSED, "evasion": M.REFUSED, "off_topic": M.OFF_TOPIC}
+REPLIES = {"ack": M.ACK, "greeting": M.HELP}
 
 
 class LLMComposer(Protocol):
@@ -73,44 +75,49 @@ class AnswerService:
         started = time.perf_counter()
         prepared = prepare(question, self.max_question_chars)
         lang = detect_language(prepared.text)
-        notice = M.TRUNCATED[lang].format(n=prepared.truncated_to) if prepared.truncated_to else None
+        notice = (M.QUESTION_KEPT[lang].format(n=prepared.truncated_to, total=prepared.original_chars)
+                  if prepared.truncated_to else None)
         if prepared.empty:
-            return self._declined(prepared.text, M.EMPTY[lang], started, notice)
+            return self._declined(prepared.text, M.EMPTY[lang], started, notice, scope="empty")
         text = prepared.text
-        verdict = classify(text)
-        if verdict == "refuse":
-            return self._declined(text, M.REFUSED[lang], started, notice)
+        exact = exact_scope(text)
+        if exact in DECLINED:
+            return self._declined(text, DECLINED[exact][lang], started, notice, scope=exact)
+        vector = self.embeddings.embed_query(text)
+        scope = exact or self._scope(vector)
+        follow_up = previous is not None and bool(previous.question.strip())
+        if scope in REPLIES and follow_up and load_gazetteer().find(text):
+            scope = "policy"  # "那河南呢？" after a question: a follow-up about a place, not small talk
+        if scope in REPLIES:  # thanks, a greeting or "help": a short reply, no rewriting, no citations
+            return self._declined(text, REPLIES[scope][lang], started, notice, scope=scope)
+        if scope in DECLINED and scope != "off_topic":
+            return self._declined(text, DECLINED[scope][lang], started, notice, scope=scope)
         llm_wanted = (self.llm_composer is not None) if use_llm is None else use_llm
         deadline = self._deadline() if llm_wanted else None
         standalone = None
-        if previous is not None and previous.question.strip():
+        if previous is not None and follow_up:
             rewritten = self._rewrite(text, previous, deadline)
             if rewritten and rewritten != text:
                 standalone = rewritten
-                if classify(rewritten) == "refuse":
-                    return self._declined(text, M.REFUSED[lang], started, notice)
-        if verdict == "off_topic" and standalone is None:
-            return self._declined(text, M.OFF_TOPIC[lang], started, notice)
+                again = exact_scope(rewritten)
+                if again in ("injection", "evasion"):
+                    return self._declined(text, DECLINED[again][lang], started, notice, scope=again)
+        if scope == "off_topic" and standalone is None:
+            return self._declined(text, M.OFF_TOPIC[lang], started, notice, scope="off_topic")
 
         analysis = analyse(standalone or text)
         snapshot = self.index.snapshot()
         t_retrieve = time.perf_counter()
+        query_vector = vector if analysis.retrieval_text == text else None  # the question's vector, reused
         try:
-            retrieval = retrieve(snapshot, self.embeddings, analysis)
+            retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector)
         except Exception as exc:  # the index broke under us: repair once, then answer from the new one
             snapshot = self.index.repair(f"{type(exc).__name__}: {exc}")
-            retrieval = retrieve(snapshot, self.embeddings, analysis)
+            retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector)
         retrieve_ms = (time.perf_counter() - t_retrieve) * 1000
-        if (
-            not in_domain(analysis.question)
-            and retrieval.best_keyword < MIN_KEYWORD_SCORE
-            and retrieval.best_dense < MIN_DENSE_SCORE
-        ):
-            return self._declined(text, M.OFF_TOPIC[analysis.language], started, notice, standalone,
-                                  intent=analysis.intent, retrieve_ms=retrieve_ms)
         weights = topic_weights(retrieval, snapshot.keyword)
         hits = select_hits(retrieval, analysis, self.top_k, weights)
-        answer = compose(analysis, hits, retrieval, weights)
+        answer = compose(analysis, hits, retrieval, weights, similarity=retrieval.sentence_similarity)
         answer.question = text
         if llm_wanted and hits:
             if self.llm_composer is None:
@@ -118,6 +125,11 @@ class AnswerService:
             else:
                 answer = self._llm(analysis, hits, answer, deadline)
         return self._finish(answer, started, notice, standalone, retrieve_ms=retrieve_ms)
+
+    def _scope(self, vector: list[float]) -> str:
+        """The classifier's label for the question ("policy" where no model is shipped)."""
+        model = load_scope_model()
+        return model.classify(vector)[0] if model is not None else "policy"
 
     def _deadline(self) -> Any:
         """One deadline for the whole LLM answer (follow-up rewrite, answer, repair)."""
@@ -158,10 +170,10 @@ class AnswerService:
 
     def _declined(
         self, question: str, message: str, started: float, notice: str | None, standalone: str | None = None,
-        *, intent: str = "other", **timings: float,
+        *, scope: str, intent: str = "other", **timings: float,
     ) -> Answer:
-        """A polite message instead of an answer: nothing cited."""
-        answer = Answer(question=question, answer=message, abstained=True, intent=intent)
+        """A message instead of an answer (a refusal, a thank-you reply, the how-to): nothing cited."""
+        answer = Answer(question=question, answer=message, abstained=True, intent=intent, scope=scope)
         return self._finish(answer, started, notice, standalone, **timings)
 
     @staticmethod
@@ -199,5 +211,7 @@ class AnswerService:
 
     def warm_up(self) -> None:
         """Load the index, the embedding model and the tokenizer before the first question."""
-        self.index.snapshot()
-        self.embeddings.embed_query("赤泥")
+        snapshot = self.index.snapshot()
+        vector = self.embeddings.embed_query("赤泥")
+        snapshot.sentence_scores("", vector)  # reads the sentence vectors once, before the first question
+        load_scope_model()

@@ -30,6 +30,12 @@ class Heading:
     label: str  # marker + title, e.g. "（一）推动赤泥源头减量"
     body: str  # the text of the paragraph after the title sentence ("" for a bare heading)
     is_column: bool = False
+    title: str = ""  # the title alone, e.g. "推动赤泥源头减量": kept so nobody re-parses the label
+
+
+def strip_marker(pattern: re.Pattern[str], text: str) -> str:
+    """``text`` without the marker ``pattern`` matches at its start (问：, 答：)."""
+    return pattern.sub("", text, count=1).strip()
 
 
 def is_heading_start(line: str) -> bool:
@@ -47,11 +53,11 @@ def parse_heading(paragraph: str) -> Heading | None:
             return None
         is_column = marker.startswith("专栏")
         if is_column:
-            return Heading(level, "专栏", paragraph.strip(), "", True)
+            return Heading(level, "专栏", paragraph.strip(), "", True, paragraph[m.end():].strip())
         title, body = _split_title(rest)
         if not body and (level >= 4 or marker.startswith("第")) and re.search(r"[。；]$", rest):
             body = rest  # a one-sentence item or article is content, not just a heading
-        return Heading(level, marker, f"{marker}{title}", body)
+        return Heading(level, marker, f"{marker}{title}", body, title=title)
     return None
 
 

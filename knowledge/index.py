@@ -5,30 +5,40 @@ it, so a build that fails or is killed half-way leaves the previous index servin
 collections are dropped by the next build. Ids are clause ids and each record carries a
 content hash: an unchanged corpus is not rebuilt, and unchanged clauses reuse their vectors.
 The same code runs against an embedded ``PersistentClient`` or a shared Chroma server.
+
+Each clause's sentences are embedded too (a second collection, built beside the first), so
+that a composer can choose what to quote by meaning; they are keyed by the clause's content
+hash and reused like clause vectors. Callers ask the snapshot for scores
+(:meth:`Snapshot.score_clauses`, :meth:`Snapshot.sentence_scores`), never for Chroma's shapes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
-from knowledge.keyword import KeywordIndex
 from knowledge.models import Clause, DocumentMeta
+from knowledge.snapshot import ClauseScores, Snapshot, passage_of, sentences_of
+
+__all__ = ["BuildReport", "ClauseScores", "ClauseStore", "IndexCorrupt", "IndexMissing", "IndexUnavailable",
+           "Snapshot", "open_client", "passage_of", "sentences_of"]
 
 logger = logging.getLogger(__name__)
 
 META_COLLECTION = "redmud-meta"
 CLAUSE_PREFIX = "redmud-clauses-"
+SENTENCE_PREFIX = "redmud-sentences-"
 ACTIVE_ID = "active"
-BATCH = 32
+BATCH = 32  # texts per embedding call (previous release): bounds memory, not results
 
 
 class IndexUnavailable(RuntimeError):
@@ -41,26 +51,6 @@ class IndexMissing(IndexUnavailable):
 
 class IndexCorrupt(IndexUnavailable):
     pass
-
-
-@dataclass
-class Snapshot:
-    """An immutable view of one built index; answering holds one while a rebuild swaps in another."""
-
-    collection_name: str
-    collection: Any
-    clauses: list[Clause]
-    documents: dict[str, DocumentMeta]
-    built_at: str
-    keyword: KeywordIndex = field(init=False)
-    by_id: dict[str, Clause] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.by_id = {c.clause_id: c for c in self.clauses}
-        self.keyword = KeywordIndex([c.passage() for c in self.clauses])
-
-    def clause_count(self, doc_id: str) -> int:
-        return sum(1 for c in self.clauses if c.doc_id == doc_id)
 
 
 @dataclass
@@ -99,6 +89,9 @@ def _clause_metadata(clause: Clause) -> dict[str, Any]:
         "piece": clause.piece,
         "ordinal": clause.ordinal,
         "hash": clause.content_hash,
+        "heading": clause.heading,
+        "question": clause.question,
+        "answer": clause.answer,
     }
 
 
@@ -113,6 +106,9 @@ def _clause_from_record(text: str, meta: dict[str, Any]) -> Clause:
         order=int(meta["order"]),
         piece=int(meta["piece"]),
         ordinal=int(meta["ordinal"]),
+        heading=str(meta.get("heading") or ""),
+        question=str(meta.get("question") or ""),
+        answer=str(meta.get("answer") or ""),
     )
 
 
@@ -154,7 +150,14 @@ class ClauseStore:
         if not clauses or int(record.get("clauses", -1)) != len(clauses):
             raise IndexCorrupt(f"the active index {name} is incomplete ({len(clauses)} clauses)")
         clauses.sort(key=lambda c: (list(documents).index(c.doc_id) if c.doc_id in documents else 99, c.order))
-        return Snapshot(name, collection, clauses, documents, str(record.get("built_at", "")))
+        sentences = None
+        if record.get("sentences"):
+            try:
+                sentences = self.client.get_collection(str(record["sentences"]), embedding_function=None)
+            except Exception as exc:  # the quoting aid is lost, not the index: embed them on demand
+                logger.warning("sentence vectors unreadable (%s); they will be recomputed", type(exc).__name__)
+        return Snapshot(name, collection, clauses, documents, str(record.get("built_at", "")),
+                        sentences, self.embeddings)
 
     # --- building --------------------------------------------------------------------------
     def build(
@@ -180,12 +183,14 @@ class ClauseStore:
         if not force and record and record.get("fingerprint") == fingerprint and previous:
             return BuildReport(str(record["collection"]), len(metas), len(clauses), 0, True, time.perf_counter() - started)
 
-        vectors: list[list[float] | None] = [previous.get((c.clause_id, c.content_hash)) for c in clauses]
+        documents = {m.doc_id: m for m in metas}
+        passages = [passage_of(c, documents) for c in clauses]
+        vectors: list[list[float] | None] = [previous.get((c.clause_id, _hash(p))) for c, p in zip(clauses, passages, strict=True)]
         todo = [i for i, v in enumerate(vectors) if v is None]
         bar = _progress(len(todo), progress)
         for start in range(0, len(todo), BATCH):
             chunk = todo[start : start + BATCH]
-            embedded = self.embeddings.embed_documents([clauses[i].passage() for i in chunk])
+            embedded = self.embeddings.embed_documents([passages[i] for i in chunk])
             for i, vec in zip(chunk, embedded, strict=True):
                 vectors[i] = vec
             bar.update(len(chunk))
@@ -203,10 +208,11 @@ class ClauseStore:
                 ids=[c.clause_id for c in part],
                 embeddings=[vectors[start + i] for i in range(len(part))],
                 documents=[c.text for c in part],
-                metadatas=[_clause_metadata(c) for c in part],
+                metadatas=[{**_clause_metadata(c), "phash": _hash(passages[start + i])} for i, c in enumerate(part)],
             )
         if collection.count() != len(clauses):
             raise IndexCorrupt("the new index is incomplete; the previous one stays active")
+        sentence_name = self._build_sentences(clauses, name.removeprefix(CLAUSE_PREFIX), record)
         self._meta().upsert(
             ids=[ACTIVE_ID],
             embeddings=[[1.0]],
@@ -214,25 +220,58 @@ class ClauseStore:
             metadatas=[{
                 "collection": name,
                 "previous": str(record["collection"]) if record else "",
+                "sentences": sentence_name,
                 "documents": docs_json,
                 "clauses": len(clauses),
                 "fingerprint": fingerprint,
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             }],
         )
-        self._drop_stale(keep={name, str(record["collection"]) if record else ""})
+        keep = {name, sentence_name, *(str(record.get(k) or "") for k in ("collection", "sentences") if record)}
+        self._drop_stale(keep=keep)
         return BuildReport(name, len(metas), len(clauses), len(todo), False, time.perf_counter() - started)
 
+    def _build_sentences(self, clauses: list[Clause], suffix: str, record: dict[str, Any] | None) -> str:
+        """Embed every clause's sentences into a new collection (reusing an unchanged clause's); its name."""
+        previous: dict[tuple[str, str], list[float]] = {}
+        if record and record.get("sentences"):
+            try:
+                got = self.client.get_collection(str(record["sentences"]), embedding_function=None).get(
+                    include=["documents", "metadatas", "embeddings"])
+                previous = {(m["hash"], t): list(map(float, e))
+                            for t, m, e in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True)}
+            except Exception as exc:
+                logger.info("previous sentence vectors not reusable (%s)", type(exc).__name__)
+        rows = [(c, i, s) for c in clauses for i, s in enumerate(sentences_of(c))]
+        vectors = [previous.get((c.content_hash, s)) for c, _, s in rows]
+        todo = [k for k, v in enumerate(vectors) if v is None]
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            for k, vec in zip(chunk, self.embeddings.embed_documents([rows[k][2] for k in chunk]), strict=True):
+                vectors[k] = vec
+        name = f"{SENTENCE_PREFIX}{suffix}"
+        collection = self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        for start in range(0, len(rows), 256):
+            part = range(start, min(start + 256, len(rows)))
+            collection.add(
+                ids=[f"{rows[k][0].clause_id}~{rows[k][1]}" for k in part],
+                embeddings=[vectors[k] for k in part],
+                documents=[rows[k][2] for k in part],
+                metadatas=[{"clause_id": rows[k][0].clause_id, "hash": rows[k][0].content_hash, "i": rows[k][1]} for k in part],
+            )
+        return name
+
     def _previous_vectors(self) -> dict[tuple[str, str], list[float]]:
-        """Vectors of the active index by (clause id, content hash), to skip re-embedding."""
+        """Vectors of the active index by (clause id, passage hash), to skip re-embedding."""
         try:
             name = self.active_name()
             if not name:
                 return {}
             got = self.client.get_collection(name, embedding_function=None).get(include=["embeddings", "metadatas"])
             return {
-                (i, m["hash"]): list(map(float, e))
+                (i, str(m.get("phash"))): list(map(float, e))
                 for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
+                if m.get("phash")
             }
         except Exception as exc:
             logger.info("previous index not reusable (%s); embedding everything", type(exc).__name__)
@@ -241,17 +280,23 @@ class ClauseStore:
     def _drop_stale(self, keep: set[str]) -> None:
         for col in self.client.list_collections():
             name = col if isinstance(col, str) else col.name
-            if name.startswith(CLAUSE_PREFIX) and name not in keep:
+            if name.startswith((CLAUSE_PREFIX, SENTENCE_PREFIX)) and name not in keep:
                 try:
                     self.client.delete_collection(name)
                 except Exception as exc:  # another process may be dropping it too
                     logger.debug("could not drop %s: %s", name, exc)
 
 
-def _fingerprint(clauses: list[Clause], docs_json: str) -> str:
-    import hashlib
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    h = hashlib.sha256(docs_json.encode())
+
+# bump when what is embedded changes (passage format, sentence split): the next build re-embeds
+INDEX_FORMAT = "contextual-passages+sentences-1"
+
+
+def _fingerprint(clauses: list[Clause], docs_json: str) -> str:
+    h = hashlib.sha256((INDEX_FORMAT + docs_json).encode())
     for c in clauses:
         h.update(f"{c.clause_id}:{c.content_hash}\n".encode())
     return h.hexdigest()[:24]

@@ -1,8 +1,11 @@
-"""The keyword side of hybrid retrieval: jieba tokens scored with BM25 (bm25s).
+"""The keyword side of hybrid retrieval: jieba words and character n-grams, scored with BM25.
 
 Dense e5 embeddings find paraphrases; exact terms (a company name, "产用挂钩", a figure) are
-what BM25 is for. The index is small (hundreds of clauses) and rebuilt in memory from the
-stored clauses whenever the dense index changes, so both sides always agree.
+what BM25 is for. Word segmentation alone fails where the user's word and the document's are
+cut differently: a user's "税" is no jieba token of "增值税", "做砖" none of "烧结砖". Character
+1- and 2-grams, indexed beside the words, match across such cuts; BM25's idf keeps common
+characters weak. The indexes are small (hundreds of clauses) and rebuilt in memory from the
+stored clauses whenever the dense index changes, so all sides always agree.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 
 import bm25s
 import numpy as np
@@ -66,12 +70,36 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-class KeywordIndex:
-    """BM25 over a fixed list of passages; ``search`` returns (position, score) pairs."""
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9%.]+")
+_STOP_CHARS = {w for w in STOPWORDS if len(w) == 1}
 
-    def __init__(self, passages: list[str]) -> None:
+
+def char_ngrams(text: str) -> list[str]:
+    """Character unigrams and bigrams of the Chinese runs (Latin words and numbers whole), stop characters out.
+
+    Bigrams do not cross punctuation or a change of script, so they stay within a phrase.
+    """
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(text.lower()):
+        if not ("\u4e00" <= run[0] <= "\u9fff"):
+            if run not in STOPWORDS:
+                grams.append(run)
+            continue
+        grams.extend(ch for ch in run if ch not in _STOP_CHARS)
+        grams.extend(a + b for a, b in zip(run, run[1:], strict=False))
+    return grams
+
+
+class KeywordIndex:
+    """BM25 over a fixed list of passages; ``search`` returns (position, score) pairs.
+
+    ``tokenizer`` is :func:`tokenize` (words) or :func:`char_ngrams`; queries must use the same one.
+    """
+
+    def __init__(self, passages: list[str], tokenizer: Callable[[str], list[str]] = tokenize) -> None:
         self.size = len(passages)
-        corpus = [tokenize(p) or ["∅"] for p in passages]
+        self.tokenizer = tokenizer
+        corpus = [tokenizer(p) or ["∅"] for p in passages]
         self.vocab = {tok for doc in corpus for tok in doc}
         self.df: dict[str, int] = {}
         for doc in corpus:

@@ -74,6 +74,10 @@ class Clause(BaseModel):
     order: int = 0  # position in the document, for stable ordering
     piece: int = 0  # index when a long clause was split
     ordinal: int = 0  # disambiguates sibling clauses that share a path (e.g. preamble paragraphs)
+    # what the parser recognised, kept so that nobody downstream re-parses labels with regexes
+    heading: str = ""  # the deepest heading's title without its marker ("推动赤泥源头减量")
+    question: str = ""  # a Q&A clause's question, without 问：
+    answer: str = ""  # a Q&A clause's answer (this piece's part of it), without 答：
 
     @property
     def clause_id(self) -> str:
@@ -93,7 +97,18 @@ class Clause(BaseModel):
         payload = "\x1f".join([self.section, self.text, "|".join(self.responsible_units)])
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def passage(self) -> str:
-        """The text that is embedded and keyword-indexed: headings give context to short items."""
-        heads = " ".join(self.section_path[-2:])
-        return f"{heads}\n{self.text}" if heads else self.text
+    @property
+    def body(self) -> str:
+        """The clause's own words without a Q&A's question: what answers, for quoting."""
+        return self.answer or self.text
+
+    def passage(self, doc_title: str = "") -> str:
+        """The text that is embedded and keyword-indexed: a contextual passage.
+
+        A short item ("（二）加大资金支持。…") means little alone; with its document's title and
+        its section path ("贵州省赤泥综合利用行动方案 > 三、保障措施 > （二）…") it can be found by
+        questions that name the place, the plan or the chapter.
+        """
+        heads = " > ".join(self.section_path)
+        context = " ".join(x for x in (doc_title, heads) if x)
+        return f"{context}\n{self.text}" if context else self.text

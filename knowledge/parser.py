@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.headings import ANSWER, QUESTION, parse_heading
+from knowledge.headings import ANSWER, QUESTION, parse_heading, strip_marker
 from knowledge.models import Clause
 from knowledge.textclean import display_width, reflow
 
@@ -26,6 +26,7 @@ _CLOSING = re.compile(
     r".{0,30}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:印发)?$)"
 )
 _COLUMN_ENTRY = re.compile(r"^([^。，,；：:\s]{1,8})[。：:]")
+_ANSWER_LINE = re.compile(r"(?:^|\n)(?:答|A)\s*\d*\s*[：:]\s*")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]+[”」』）)]*|[^。！？；!?;\n]+")
 
 
@@ -35,6 +36,7 @@ class _Block:
     keys: list[str]
     kind: str
     paragraphs: list[str] = field(default_factory=list)
+    title: str = ""  # the deepest heading's title without its marker (a Q&A's question)
 
 
 def extract_units(text: str) -> tuple[str, list[str]]:
@@ -65,7 +67,7 @@ class _Builder:
     def __init__(self, doc_id: str) -> None:
         self.doc_id = doc_id
         self.blocks: list[_Block] = []
-        self.stack: list[tuple[int, str, str, bool]] = []  # level, label, key, is_column
+        self.stack: list[tuple[int, str, str, bool, str]] = []  # level, label, key, is_column, title
         self.questions = 0
         self.columns = 0
 
@@ -73,16 +75,17 @@ class _Builder:
     def current(self) -> _Block | None:
         return self.blocks[-1] if self.blocks else None
 
-    def start(self, labels: list[str], keys: list[str], kind: str) -> _Block:
-        block = _Block(labels, keys, kind)
+    def start(self, labels: list[str], keys: list[str], kind: str, title: str = "") -> _Block:
+        block = _Block(labels, keys, kind, title=title)
         self.blocks.append(block)
         return block
 
-    def heading(self, level: int, label: str, key: str, is_column: bool) -> _Block:
+    def heading(self, level: int, label: str, key: str, is_column: bool, title: str) -> _Block:
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        self.stack.append((level, label, key, is_column))
-        return self.start([s[1] for s in self.stack], [s[2] for s in self.stack], "column" if is_column else "clause")
+        self.stack.append((level, label, key, is_column, title))
+        kind = "column" if is_column else "clause"
+        return self.start([s[1] for s in self.stack], [s[2] for s in self.stack], kind, title)
 
     def in_column(self) -> bool:
         return bool(self.stack) and self.stack[-1][3]
@@ -102,7 +105,7 @@ def parse_text(raw: str, doc_id: str) -> list[Clause]:
             b.questions += 1
             seen_heading = True
             b.stack.clear()
-            b.start([para.strip()], [f"q{b.questions}"], "qa").paragraphs.append(para)
+            b.start([para.strip()], [f"q{b.questions}"], "qa", strip_marker(QUESTION, para)).paragraphs.append(para)
             continue
         if ANSWER.match(para) and b.current is not None and b.current.kind == "qa":
             b.current.paragraphs.append(para)
@@ -114,7 +117,7 @@ def parse_text(raw: str, doc_id: str) -> list[Clause]:
                 key = f"专栏{b.columns}"
             else:
                 key = _marker_key(heading.marker)
-            block = b.heading(heading.level, heading.label, key, heading.is_column)
+            block = b.heading(heading.level, heading.label, key, heading.is_column, heading.title)
             if heading.body:
                 block.paragraphs.append(heading.body)
             continue
@@ -132,10 +135,9 @@ def parse_text(raw: str, doc_id: str) -> list[Clause]:
         if b.in_column():
             entry = _COLUMN_ENTRY.match(para)
             if entry:
-                level, label, key, _ = b.stack[-1]
                 labels = [s[1] for s in b.stack] + [entry.group(1)]
                 keys = [s[2] for s in b.stack] + [entry.group(1)]
-                b.start(labels, keys, "column").paragraphs.append(para)
+                b.start(labels, keys, "column", entry.group(1)).paragraphs.append(para)
                 continue
         if b.current is None:
             b.start(["正文"], ["正文"], "clause")
@@ -156,7 +158,14 @@ def _to_clauses(blocks: list[_Block], doc_id: str) -> list[Clause]:
         ordinal = seen.get(base, 0)
         seen[base] = ordinal + 1
         pieces = split_pieces(text)
+        in_answer = False
         for i, piece in enumerate(pieces):
+            answer = ""
+            if block.kind == "qa":
+                # the answer is what follows 答： (in this piece or, once begun, the whole piece)
+                parts = _ANSWER_LINE.split(piece, maxsplit=1)
+                in_answer = in_answer or len(parts) > 1
+                answer = parts[-1].strip() if in_answer else ""
             clauses.append(
                 Clause(
                     doc_id=doc_id,
@@ -168,6 +177,9 @@ def _to_clauses(blocks: list[_Block], doc_id: str) -> list[Clause]:
                     order=len(clauses),
                     piece=i + 1 if len(pieces) > 1 else 0,
                     ordinal=ordinal,
+                    heading=block.title,
+                    question=block.title if block.kind == "qa" else "",
+                    answer=answer,
                 )
             )
     return clauses

@@ -57,10 +57,11 @@ def test_groups_national_then_province_then_city(answerer) -> None:
     answer = answerer.answer("赤泥综合利用企业可以享受税收优惠吗？")
     levels = [{"national": 0, "henan": 1, "guizhou": 1, "jiaozuo": 2}[c.jurisdiction] for c in answer.citations]
     assert levels == sorted(levels)
-    assert "国家" in answer.answer and "贵州" in answer.answer
-    assert answer.answer.index("国家") < answer.answer.index("贵州")
-    assert "国家税务总局贵州省税务局" in answer.answer  # the clause's responsible units
-    assert "没有规定" in answer.answer  # no rates in any document: said plainly
+    full = answer.full_text  # the full answer groups every cited clause by place
+    assert "国家" in full and "贵州" in full
+    assert full.index("\n国家") < full.index("\n贵州")
+    assert "国家税务总局贵州省税务局" in full  # the clause's responsible units
+    assert "没有规定" in answer.answer  # no rates in any document: said plainly, in the brief form too
 
 
 def test_agency_question_leads_with_the_units(answerer) -> None:
@@ -68,7 +69,8 @@ def test_agency_question_leads_with_the_units(answerer) -> None:
     assert answer.intent == "agency"
     assert answer.headline and answer.headline.startswith("省工业和信息化厅")
     assert answer.answer.startswith("省工业和信息化厅")
-    assert answer.citations[0].doc_id == "guizhou-2025-redmud-plan"
+    ref = int(re.search(r"\[(\d+)\]", answer.headline).group(1))
+    assert answer.citations[ref - 1].doc_id == "guizhou-2025-redmud-plan"
 
 
 def test_a_rate_no_document_gives_is_not_invented(answerer) -> None:
@@ -132,6 +134,6 @@ def test_single_huge_token_and_control_characters(answerer) -> None:
 
 def test_a_figure_about_something_else_does_not_answer_a_rate_question(answerer) -> None:
     answer = answerer.answer("赤泥综合利用企业所得税优惠是多少？")
-    assert "没有规定具体的比例或金额" in answer.answer
+    assert "没有规定具体比例或金额" in answer.answer
     found = answerer.answer("强耐新材拿到了多少贷款支持？")
     assert "1.85亿元" in found.answer and "没有规定" not in found.answer

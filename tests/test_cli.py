@@ -7,6 +7,7 @@ interpreter each. Two stay real processes end to end, as a user and a script run
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +42,8 @@ def test_ask_prints_answer_and_sources(built) -> None:
     out = proc.stdout.decode()
     assert proc.returncode == 0, proc.stderr.decode()
     assert out.startswith("省工业和信息化厅")
-    assert "依据" in out and "[1] 《贵州省赤泥综合利用行动方案（2025—2030年）》 二、主要任务 > （二）提高赤泥可利用性" in out
+    assert "依据" in out
+    assert re.search(r"^\[\d+\] 《贵州省赤泥综合利用行动方案（2025—2030年）》 二、主要任务 > （二）提高赤泥可利用性$", out, re.MULTILINE)
     assert "Traceback" not in proc.stderr.decode()
 
 
@@ -53,6 +55,33 @@ def test_ask_json_prints_one_object(built) -> None:
     data = json.loads(lines[0])
     assert data["mode"] == "extractive" and "1.85亿元" in data["answer"]
     assert data["citations"][0]["doc_id"] == "jiaozuo-2022-proposal-reply"
+
+
+def _sources(out: str) -> set[int]:
+    return {int(n) for n in re.findall(r"^\[(\d+)\] ", out.split("依据", 1)[1], re.MULTILINE)} if "依据" in out else set()
+
+
+def _used(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def test_ask_brief_by_default_full_on_request_sources_match_the_text(built) -> None:
+    question = "赤泥综合利用企业可以享受税收优惠吗？"
+    brief = run(built, "ask", question).stdout.decode()
+    full = run(built, "ask", "--full", question).stdout.decode()
+    data = json.loads(run(built, "ask", "--json", question).stdout)
+    assert data["answer"] and data["answer_full"] and len(data["answer"]) < len(data["answer_full"])
+    assert brief.startswith(data["answer"]) and full.startswith(data["answer_full"])
+    assert _sources(brief) == _used(data["answer"])  # the sources list covers exactly what the text cites
+    assert _sources(full) == _used(data["answer_full"]) == {c["n"] for c in data["citations"]}
+
+
+def test_chat_shows_the_full_answer_on_request(built) -> None:
+    script = "贵州用哪些资金渠道支持赤泥综合利用？\n全部\nexit\n"
+    out = run(built, "chat", stdin=script.encode()).stdout.decode()
+    first, rest = out.split("输入“全部”查看完整回答", 1)
+    assert "依据" in first and "依据" in rest
+    assert len(rest.strip()) > len(first.split("依据")[0].strip())  # the full form follows the brief one
 
 
 def test_ask_json_stdin_one_object_per_line_in_order(built) -> None:

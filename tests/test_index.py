@@ -71,9 +71,10 @@ def test_build_load_and_metadata_roundtrip(store: ClauseStore) -> None:
 
 def test_rebuilding_unchanged_corpus_is_a_no_op(store: ClauseStore) -> None:
     first = store.build([source("a", PLAN_A)])
+    embedded = store.embeddings.embedded  # type: ignore[attr-defined]
     again = store.build([source("a", PLAN_A)])
     assert again.skipped and again.collection_name == first.collection_name
-    assert store.embeddings.embedded == 2  # type: ignore[attr-defined]
+    assert first.embedded == 2 and store.embeddings.embedded == embedded  # type: ignore[attr-defined]
 
 
 def test_changed_clause_is_reembedded_alone_with_same_ids(store: ClauseStore) -> None:

@@ -1,0 +1,134 @@
+"""Train the scope classifier (chains/scope.py) and write its weights to chains/data/scope_weights.npz.
+
+Multinomial logistic regression over e5 query vectors, class-balanced, L2-regularised, by
+full-batch gradient descent from zeros (deterministic: the same examples give the same
+weights). The regularisation strength is chosen by five-fold cross-validation on the "train"
+examples. The confidence a non-policy label needs is the lowest on the grid at which no dev
+eval question that expects an answer (tests/data, held-out ids excluded) would be declined —
+declining a real question costs more than answering small talk — then by cross-validated
+accuracy, where a declined policy example counts three times. The "heldout" examples are scored once, at the end, and reported.
+
+Usage: python -m bench.train_scope [--write]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from chains.scope import LABELS, WEIGHTS, ScopeModel, examples_sha, load_examples, save_model
+
+OUT = Path(__file__).resolve().parent.parent / "chains" / "data" / WEIGHTS
+L2_GRID = (1e-4, 1e-3, 1e-2)
+CONFIDENCE_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
+STEPS, LEARNING_RATE, FOLDS = 300, 0.02, 5
+DECLINE_COST = 2  # extra errors a declined policy question counts for (declining costs more than answering)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """e5 query vectors; SCOPE_CACHE=path.npz keeps them between runs while examples are edited."""
+    import os
+
+    from knowledge.embeddings import E5Embeddings
+
+    cache_path = os.environ.get("SCOPE_CACHE")
+    cache: dict[str, np.ndarray] = {}
+    if cache_path and os.path.exists(cache_path):
+        with np.load(cache_path) as data:
+            cache = dict(zip((str(t) for t in data["texts"]), data["vectors"], strict=True))
+    e5 = E5Embeddings()
+    vectors = [cache[t] if t in cache else np.asarray(e5.embed_query(t)) for t in texts]
+    if cache_path:
+        np.savez(cache_path, texts=np.array(texts), vectors=np.asarray(vectors))
+    return np.asarray(vectors, dtype=np.float64)
+
+
+def train(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression on standardised vectors by Adam; classes weighted by inverse frequency.
+
+    e5 vectors are unit length and close together, so each dimension is standardised first;
+    the scaling is folded back into the returned weights, which apply to raw vectors.
+    """
+    k = len(LABELS)
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
+    xs = (x - mean) / std
+    onehot = np.eye(k)[y]
+    counts = np.bincount(y, minlength=k).astype(np.float64)
+    sample_w = (len(y) / (k * np.maximum(counts, 1)))[y][:, None]
+    params = [np.zeros((x.shape[1], k)), np.zeros(k)]
+    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+    for step in range(1, STEPS + 1):
+        logits = xs @ params[0] + params[1]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        grad = sample_w * (p - onehot) / len(y)
+        grads = [xs.T @ grad + l2 * params[0], grad.sum(axis=0)]
+        for param, g, m in zip(params, grads, moments, strict=True):
+            m[0] = 0.9 * m[0] + 0.1 * g
+            m[1] = 0.999 * m[1] + 0.001 * g * g
+            param -= LEARNING_RATE * (m[0] / (1 - 0.9**step)) / (np.sqrt(m[1] / (1 - 0.999**step)) + 1e-8)
+    w = params[0] / std[:, None]
+    return w, params[1] - mean @ w
+
+
+def predict(model: ScopeModel, x: np.ndarray) -> list[str]:
+    return [model.classify(v)[0] for v in x]
+
+
+def cross_validate(x: np.ndarray, y: np.ndarray, l2: float, confidence: float) -> tuple[float, int]:
+    """(accuracy, policy questions declined) over the folds."""
+    idx = np.arange(len(y))
+    correct = declined = 0
+    for f in range(FOLDS):
+        test, fit = idx[idx % FOLDS == f], idx[idx % FOLDS != f]
+        w, b = train(x[fit], y[fit], l2)
+        model = ScopeModel(w, b, LABELS, confidence, "")
+        got = predict(model, x[test])
+        correct += sum(g == LABELS[t] for g, t in zip(got, y[test], strict=True))
+        declined += sum(g != "policy" and LABELS[t] == "policy" for g, t in zip(got, y[test], strict=True))
+    return correct / len(y), declined
+
+
+def main() -> None:
+    examples = load_examples()
+    x = embed([e["text"] for e in examples])
+    y = np.array([LABELS.index(e["label"]) for e in examples])
+    train_idx = np.array([i for i, e in enumerate(examples) if e["split"] == "train"])
+    held_idx = np.array([i for i, e in enumerate(examples) if e["split"] == "heldout"])
+    from bench.dev_eval import split_cases
+
+    questions = [c["q"] for c in split_cases("dev") if not c.get("abstain")]
+    dev_x = embed(questions)
+    best = None
+    for l2 in L2_GRID:
+        w, b = train(x[train_idx], y[train_idx], l2)
+        for confidence in CONFIDENCE_GRID:
+            acc, declined = cross_validate(x[train_idx], y[train_idx], l2, confidence)
+            model = ScopeModel(w, b, LABELS, confidence, "")
+            dev_declined = sum(label != "policy" for label in predict(model, dev_x))
+            print(f"l2={l2:g} confidence={confidence}: cv accuracy {acc:.3f}, policy declined {declined}, "
+                  f"dev questions declined {dev_declined}/{len(questions)}")
+            # no dev question declined first; then accuracy, a declined policy example costing three errors
+            key = (-dev_declined, acc - DECLINE_COST * declined / len(train_idx))
+            if best is None or key > best[0]:
+                best = (key, l2, confidence)
+    assert best is not None
+    _, l2, confidence = best
+    w, b = train(x[train_idx], y[train_idx], l2)
+    model = ScopeModel(w, b, LABELS, confidence, examples_sha())
+    got = predict(model, x[held_idx])
+    truth = [LABELS[t] for t in y[held_idx]]
+    accuracy = sum(g == t for g, t in zip(got, truth, strict=True)) / len(truth)
+    print(f"chosen l2={l2:g} confidence={confidence}; held-out accuracy {accuracy:.3f} on {len(truth)} examples")
+    for g, t, i in zip(got, truth, held_idx, strict=True):
+        if g != t:
+            print(f"  held-out miss: {examples[i]['text']!r} is {t}, predicted {g}")
+    if "--write" in sys.argv:
+        OUT.write_bytes(save_model(model))
+        print(f"written: {OUT}")
+
+
+if __name__ == "__main__":
+    main()

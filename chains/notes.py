@@ -1,0 +1,101 @@
+"""The notes under an answer's first line: what the documents do not specify, places without a
+document of their own, and documents a newer one replaces.
+
+Each note must hold for what is cited and never contradict the first line: a place note is
+given only when no indexed document speaks for the place (a city's reply speaks for its
+province), and a not-specified note looks only at the quoted sentences on the question's
+topic from the documents of the places asked about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from chains import messages as M
+from chains.analysis import Analysis
+from chains.coverage import label, own_documents, parent_documents, place_label, relevant_to
+from chains.quoting import Quoted, keyword_score
+from knowledge.gazetteer import Place
+from knowledge.models import DocumentMeta
+
+_NUMBER = re.compile(r"\d")
+_QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
+_COUNTED = re.compile(r"[一二两三四五六七八九十百千万]+[个项家大倍年条]")
+
+
+def place_notes(
+    places: Sequence[Place], cited: Sequence[DocumentMeta], indexed: Sequence[DocumentMeta], lang: str
+) -> tuple[list[str], list[str]]:
+    """For each place asked about: no document of its own (then what applies there; these notes
+    come first), or documents of its own that say nothing on the topic."""
+    sep = "、" if lang == "zh" else ", "
+    parented: dict[str, list[str]] = {}  # the places above -> the places asked about under them
+    unlisted, silent = [], []
+    for place in places:
+        name = place_label(place, lang)
+        if not own_documents(place, indexed):
+            parents = parent_documents(place, indexed)
+            if parents:
+                parented.setdefault(sep.join(dict.fromkeys(label(d, lang) for d in parents)), []).append(name)
+            else:
+                unlisted.append(name)
+        elif not any(relevant_to(d, [place]) and d.place is not None and d.place.level > 0 for d in cited):
+            silent.append(name)
+    no_document = [M.NO_LOCAL_DOC[lang].format(places=sep.join(unlisted))] if unlisted else []
+    no_document += [M.NO_OWN_DOC[lang].format(place=sep.join(names), parents=above) for above, names in parented.items()]
+    notes = [M.NO_JURISDICTION_MATCH[lang].format(places=sep.join(silent))] if silent else []
+    return no_document, notes
+
+
+def not_specified(
+    analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float], lang: str,
+    *, agencies_named: bool = False,
+) -> str | None:
+    """A note when the question asks for specifics (a rate, a figure, a date, a procedure) that
+    the quoted sentences on its topic do not give. A figure in a sentence about something else
+    (a 2025 target quoted beside a tax question), or from another place's document (the national
+    plan's date under a question about a province's plan), does not count as an answer; a list of
+    responsible units answers "how many departments"."""
+    asks = list(analysis.asks)
+    if "quantity" in asks and (analysis.intent == "tax"):
+        asks = [a for a in asks if a != "quantity"] + ([] if "rate" in asks else ["rate"])  # "how much" of money
+    if agencies_named and "quantity" in asks:
+        asks.remove("quantity")
+    on_place = [q for q in quoted if not places or relevant_to(q.hit.doc, places)] or list(quoted)
+    sentences = [s for q in on_place for s in q.sentences]
+    best = max((keyword_score(s, weights) for s in sentences), default=0.0)
+    shown = "".join(s for s in sentences if best <= 0 or keyword_score(s, weights) >= 0.5 * best)
+    if "rate" in asks and _NUMBER.search(shown):
+        asks.remove("rate")
+    if "quantity" in asks and (_QUANTITY.search(shown) or _COUNTED.search(shown) or "rate" in asks):
+        asks.remove("quantity")  # a figure is quoted (or the rate note already covers it)
+    if "time" in asks and re.search(r"\d{4}\s*年|\d{1,2}\s*月|今年|明年", shown):
+        asks.remove("time")
+    if "deadline" in asks and re.search(r"截止|\d{1,2}\s*月\s*\d{1,2}\s*日\s*前", shown):
+        asks.remove("deadline")
+    if analysis.intent == "tax" and not asks and re.search(r"税|优惠", analysis.question) and not _NUMBER.search(shown):
+        asks = ["rate", "procedure"]
+    if not asks:
+        return None
+    what = ("、" if lang == "zh" else "; ").join(M.ASKS_LABEL[lang][a] for a in asks)
+    where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", analysis.question, re.IGNORECASE) else "default"]
+    return M.NOT_SPECIFIED[lang].format(what=what, where=where)
+
+
+def superseded_note(old: DocumentMeta, new: DocumentMeta | None, lang: str) -> str:
+    """The note on a cited document that a newer one replaces: 《旧》已被 2026-03-01 发布的《新》取代."""
+    if new is None:
+        return (f"{old.display_title}已被更新的文件（{old.superseded_by}）取代，请以新文件为准。" if lang == "zh"
+                else f"{old.display_title} has been superseded by {old.superseded_by}; rely on the newer document.")
+    if lang == "zh":
+        when = f" {new.date} 发布的" if new.date else ""
+        return f"{old.display_title}已被{when}{new.display_title}取代，请以新文件为准。"
+    when = f" (issued {new.date})" if new.date else ""
+    return f"{old.display_title} has been superseded by {new.display_title}{when}; rely on the newer document."
+
+
+def superseded_notes(cited: list[DocumentMeta], documents: dict[str, DocumentMeta], lang: str) -> list[str]:
+    """One note for each cited document (in citation order) that a newer one replaces."""
+    unique = {d.doc_id: d for d in cited if d.superseded_by}
+    return [superseded_note(d, documents.get(d.superseded_by or ""), lang) for d in unique.values()]

@@ -1,0 +1,90 @@
+"""What kind of message a question is, by meaning: a small classifier over e5 embeddings.
+
+Keyword rules could not tell "好的，谢谢！" from a question, nor "明天郑州下不下雨" or a request to
+alter a test report from a policy question that shares its words. A multinomial logistic
+regression over the question's e5 vector can: it is trained (``bench/train_scope.py``) on the
+labelled examples in ``chains/data/scope_examples.jsonl`` — policy questions,
+acknowledgements, greetings and requests for help, off-topic requests, rule evasion and
+instruction injection, Chinese and English, short and long — and ships as a small weights
+file; nothing is trained at run time. The exact patterns in :mod:`chains.guard` still run
+first where they are exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+LABELS = ("policy", "ack", "greeting", "off_topic", "evasion", "injection")
+EXAMPLES = "scope_examples.jsonl"
+WEIGHTS = "scope_weights.npz"
+
+
+@dataclass(frozen=True)
+class ScopeModel:
+    weights: np.ndarray  # (dimensions, labels)
+    bias: np.ndarray  # (labels,)
+    labels: tuple[str, ...]
+    min_confidence: float  # below this a non-policy label is not trusted: the question is answered
+    examples_sha: str  # the examples file it was trained on
+
+    def probabilities(self, vector: Sequence[float]) -> dict[str, float]:
+        logits = np.asarray(vector, dtype=np.float64) @ self.weights + self.bias
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        return dict(zip(self.labels, (float(x) for x in p), strict=True))
+
+    def classify(self, vector: Sequence[float]) -> tuple[str, float]:
+        """The label and its probability; "policy" unless another label is confident.
+
+        Declining a real question costs more than answering a chat message with clauses, so a
+        non-policy label must reach ``min_confidence`` (fitted with the weights).
+        """
+        probs = self.probabilities(vector)
+        label = max(probs, key=lambda k: probs[k])
+        if label != "policy" and probs[label] < self.min_confidence:
+            return "policy", probs["policy"]
+        return label, probs[label]
+
+
+def examples_text() -> str:
+    return (resources.files("chains") / "data" / EXAMPLES).read_text(encoding="utf-8")
+
+
+def load_examples() -> list[dict]:
+    """The labelled examples: {"text", "label", "split": "train" | "heldout"} per line."""
+    return [json.loads(line) for line in examples_text().splitlines() if line.strip()]
+
+
+def examples_sha() -> str:
+    return hashlib.sha256(examples_text().encode()).hexdigest()[:16]
+
+
+def save_model(model: ScopeModel) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, weights=model.weights.astype(np.float32), bias=model.bias.astype(np.float32),
+             labels=np.array(model.labels), min_confidence=np.array(model.min_confidence),
+             examples_sha=np.array(model.examples_sha))
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=1)
+def load_model() -> ScopeModel | None:
+    """The shipped model, or None where it is missing (then every question counts as policy)."""
+    try:
+        raw = (resources.files("chains") / "data" / WEIGHTS).read_bytes()
+    except FileNotFoundError:
+        return None
+    data = np.load(io.BytesIO(raw))
+    return ScopeModel(
+        weights=data["weights"].astype(np.float64), bias=data["bias"].astype(np.float64),
+        labels=tuple(str(x) for x in data["labels"]), min_confidence=float(data["min_confidence"]),
+        examples_sha=str(data["examples_sha"]),
+    )

@@ -1,0 +1,43 @@
+"""Quote selection on real clauses of the bundled corpus: what a quote keeps, and how it marks cuts."""
+
+from __future__ import annotations
+
+from chains.quoting import ELLIPSIS, Quoted, abridge, quote, year_context
+from chains.retrieval import Hit
+from knowledge.models import Clause, DocumentMeta
+
+DOC = DocumentMeta(doc_id="d", title="t")
+
+
+def hit(text: str, path: list[str] | None = None) -> Hit:
+    return Hit(Clause(doc_id="d", section_path=path or ["（一）标题"], text=text), DOC, 1.0)
+
+
+def test_sentences_that_are_not_adjacent_are_joined_with_an_ellipsis() -> None:
+    h = hit("甲方案支持砖。乙内容无关。丙支持税收优惠。")
+    q = Quoted(h, ["甲方案支持砖。", "乙内容无关。", "丙支持税收优惠。"], [1.0, 0.0, 1.0], [0, 2], [0, 2])
+    assert q.text == "甲方案支持砖。" + ELLIPSIS + "丙支持税收优惠。"
+    assert Quoted(h, q.body, q.scores, [0, 1], [0, 1]).text == "甲方案支持砖。乙内容无关。"
+
+
+def test_a_figure_keeps_the_year_of_an_earlier_sentence() -> None:
+    body = ["到 2030 年，赤泥综合利用水平进一步提升。", "技术进一步突破。", "新增赤泥综合利用率达到 25%。"]
+    assert year_context(body, 2) == "到 2030 年"
+    q = Quoted(hit("".join(body)), body, [0.0, 0.0, 2.0], [2], [2])
+    brief = q.brief({"综合利用率": 1.0})
+    assert brief.startswith("到 2030 年" + ELLIPSIS) and brief.endswith("25%。")
+
+
+def test_abridging_keeps_the_matching_segments_and_marks_the_cut() -> None:
+    sentence = ("坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的十九大精神，立足新发展阶段，构建新发展格局，"
+                "以技术创新为引领，以供给侧结构性改革为主线，大力推动重点行业工业固废源头减量，助力如期实现碳达峰碳中和目标。")
+    short = abridge(sentence, {"碳达峰": 3.0}, limit=40)
+    assert "碳达峰碳中和" in short and short.startswith(ELLIPSIS) and len(short) < len(sentence)
+    assert abridge("很短的一句。", {"短": 1.0}) == "很短的一句。"
+
+
+def test_a_two_part_question_gets_a_sentence_for_each_part() -> None:
+    text = "推动梯次利用骨干企业发展。推进废旧动力电池在备电、充换电等领域安全梯次应用。加强宣传。"
+    q = quote(hit(text), {"骨干企业": 2.0, "备电": 2.0}, "国家要培育骨干企业不？能用在备电吗")
+    assert any("骨干企业" in s for s in q.sentences) and any("备电" in s for s in q.sentences)
+    assert "加强宣传。" not in q.sentences

@@ -1,0 +1,114 @@
+"""Retrieval mechanisms that generalise: n-grams across segmentation, contextual passages, parse
+results kept on clauses, places from the gazetteer, scored clauses and sentence vectors from the index."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from chains.analysis import analyse
+from chains.followup import RuleRewriter
+from chains.fusion import WEIGHTS
+from chains.models import Turn
+from chains.retrieval import place_coverage, place_factor
+from knowledge.corpus import SourceDocument
+from knowledge.gazetteer import load_gazetteer
+from knowledge.index import ClauseStore, open_client, passage_of
+from knowledge.keyword import KeywordIndex, char_ngrams, tokenize
+from knowledge.models import DocumentMeta
+from knowledge.parser import parse_text
+from tests.test_index import PLAN_A, CountingEmbeddings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_single_character_reaches_the_word_it_is_part_of() -> None:
+    passages = ["落实增值税、企业所得税和环境保护税等优惠政策。", "支持利用赤泥生产路基材料。"]
+    words, grams = KeywordIndex(passages), KeywordIndex(passages, char_ngrams)
+    assert words.scores(tokenize("税")).max() == 0  # jieba cuts 增值税 whole: the word side misses it
+    assert grams.scores(char_ngrams("有什么税"))[0] > 0 == grams.scores(char_ngrams("有什么税"))[1]
+
+
+def test_the_parser_keeps_titles_questions_and_answers_apart() -> None:
+    plan = parse_text("一、主要任务\n（一）推动源头减量。鼓励企业优化工艺。\n", "p")
+    assert plan[0].heading == "推动源头减量" and plan[0].section_path[-1] == "（一）推动源头减量"
+    qa = parse_text("问：企业能享受哪些优惠？\n答：可以享受税收优惠。\n", "q")
+    assert qa[0].question == "企业能享受哪些优惠？" and qa[0].answer == "可以享受税收优惠。"
+    assert qa[0].body == "可以享受税收优惠。" and qa[0].text.startswith("问：")
+
+
+def test_passages_carry_the_document_and_the_section_path() -> None:
+    meta = DocumentMeta(doc_id="p", title="某省赤泥综合利用行动方案", jurisdiction="410000")
+    clause = parse_text(PLAN_A, "p")[1]
+    passage = passage_of(clause, {"p": meta})
+    assert "某省赤泥综合利用行动方案" in passage and "一、主要任务 > （二）扩大利用规模" in passage
+    assert passage.endswith(clause.text)
+
+
+def _doc(doc_id: str, jurisdiction: str) -> DocumentMeta:
+    return DocumentMeta(doc_id=doc_id, title=doc_id, jurisdiction=jurisdiction)
+
+
+def test_places_boost_their_documents_the_parent_less_and_never_penalise_national() -> None:
+    gaz = load_gazetteer()
+    city, province = gaz.get("三门峡"), gaz.get("河南")
+    assert city is not None and province is not None
+    docs = {"city": _doc("city", city.code), "prov": _doc("prov", "henan"), "nat": _doc("nat", "national"),
+            "other": _doc("other", "贵州")}
+    for question, named, related in (("三门峡对赤泥有什么补贴？", "city", "prov"), ("河南对赤泥有什么补贴？", "prov", "city")):
+        analysis = analyse(question)
+        analysis.coverage = place_coverage(analysis, docs)
+        f = {k: place_factor(d, analysis, WEIGHTS) for k, d in docs.items()}
+        assert f[named] > f[related] >= f["nat"] == 1.0 > f["other"], (question, f)
+    unnamed = analyse("赤泥有什么补贴？")
+    assert {place_factor(d, unnamed, WEIGHTS) for d in docs.values()} == {1.0}
+
+
+def test_coverage_says_which_places_have_documents_of_their_own_or_of_a_parent() -> None:
+    docs = {"prov": _doc("prov", "henan"), "nat": _doc("nat", "national")}
+    coverage = place_coverage(analyse("三门峡和滨州的赤泥政策有什么不同？"), docs)
+    assert [(c.place.label, c.own, c.covering.label if c.covering else None) for c in coverage] == [
+        ("三门峡", False, "河南"), ("滨州", False, None)]
+
+
+def test_follow_up_names_any_place_the_gazetteer_knows() -> None:
+    previous = Turn(question="贵州用哪些资金渠道支持赤泥综合利用？")
+    assert RuleRewriter().rewrite("那滨州呢？", previous) == "滨州用哪些资金渠道支持赤泥综合利用？"
+    english = Turn(question="Which agencies are responsible for red mud use in Guizhou?")
+    assert "Sanmenxia" in RuleRewriter().rewrite("what about Sanmenxia?", english)
+
+
+def test_no_place_name_is_a_string_constant_in_retrieval_code() -> None:
+    gaz = load_gazetteer()
+    names = {p.short for p in gaz.places.values() if p.level in (1, 2) and len(p.short) >= 2}
+    for name in ("analysis", "retrieval", "followup", "glossary", "guard", "service", "scope", "fusion"):
+        tree = ast.parse((ROOT / "chains" / f"{name}.py").read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, ast.Module | ast.FunctionDef | ast.ClassDef) and n.body
+                      and isinstance(n.body[0], ast.Expr)}
+        literals = [n.value for n in ast.walk(tree)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+        found = sorted({p for lit in literals for p in names if p in lit})
+        assert not found, (name, found)
+
+
+def test_index_scores_clauses_and_sentences_and_reuses_sentence_vectors(tmp_path: Path) -> None:
+    embeddings = CountingEmbeddings()
+    store = ClauseStore(open_client(tmp_path / "index"), embeddings)
+    meta = DocumentMeta(doc_id="a", title="某市赤泥方案")
+    store.build([SourceDocument(meta, PLAN_A)])
+    first = embeddings.embedded
+    snap = store.load()
+    qvec = embeddings.embed_query("用赤泥做烧结砖有支持吗")
+    scores = snap.score_clauses(qvec, "用赤泥做烧结砖有支持吗")
+    assert [s.clause.clause_id for s in scores] == ["a/一/一", "a/一/二"]
+    assert scores[1].ngrams > scores[0].ngrams and all(s.dense is not None and s.sentence is not None for s in scores)
+    sentences = snap.sentence_scores("a/一/二", qvec)
+    assert [s for s, _ in sentences] == ["扩大利用规模。", "支持利用赤泥生产烧结砖和路基材料。"]
+    assert sentences[1][1] > sentences[0][1]
+    changed = PLAN_A.replace("降低赤泥产生量", "减少赤泥产生量")
+    store.build([SourceDocument(meta, changed)])
+    # one clause changed: its passage and its two sentences are embedded again, nothing else
+    assert embeddings.embedded - first == 3
+    restarted = ClauseStore(open_client(tmp_path / "index"), CountingEmbeddings()).load()
+    assert restarted.sentence_scores("a/一/二", qvec) == sentences  # stored, not recomputed
