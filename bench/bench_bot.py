@@ -57,7 +57,7 @@ class _InstantAnswerer:
         self.canned = real.answer(QUESTIONS[0])
         self.real = real
 
-    def answer(self, question: str, *, previous: Any = None, use_llm: bool | None = None) -> Any:
+    def answer(self, question: str, *, previous: Any = None, use_llm: bool | None = None, language: Any = None) -> Any:
         return self.canned.model_copy(update={"question": question})
 
     def __getattr__(self, name: str) -> Any:  # documents(), clause(), warm_up() ...

@@ -2,7 +2,7 @@
 the event loop, the brief or full form, the buttons, and what is stored for later.
 
 Groups see the brief form (at most BRIEF_VISIBLE_CHARS of visible text) with "展开全部" for the
-full one; private chats see the full form. Citation buttons name the document ("[1] 国家方案").
+full one, in private chats too (a phone screen either way); /settings can choose the full form. Citation buttons name the document ("[1] 国家方案").
 An acknowledgement (the service says scope == "ack") gets a reaction, not an answer.
 Everything a later tap or follow-up needs is in the SQLite store, so it survives a restart.
 """
@@ -161,13 +161,14 @@ async def _answer(context: ContextTypes.DEFAULT_TYPE, request: Ask, started: flo
     rt = runtime(context)
     answerer = services(context).answerer
     question = await _with_default_place(context, request)
-    answer, answer_s = await run_blocking(context, _timed_answer, answerer, question, request.previous)
+    settings = await rt.db(rt.store.chat_settings, request.chat_id)
+    answer, answer_s = await run_blocking(context, _timed_answer, answerer, question, request.previous,
+                                          settings.language)
     if answer.scope == "ack":
         if request.asked_in is not None and request.edit is None:
             await react(context, request.chat_id, request.asked_in, request.thread)
         return
-    settings = await rt.db(rt.store.chat_settings, request.chat_id)
-    full = request.private or settings.form == "full"
+    full = settings.form == "full"
     text, clipped = (answer.full_text, False) if full else clip_text(answer.answer, brief_budget(answer))
     expandable = not full and (clipped or answer.full_text.strip() != answer.answer.strip())
     clause_ids = [c.clause_id for c in answer.citations]
@@ -223,8 +224,10 @@ async def _with_default_place(context: ContextTypes.DEFAULT_TYPE, request: Ask) 
     return f"{await place_label(context, settings.place)} {request.question}"
 
 
-def _timed_answer(answerer: Answerer, question: str, previous: Turn | None) -> tuple[Answer, float]:
+def _timed_answer(
+    answerer: Answerer, question: str, previous: Turn | None, language: str | None = None,
+) -> tuple[Answer, float]:
     """Runs in the worker thread, so the time is the answer's own, not its wait for a thread."""
     started = time.perf_counter()
-    answer = answerer.answer(question, previous=previous)
+    answer = answerer.answer(question, previous=previous, language=language)
     return answer, time.perf_counter() - started

@@ -21,7 +21,9 @@ class DocumentInfoLike(Protocol):
 
 
 class Answerer(Protocol):
-    def answer(self, question: str, *, previous: Turn | None = None, use_llm: bool | None = None) -> Answer: ...
+    def answer(
+        self, question: str, *, previous: Turn | None = None, use_llm: bool | None = None, language: str | None = None,
+    ) -> Answer: ...
 
     def documents(self) -> Sequence[DocumentInfoLike]: ...
 

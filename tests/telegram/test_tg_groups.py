@@ -83,11 +83,13 @@ async def test_group_sees_a_brief_answer_and_expands_it_after_a_restart(
     assert "展开全部" not in str(full["reply_markup"]) and "[1] 国家文件" in str(full["reply_markup"])
 
 
-async def test_private_chats_get_the_full_answer(bot_api, start_bot, recording_answerer) -> None:
+async def test_private_chats_get_the_brief_answer_too_with_the_full_one_a_tap_away(
+    bot_api, start_bot, recording_answerer
+) -> None:
     await start_bot(recording_answerer(_long))
     bot_api.user_message("有税收优惠吗", chat_id=76)
     (reply,) = await bot_api.wait_sent(76)
-    assert all(point in reply["text"] for point in LONG_POINTS) and "展开全部" not in str(reply["reply_markup"])
+    assert not all(point in reply["text"] for point in LONG_POINTS) and "展开全部" in str(reply["reply_markup"])
 
 
 async def test_settings_only_for_group_admins_persisted_and_the_default_place_applied(
@@ -146,17 +148,21 @@ async def test_busy_group_answers_in_order_and_tells_a_member_over_the_group_lim
     assert typing and typing[0].at < first_answer.at, "typing while waiting"
 
 
-async def test_a_group_set_to_full_answers_gets_the_full_form(bot_api, start_bot, recording_answerer) -> None:
-    await start_bot(recording_answerer(_long))
+async def test_a_group_set_to_full_answers_in_english_gets_them(bot_api, start_bot, recording_answerer) -> None:
+    answerer = recording_answerer(_long)
+    await start_bot(answerer)
     bot_api.chat_admins[GROUP] = {5}
     bot_api.user_message("/settings", chat_id=GROUP, user_id=5)
     (panel,) = await bot_api.wait_sent(GROUP)
     data = {b["text"]: b["callback_data"] for row in panel["reply_markup"]["inline_keyboard"] for b in row}
     bot_api.button_press(panel, data["完整"], user_id=5)
     await bot_api.wait_for(lambda: "回答：完整" in bot_api.sent(GROUP)[0]["text"])
+    bot_api.button_press(panel, data["English"], user_id=5)
+    await bot_api.wait_for(lambda: "语言：English" in bot_api.sent(GROUP)[0]["text"])
     bot_api.user_message("@RedMudTestBot 有税收优惠吗", chat_id=GROUP, user_id=6)
     answer = (await bot_api.wait_sent(GROUP, 2))[1]
     assert all(point in answer["text"] for point in LONG_POINTS) and "展开全部" not in str(answer["reply_markup"])
+    assert answerer.languages == ["en"], "the group's language reaches the answer service"
 
 
 async def test_a_follow_up_keeps_its_place_in_line_while_its_answer_is_looked_up(
