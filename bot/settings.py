@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     user_rate_per_minute: int = Field(default=10, ge=1, validation_alias=_env("REDMUD_USER_RATE_PER_MINUTE"))
     max_upload_mb: float = Field(default=20.0, gt=0, validation_alias=_env("REDMUD_MAX_UPLOAD_MB"))
 
+    # --- what one added document may expand to (the upload limit bounds only its compressed bytes)
+    ingest_max_text_chars: int = Field(default=2_000_000, ge=1000, validation_alias=_env("REDMUD_INGEST_MAX_TEXT_CHARS"))
+    ingest_max_paragraphs: int = Field(default=50_000, ge=10, validation_alias=_env("REDMUD_INGEST_MAX_PARAGRAPHS"))
+    ingest_max_html_depth: int = Field(default=256, ge=8, validation_alias=_env("REDMUD_INGEST_MAX_HTML_DEPTH"))
+    ingest_max_unzipped_mb: float = Field(default=40.0, gt=0, validation_alias=_env("REDMUD_INGEST_MAX_UNZIPPED_MB"))
+
     @field_validator("llm_temperature", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

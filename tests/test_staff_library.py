@@ -136,16 +136,14 @@ def test_library_changes_are_serialised_across_processes(tmp_path) -> None:
     import sys
     import time
 
-    from bot.staff import _changing
-    from tests.conftest import make_settings
+    from knowledge.locking import LOCK_NAME, KnowledgeLock
 
-    settings = make_settings(tmp_path)
     probe = (
         "import fcntl, sys, time; h = open(sys.argv[1], 'a+b'); t = time.monotonic(); "
         "fcntl.flock(h, fcntl.LOCK_EX); print(round(time.monotonic() - t, 2))"
     )
-    with _changing(settings):
-        other = subprocess.Popen([sys.executable, "-c", probe, str(tmp_path / "library.lock")], stdout=subprocess.PIPE)
+    with KnowledgeLock(tmp_path / LOCK_NAME).held():
+        other = subprocess.Popen([sys.executable, "-c", probe, str(tmp_path / LOCK_NAME)], stdout=subprocess.PIPE)
         time.sleep(1.0)
         assert other.poll() is None  # still waiting for our lock
     waited = float(other.communicate(timeout=30)[0])
