@@ -20,7 +20,7 @@ import re
 import zipfile
 from typing import Any
 
-from knowledge.loaders import DocumentError, IngestLimits, too_big
+from knowledge.refusals import DocumentError, IngestLimits, too_big
 
 UNIT_HEADERS = re.compile(r"^(?:责任|牵头|主责|配合|承办|负责)(?:单位|部门|处室|科室)")
 NUMBER_HEADERS = re.compile(r"^(?:序号|编号|序|No\.?)$", re.IGNORECASE)

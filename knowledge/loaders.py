@@ -20,38 +20,15 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from knowledge.refusals import DEFAULT_LIMITS, DocumentError, IngestLimits, too_big
+
+__all__ = ["DEFAULT_LIMITS", "DocumentError", "IngestLimits", "SUPPORTED_SUFFIXES", "extract_text", "too_big"]
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
-
-
-class DocumentError(ValueError):
-    """A document that cannot be added, and why (Chinese / English, one line)."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        self.zh, self.en = zh, en
-        super().__init__(f"{zh} / {en}")
-
-
-@dataclass(frozen=True)
-class IngestLimits:
-    """How much one document may expand to (defaults fit a 1,000-page plan with room to spare)."""
-
-    max_text_chars: int = 2_000_000
-    max_paragraphs: int = 50_000
-    max_html_depth: int = 256
-    max_unzipped_mb: float = 40.0
-    max_pdf_pages: int = 2_000
-
-
-DEFAULT_LIMITS = IngestLimits()
-
-
-def too_big(zh: str, en: str) -> DocumentError:
-    return DocumentError(f"文件过大，未收录：{zh}（请拆分后再上传）", f"document too large: {en}; split it and try again")
 
 
 def read_document(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> str:
