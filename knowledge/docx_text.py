@@ -115,8 +115,7 @@ def _table(table: Any, lines: list[str]) -> None:
         return
     header = [re.sub(r"\s+", "", text) for text, _ in rows[0]]
     unit_cols = [i for i, h in enumerate(header) if UNIT_HEADERS.match(h)]
-    if unit_cols and len(rows) > 1:
-        lines.append(_plain_row(rows[0]))
+    if unit_cols and len(rows) > 1:  # the header's labels live on in each row ("完成时限：…", 责任单位)
         number_col = next((i for i, h in enumerate(header) if NUMBER_HEADERS.match(h)), None)
         for n, row in enumerate(rows[1:], 1):
             line = _task_row(row, header, unit_cols, number_col, n)

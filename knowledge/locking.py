@@ -14,6 +14,7 @@ import fcntl
 import logging
 import os
 import threading
+from dataclasses import dataclass, field
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,19 +24,36 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "library.lock"
 
 
+@dataclass
+class _State:
+    thread_lock: threading.RLock = field(default_factory=threading.RLock)
+    depth: int = 0
+    fd: int | None = None
+
+
+_states: dict[str, _State] = {}
+_states_lock = threading.Lock()
+
+
 class KnowledgeLock:
-    """A re-entrant lock held by one thread of one process at a time (``flock`` on ``path``)."""
+    """A re-entrant lock held by one thread of one process at a time (``flock`` on ``path``).
+
+    Every ``KnowledgeLock`` on the same path in one process shares one state: ``flock`` locks
+    belong to an open file, so two handles on the same file in one process would block each
+    other (a catalog holding the lock while the index manager it calls takes it again).
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path  # None: this process only (a Chroma server shared by hosts needs its own story)
-        self._thread_lock = threading.RLock()
-        self._depth = 0
-        self._handle: int | None = None
+        key = str(path.resolve()) if path is not None else f"memory:{id(self)}"
+        with _states_lock:
+            self._state = _states.setdefault(key, _State())
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        with self._thread_lock:
-            if self._depth == 0 and self.path is not None:
+        state = self._state
+        with state.thread_lock:
+            if state.depth == 0 and self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
                 try:
@@ -43,13 +61,13 @@ class KnowledgeLock:
                 except BaseException:
                     os.close(fd)
                     raise
-                self._handle = fd
-            self._depth += 1
+                state.fd = fd
+            state.depth += 1
             try:
                 yield
             finally:
-                self._depth -= 1
-                if self._depth == 0 and self._handle is not None:
-                    fcntl.flock(self._handle, fcntl.LOCK_UN)
-                    os.close(self._handle)
-                    self._handle = None
+                state.depth -= 1
+                if state.depth == 0 and state.fd is not None:
+                    fcntl.flock(state.fd, fcntl.LOCK_UN)
+                    os.close(state.fd)
+                    state.fd = None
