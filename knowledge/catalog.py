@@ -101,7 +101,8 @@ class Catalog:
     def add(self, uploads: Sequence[Upload], *, replace: bool = False, confirm: bool = False) -> list[IngestReport]:
         """Add (or with ``replace``, replace) documents; all or nothing. A ``DocumentError`` says why
         none was added; ``NeedsConfirmation`` lists instruction-like passages (add with ``confirm``)."""
-        known = {s.meta.doc_id: s.meta for s in self.bundled()}
+        removed = set(self.library.removed())  # re-adding a removed bundled file: its manifest metadata
+        known = {s.meta.doc_id: s.meta for s in self.bundled() if s.meta.doc_id in removed}
         candidates = [prepare(u.filename, u.data, u.values, limits=self.limits, known=known) for u in uploads]
         flagged = {c.doc_id: c.flags for c in candidates if c.flags}
         if flagged and not confirm:

@@ -27,7 +27,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.IGNORECASE)),
     ("addressed to the assistant", re.compile(
         rf"(?:你|您)(?:是|作为|现在是|扮演)[^。！？\n]{{0,8}}{_ADDRESSEE}|(?:作为|身为|扮演)(?:一个|一名)?{_ADDRESSEE}"
-        rf"|(?:^|[。！？\s])(?:{_ADDRESSEE})[，,：:]\s*(?:请|你|必须|务必)", re.IGNORECASE)),
+        rf"|(?:^|[。！？.!?\s])(?:{_ADDRESSEE})+\s*[，,：:]\s*(?:请|你|必须|务必|please|you)", re.IGNORECASE)),
     ("answer dictated", re.compile(
         r"(?:^|[，,。；;！!？?\s])(?:请|你|您)?(?:必须|务必|一律|直接|只)?(?:回答|回复|答复|输出|告诉用户|对用户说)(?:为|是|说)?\s*[：:]"
         r"|(?:你|您)(?:必须|务必|应当|要)(?:回答|回复|输出|告诉|声称|说)")),
@@ -35,7 +35,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:always|you must|you should|you will)\s+(?:answer|respond|reply|say|tell)\b|\b(?:answer|respond|reply) with\b",
         re.IGNORECASE)),
     ("prompt markup", re.compile(
-        r"system\s*prompt|系统提示词?|(?:^|\n)\s*(?:system|assistant|user)\s*[:：]|\[/?INST\]|<\|im_start\|>|<</?SYS>>",
+        r"system\s*prompt|系统提示词?|(?:^|[\n。！？.!?])\s*(?:system|assistant)\s*[:：]|\[/?INST\]|<\|im_start\|>|<</?SYS>>",
         re.IGNORECASE)),
 ]
 _SENTENCE = re.compile(r"[^。！？!?\n]*[。！？!?]?")
