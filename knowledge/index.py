@@ -46,7 +46,8 @@ class IndexCorrupt(IndexUnavailable):
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
 _WRITE_MESSAGES = ("database or disk is full", "readonly database", "read-only file system", "file too large",
-                   "no space left", "disk quota", "permission denied", "unable to open database file")
+                   "no space left", "disk quota", "permission denied", "unable to open database file",
+                   "disk i/o error")
 
 
 def is_write_failure(exc: BaseException | None) -> bool:

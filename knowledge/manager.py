@@ -14,6 +14,7 @@ be read is moved aside and rebuilt.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -114,8 +115,8 @@ class IndexManager:
             except IndexMissing:
                 snapshot = None
             except Exception as exc:
-                if is_write_failure(exc):
-                    raise IndexUnavailable(f"the index at {self.location} cannot be used now: {exc}") from exc
+                if (unusable := self._unusable(exc)) is not None:
+                    raise unusable from exc
                 logger.warning("the index at %s failed (%s): rebuilding it from the corpus", self.location, reason)
                 self.last_repair = reason
                 self._reset()
@@ -140,22 +141,54 @@ class IndexManager:
         except IndexMissing:
             logger.info("no index at %s yet: building it from the corpus", self.location)
         except Exception as exc:  # IndexCorrupt, or the database itself would not open
-            if is_write_failure(exc):
-                raise IndexUnavailable(f"the index at {self.location} cannot be opened now: {exc}") from exc
+            if (unusable := self._unusable(exc)) is not None:
+                raise unusable from exc
         with self.build_lock.held():  # another process may be building it: wait, then look again
             try:
                 return self.store().load()
             except IndexMissing:
                 pass
             except Exception as exc:
-                if is_write_failure(exc):
-                    raise IndexUnavailable(f"the index at {self.location} cannot be opened now: {exc}") from exc
+                if (unusable := self._unusable(exc)) is not None:
+                    raise unusable from exc
                 reason = str(exc) if isinstance(exc, IndexCorrupt) else f"{type(exc).__name__}: {exc}"
                 logger.warning("the index at %s is unusable (%s): rebuilding it from the corpus", self.location, reason)
                 self.last_repair = reason
                 self._reset()
             self.store().build(self.sources())
             return self.store().load()
+
+    def _cannot_write(self) -> OSError | None:
+        """Why nothing can be written next to the index now (a full disk, a file size limit, a
+        read-only directory), or None. Chroma reports such failures in many guises (even as an
+        AttributeError from its bindings), so before anything is moved aside, we try ourselves."""
+        if self.path is None:
+            return None
+        folder = self.path if self.path.is_dir() else self.path.parent
+        probe = folder / f".write-probe-{os.getpid()}"
+        try:
+            with open(probe, "wb") as f:
+                f.write(b"\0" * 65536)
+                f.flush()
+                os.fsync(f.fileno())
+            return None
+        except OSError as exc:
+            return exc
+        finally:
+            try:
+                probe.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def _unusable(self, exc: BaseException) -> IndexUnavailable | None:
+        """An error to raise instead of repairing, when the failure is one of writing, not damage."""
+        cause = self._cannot_write() if not is_write_failure(exc) else exc
+        if cause is None:
+            return None
+        return IndexUnavailable(
+            f"the index at {self.location} cannot be opened now because nothing can be written there "
+            f"({cause}); it was left as it is"
+        )
 
     def _reset(self) -> None:
         """Move a broken embedded database aside so that a fresh one can be built."""
