@@ -27,7 +27,7 @@ def main() -> None:
     from bench.core import run_core
 
     rows = run_core()
-    for extra in ("bench.bench_bot", "bench.soak"):
+    for extra in ("bench.bench_bot", "bench.soak", "bench.bench_library"):
         try:
             module = __import__(extra, fromlist=["rows"])
         except ImportError:
