@@ -76,12 +76,14 @@ def measure(data_dir: Path, corpus: Path | None) -> Scale:
     started = time.perf_counter()
     report = services.catalog.rebuild()
     ingest_s = time.perf_counter() - started
+    _progress(f"{report.documents} documents, {report.clauses} clauses: full ingest {ingest_s:.1f} s")
     services.answerer.warm_up()
 
     upload = Upload("shanxi.txt", F.SHANXI.encode(), {"doc_id": "bench-added", "jurisdiction": "山西"})
     started = time.perf_counter()
     (added,) = services.catalog.add([upload])
     add_one_s = time.perf_counter() - started
+    _progress(f"{report.documents} documents: adding one ({added.clauses} clauses) {add_one_s:.1f} s")
 
     questions = _questions()
     latencies = []
@@ -90,11 +92,17 @@ def measure(data_dir: Path, corpus: Path | None) -> Scale:
             t = time.perf_counter()
             services.answerer.answer(q)
             latencies.append((time.perf_counter() - t) * 1000)
+    _progress(f"{report.documents} documents: warm p50 {np.percentile(latencies, 50):.0f} ms")
     proc = subprocess.run([sys.executable, "-c", ANSWER_RSS], input="\n".join(questions) + "\n", text=True,
                           capture_output=True, env=_env(data_dir, corpus), cwd=ROOT, check=True)
     return Scale(report.documents, report.clauses, ingest_s, add_one_s, added.clauses,
                  float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95)),
                  float(proc.stdout.strip().splitlines()[-1]))
+
+
+def _progress(line: str) -> None:
+    """Figures as they come (a 200-document run takes many minutes on a busy machine)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
 def largest_upload_rss(folder: Path) -> tuple[float, int, int]:
