@@ -134,6 +134,13 @@ class IndexManager:
             self._snapshot = self.store().load()
             return self._snapshot
 
+    def follow(self) -> None:
+        """Load now an index that another process has just built (instead of at the next refresh)."""
+        with self._lock:
+            self._checked_at = 0.0
+        if self._snapshot is not None:
+            self._refresh_if_stale()
+
     # --- internals ---------------------------------------------------------------------------
     def _load_or_repair(self) -> Snapshot:
         try:

@@ -3,10 +3,11 @@
 The caption may carry metadata, ``title=… jurisdiction=… date=… doc_id=… supersedes=…``
 (a value runs up to the next ``key=``, so titles may contain spaces; ``replace=yes`` replaces
 a document with the same id). The size is checked before anything is downloaded; the file is
-then read, checked and indexed off the event loop (``Catalog.add`` in a worker thread: nothing
-is changed unless all of it succeeds; ``confirm=yes`` adds a document whose text reads like
-instructions to the assistant, after the admin has seen the flagged passages), and the admin
-hears what was found or why it was refused.
+then read, checked and indexed off the event loop and out of the bot's process
+(``knowledge.isolation.add_isolated``: ``Catalog.add`` in a child process; nothing is changed
+unless all of it succeeds; ``confirm=yes`` adds a document whose text reads like instructions
+to the assistant, after the admin has seen the flagged passages), and the admin hears what
+was found or why it was refused.
 Anyone else is refused politely; documents sent in groups are ignored (no handler matches).
 """
 
@@ -23,6 +24,7 @@ from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.telegram.runtime import chat_allowed, reply, runtime, services, typing
 from knowledge.catalog import NeedsConfirmation, Upload
+from knowledge.isolation import add_isolated
 from knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError
 
 logger = logging.getLogger(__name__)
@@ -107,8 +109,9 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await reply(update, context, TOO_BIG.format(size=len(data) / 2**20, limit=settings.max_upload_mb))
             return
         catalog = services(context).catalog  # the catalog's own knowledge lock serialises rebuilds
-        try:
-            (report,) = await asyncio.to_thread(catalog.add, [Upload(name, data, meta)], replace=replace, confirm=confirm)
+        try:  # in a child process: members' questions never wait on parsing or embedding it
+            (report,) = await asyncio.to_thread(add_isolated, catalog, settings.corpus_dir, [Upload(name, data, meta)],
+                                                replace=replace, confirm=confirm)
         except NeedsConfirmation as exc:
             await reply(update, context, CONFIRM.format(name=name, reason=str(exc)))
             return
