@@ -145,7 +145,7 @@ def _task_row(row: list[tuple[str, bool]], header: list[str], unit_cols: list[in
     units = [_one_line(row[i][0]) for i in unit_cols if i < len(row) and row[i][0]]
     number = row[number_col][0] if number_col is not None and number_col < len(row) else ""
     number = number if re.fullmatch(r"\d{1,2}", number.strip()) else str(n)
-    parts = []
+    parts: list[str] = []
     for i, (text, merged) in enumerate(row):
         if i in unit_cols or i == number_col or not text or merged:
             continue
