@@ -130,6 +130,10 @@ async def test_new_places_a_task_table_and_a_superseding_plan_by_upload(bot_api:
         assert title in answer and "知识库中没有" not in answer, (question, answer)
         assert services.answerer.answer(question).citations[0].doc_id == doc_id, question
 
+    bot_api.user_message("/about", chat_id=ADMIN)
+    about = (await bot_api.wait_sent(ADMIN, len(uploads) + len(questions) + 1, timeout=60))[-1]["text"]
+    assert "山西省（省级）" in about and "三门峡市（市级）" in about and "河南省（省级）" in about
+
 
 async def test_instruction_like_text_waits_for_confirm_yes(bot_api: FakeBotApi, start, services) -> None:  # noqa: F811
     await start()
