@@ -119,20 +119,20 @@ async def test_new_places_a_task_table_and_a_superseding_plan_by_upload(bot_api:
     assert docs["tg-shanxi-2026"].jurisdiction == "140000" and docs["tg-smx-tasks"].jurisdiction == "411200"
     assert docs["tg-henan-2024"].superseded_by == "tg-henan-2026"
 
-    questions = {
-        "山西对赤泥利用有什么补贴？": ("tg-shanxi-2026", F.SHANXI_TITLE),
+    bot_api.user_message("/about", chat_id=ADMIN)
+    about = (await bot_api.wait_sent(ADMIN, len(uploads) + 1, timeout=60))[-1]["text"]
+    assert "山西省（省级）" in about and "三门峡市（市级）" in about and "河南省（省级）" in about
+
+    questions = {  # the new province last: its "no document for this place" note needs the chains/ branches
         "三门峡赤泥路基材料由哪个部门负责？": ("tg-smx-tasks", F.TASK_TABLE_TITLE),
         "河南赤泥综合利用率目标是多少？": ("tg-henan-2026", F.HENAN_NEW_TITLE),
+        "山西对赤泥利用有什么补贴？": ("tg-shanxi-2026", F.SHANXI_TITLE),
     }
-    for n, (question, (doc_id, title)) in enumerate(questions.items(), len(uploads) + 1):
+    for n, (question, (doc_id, title)) in enumerate(questions.items(), len(uploads) + 2):
         bot_api.user_message(question, chat_id=ADMIN)
         answer = (await bot_api.wait_sent(ADMIN, n, timeout=120))[-1]["text"]
-        assert title in answer and "知识库中没有" not in answer, (question, answer)
         assert services.answerer.answer(question).citations[0].doc_id == doc_id, question
-
-    bot_api.user_message("/about", chat_id=ADMIN)
-    about = (await bot_api.wait_sent(ADMIN, len(uploads) + len(questions) + 1, timeout=60))[-1]["text"]
-    assert "山西省（省级）" in about and "三门峡市（市级）" in about and "河南省（省级）" in about
+        assert title in answer and "知识库中没有" not in answer, (question, answer)
 
 
 async def test_instruction_like_text_waits_for_confirm_yes(bot_api: FakeBotApi, start, services) -> None:  # noqa: F811
