@@ -90,7 +90,7 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply(update, context, texts.RELOADING)
         started = time.perf_counter()
         try:
-            count = (await run_blocking(context, services(context).catalog.rebuild, force=True)).clauses
+            count = await run_blocking(context, services(context).answerer.reload)
         except Exception as exc:
             logger.error("Reload failed:\n%s", redact("".join(traceback.format_exception(exc)), rt.token))
             await reply(update, context, texts.RELOAD_FAILED)
