@@ -13,6 +13,7 @@ import errno
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,9 +80,10 @@ class Snapshot:
     def __post_init__(self) -> None:
         self.by_id = {c.clause_id: c for c in self.clauses}
         self.keyword = KeywordIndex([c.passage() for c in self.clauses])
+        self._counts = Counter(c.doc_id for c in self.clauses)  # one pass, not one per document listed
 
     def clause_count(self, doc_id: str) -> int:
-        return sum(1 for c in self.clauses if c.doc_id == doc_id)
+        return self._counts.get(doc_id, 0)
 
 
 @dataclass
