@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import build_services
-from knowledge.catalog import Upload
 from chains.llm import build_llm
 from chains.service import AnswerService
+from knowledge.catalog import Upload
 from tests import staff_files as F
 from tests.conftest import make_settings
 from tests.fakes.openai_server import Reply, quoting_responder
