@@ -80,6 +80,7 @@ class Catalog:
         self.lock = lock
         self.limits = limits
         self.journal = library.path / "journal.json"
+        self.last_build: BuildReport | None = None  # what the last change's rebuild did (vectors embedded)
 
     # --- reading -----------------------------------------------------------------------------
     def sources(self) -> list[SourceDocument]:
@@ -179,7 +180,7 @@ class Catalog:
                   "docs": {i: {"meta": s.meta.model_dump(mode="json"), "text": s.text} for i, s in writes.items()}}
         _write_atomic(self.journal, json.dumps(record, ensure_ascii=False).encode("utf-8"))
         try:
-            self.index.rebuild(sources=sources)
+            self.last_build = self.index.rebuild(sources=sources)
         except Exception as exc:
             self.journal.unlink(missing_ok=True)
             logger.error("rebuilding the index failed; the library is unchanged", exc_info=True)
