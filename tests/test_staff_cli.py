@@ -103,7 +103,7 @@ def test_replace_then_remove(home: Path) -> None:
     assert proc.returncode == 0 and "已替换《河南方案（修订）》（henan-plan）" in proc.stdout
 
     proc = redmud(home, "remove", "henan-plan")
-    assert proc.returncode == 0 and "已移除《河南方案（修订）》（henan-plan）" in proc.stdout
+    assert proc.returncode == 0 and "已移除《河南方案（修订）》（henan-plan，河南省（省级））" in proc.stdout
     proc = redmud(home, "remove", "old-notice")  # bundled
     assert proc.returncode == 0
     table = docs_table(home)
