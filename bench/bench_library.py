@@ -139,12 +139,11 @@ def run(docs: int = 200) -> tuple[Scale, Scale, tuple[float, int, int]]:
 
 def rows(docs: int = 200) -> list[tuple[str, str, str]]:
     small, large, (upload_rss, upload_bytes, upload_clauses) = run(docs)
-    n = large.documents - 1
     return [
         (f"full ingest, {small.documents} / {large.documents} documents ({small.clauses} / {large.clauses} clauses)",
-         f"{small.ingest_s:.1f} s / {large.ingest_s:.1f} s", f"{n} documents <= 300 s"),
+         f"{small.ingest_s:.1f} s / {large.ingest_s:.1f} s", "200 documents <= 300 s"),
         (f"add one document to {small.documents} / {large.documents} ({large.add_one_embedded} clauses embedded)",
-         f"{small.add_one_s:.1f} s / {large.add_one_s:.1f} s", "<= 20 s"),
+         f"{small.add_one_s:.1f} s / {large.add_one_s:.1f} s", "to 200: <= 20 s"),
         (f"warm answer p50 / p95 at {small.documents} documents", f"{small.p50_ms:.0f} / {small.p95_ms:.0f} ms", "—"),
         (f"warm answer p50 / p95 at {large.documents} documents", f"{large.p50_ms:.0f} / {large.p95_ms:.0f} ms",
          f"p50 <= 1.5 x {small.p50_ms:.0f} ms"),
