@@ -8,12 +8,35 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
+import traceback
 from pathlib import Path
 
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+# the shape of a Telegram bot token (digits, a colon, 30+ URL-safe characters): redacted even when
+# it is not the configured one (a token from a stale .env, or one quoted back by the library)
+_TOKEN_SHAPE = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{20,}")
+
+
+def redact(text: str, settings: Settings | None = None) -> str:
+    """`text` with every configured secret and anything shaped like a bot token replaced by ***.
+
+    Why: the final error line is the one place an exception's own words reach stderr, and some
+    libraries quote the secret back (python-telegram-bot: "The token `…` was rejected").
+    """
+    secrets = []
+    if settings is not None:
+        for field in ("telegram_bot_token", "openai_api_key", "webhook_secret"):
+            value = getattr(settings, field, None)
+            if value is not None and value.get_secret_value():
+                secrets.append(value.get_secret_value())
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return _TOKEN_SHAPE.sub("***", text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("doc_id")
 
     ev = sub.add_parser("eval", help="score a case file (JSON lines)")
-    ev.add_argument("cases", type=Path)
+    ev.add_argument("cases", type=Path, nargs="+", help="case files (JSON lines); their cases are scored together")
+    ev.add_argument("--split", choices=["all", "dev", "heldout"], default=None,
+                    help="score only the held-out cases, or only the others (see --split-file)")
+    ev.add_argument("--split-file", type=Path, default=Path("tests/data/heldout.txt"),
+                    help="the held-out case ids, one per line (default: tests/data/heldout.txt)")
     ev.add_argument("--min-retrieval", type=float, default=None)
     ev.add_argument("--min-correct", type=float, default=None)
     ev.add_argument("--quiet", action="store_true", help="print only the summary")
@@ -67,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except Exception as exc:  # pydantic ValidationError: say which setting is wrong
-        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        print(redact(f"配置错误 / configuration error: {exc}"), file=sys.stderr)
         return 2
     from bot.app import configure_logging
 
@@ -82,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except commands.UserError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(redact(f"错误 / error: {exc}", settings), file=sys.stderr)
         return 2
     except Exception as exc:
-        logger.debug("command failed", exc_info=True)
-        print(f"错误 / error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        trace = "".join(traceback.format_exception(exc))
+        logger.debug("command failed:\n%s", redact(trace, settings))  # the traceback quotes it too
+        print(redact(f"错误 / error: {type(exc).__name__}: {exc}", settings), file=sys.stderr)
         return 1
 
 

@@ -180,21 +180,27 @@ def _library_change(settings: Settings, action: str, doc_id: str, done: str) -> 
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from chains.evaluate import load_cases, score, summarise
+    from chains.evaluate import load_cases, read_split, score, select, summarise, summary_line
 
-    if not args.cases.exists():
-        raise UserError(f"no such file: {args.cases}")
-    try:
-        cases = load_cases(args.cases)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
+    cases: list[dict] = []
+    for path in args.cases:
+        if not path.exists():
+            raise UserError(f"no such file: {path}")
+        try:
+            cases += load_cases(path)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+    if args.split not in (None, "all") and not args.split_file.exists():
+        raise UserError(f"no such split file: {args.split_file}")
+    held_out = read_split(args.split_file) if args.split not in (None, "all") else set()
+    cases = select(cases, held_out, args.split)
     services = _answering_services(settings, args.llm)
     results = [score(case, services.answerer.answer(case.get("q", ""))) for case in cases]
     for r in results:
         if not r.correct and not args.quiet:
             _write(f"FAIL {r.id} {r.question}\n     " + "\n     ".join(r.problems))
     summary = summarise(results)
-    _write(f"cases: {summary['cases']}  retrieval: {summary['retrieval']:.3f}  fully correct: {summary['correct']:.3f}")
+    _write(summary_line(summary))
     if args.min_retrieval is not None and summary["retrieval"] < args.min_retrieval:
         return 1
     if args.min_correct is not None and summary["correct"] < args.min_correct:

@@ -40,8 +40,15 @@ def build_llm(
     from chains.llm.client import ChatClient
     from chains.llm.composer import LLMComposer
     from chains.llm.rewriter import LLMRewriter
+    from chains.llm.transport import deadline_http_client
 
-    kwargs: dict = {"model": model, "api_key": api_key, "timeout": timeout_s, "max_retries": 0}
+    kwargs: dict = {
+        "model": model,
+        "api_key": api_key,
+        "timeout": timeout_s,
+        "max_retries": 0,
+        "http_client": deadline_http_client(base_url, timeout_s),  # reads end at the deadline
+    }
     if base_url:
         kwargs["base_url"] = base_url
     if temperature is not None:

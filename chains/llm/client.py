@@ -2,7 +2,9 @@
 
 Why: a user must get an answer within REDMUD_LLM_TIMEOUT_S plus a second whatever the endpoint
 does (429, 5xx, hangs, garbage). Each attempt runs in a worker thread and is abandoned when the
-deadline passes (its HTTP timeout is the remaining time, so it ends soon after by itself);
+deadline passes; every socket read and write of that attempt is bounded by the same deadline
+(chains.llm.transport), so the abandoned thread ends moments later by itself, even when the
+endpoint trickles bytes and no per-read timeout ever fires;
 connection errors, timeouts, 429 (honouring Retry-After), 5xx, malformed and empty responses are
 retried with exponential backoff and jitter while time is left. The openai client's own retries
 are off (max_retries=0) so that there is exactly one retry policy.
@@ -11,12 +13,14 @@ are off (max_retries=0) so that there is exactly one retry policy.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import contextvars
 import email.utils
 import json
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -25,6 +29,25 @@ from tenacity.stop import stop_base
 from chains.llm.breaker import CircuitBreaker
 
 log = logging.getLogger(__name__)
+
+
+# the monotonic time by which the call running in this context must be over (None: no LLM call);
+# chains.llm.transport bounds every socket read and write by it
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("llm_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline_scope(end: float) -> Iterator[None]:
+    """Network I/O in this context inside the block ends at `end` (time.monotonic())."""
+    token = _DEADLINE.set(end)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def current_deadline() -> float | None:
+    return _DEADLINE.get()
 
 
 class LLMError(Exception):
@@ -170,7 +193,7 @@ class ChatClient:
         budget = deadline.remaining()
         if budget <= 0:
             raise LLMError("timeout")
-        future = self._pool.submit(self.model.invoke, list(messages), timeout=budget)
+        future = self._pool.submit(self._invoke, list(messages), budget, deadline.end)
         try:
             reply = future.result(timeout=budget + 0.05)
         except cf.TimeoutError:
@@ -182,6 +205,13 @@ class ChatClient:
         if not text.strip():
             raise LLMError("empty answer", retryable=True)
         return text.strip()
+
+
+    def _invoke(self, messages: list[Any], budget: float, end: float) -> Any:
+        """Runs on a worker thread; with the transport of `build_llm`, its reads end at `end` even
+        when the caller has stopped waiting (a trickling endpoint cannot keep the thread)."""
+        with deadline_scope(end):
+            return self.model.invoke(messages, timeout=budget)
 
 
 def _log_retry(state: Any) -> None:

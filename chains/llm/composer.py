@@ -2,8 +2,10 @@
 
 Why: the extractive answer is always there; the LLM may only make it read better. The prompt
 (LangChain ChatPromptTemplate from files in prompts/) gives the clauses inside <clauses>, the
-user's text inside <question> as data; the reply is checked (chains.llm.grounding), repaired once
-with the list of what was wrong, and otherwise replaced by the extractive answer with a
+user's text inside <question> as data, and tells the model that clause text is data too (a
+document may hold instruction-like text). The model writes the two shapes of the answer
+contract, brief and full (chains.llm.shapes); both are checked (chains.llm.grounding), repaired
+once with the list of what was wrong, and otherwise replaced by the extractive answer with a
 `fallback_reason`. The whole thing, repair included, runs inside one deadline and never raises.
 """
 
@@ -24,12 +26,14 @@ from chains.llm.client import ChatClient, Deadline, LLMError
 from chains.llm.grounding import (
     CITATION,
     Source,
+    Violation,
     check_answer,
     describe,
     parse_citations,
     split_sentences,
     strip_citations,
 )
+from chains.llm.shapes import Shapes, parse_shapes
 from chains.models import Answer, Citation
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,7 @@ def sources_for(hits: list[Any]) -> list[Source]:
             section=hit.clause.section,
             units=tuple(hit.clause.responsible_units),
             date=hit.doc.date,
+            jurisdiction=hit.doc.jurisdiction,
         )
         for n, hit in enumerate(hits, start=1)
     ]
@@ -127,24 +132,32 @@ class LLMComposer:
         )
         secret = instruction_text(str(messages[0].content))
         sources = sources_for(hits)
+
+        def check(reply: str) -> tuple[Shapes, list[Violation]]:
+            shapes = parse_shapes(reply)
+            found: list[Violation] = []
+            for text in (shapes.brief, shapes.full):  # both shapes are checked; either may fail
+                found += [v for v in check_answer(text, sources, question=question, secret=secret) if v not in found]
+            return shapes, found
+
         try:
-            text = self.client.complete(messages, deadline)
+            reply = self.client.complete(messages, deadline)
         except LLMError as err:
             return fallback(extractive, err.reason)
-        violations = check_answer(text, sources, question=question, secret=secret)
+        shapes, violations = check(reply)
         if violations:
             first = describe(violations)
             log.info("LLM answer failed grounding (%s); asking for a repair", first)
             bullets = "\n".join(f"- {v}" for v in violations[:8])
-            repair = [*messages, AIMessage(content=text), *self._repair.format_messages(violations=bullets)]
+            repair = [*messages, AIMessage(content=reply), *self._repair.format_messages(violations=bullets)]
             try:
-                text = self.client.complete(repair, deadline)
+                reply = self.client.complete(repair, deadline)
             except LLMError as err:
                 return fallback(extractive, f"grounding: {first}; repair: {err.reason}")
-            violations = check_answer(text, sources, question=question, secret=secret)
+            shapes, violations = check(reply)
             if violations:
                 return fallback(extractive, f"grounding: {describe(violations)}")
-        return build_answer(text, hits, extractive)
+        return build_answer(shapes, hits, extractive)
 
 
 def fallback(extractive: Answer, reason: str) -> Answer:
@@ -152,11 +165,13 @@ def fallback(extractive: Answer, reason: str) -> Answer:
     return extractive.model_copy(update={"fallback_reason": reason, "mode": "extractive"}, deep=True)
 
 
-def build_answer(text: str, hits: list[Any], extractive: Answer) -> Answer:
-    """The checked LLM text with its citations renumbered 1..k in order of first use, each
-    mapped to its clause; Citation.quote is the answer's sentence(s) that cite it."""
+def build_answer(shapes: Shapes, hits: list[Any], extractive: Answer) -> Answer:
+    """The checked brief and full texts with their citations renumbered 1..k in order of first use
+    (brief first), each mapped to its clause, so that every [n] in either text is citations[n-1];
+    Citation.quote is the answer's sentence(s) that cite it."""
+    both = shapes.brief + "\n" + shapes.full
     order: list[int] = []
-    for n in parse_citations(text):
+    for n in parse_citations(both):
         if 1 <= n <= len(hits) and n not in order:
             order.append(n)
     new_number = {old: new for new, old in enumerate(order, start=1)}
@@ -165,9 +180,10 @@ def build_answer(text: str, hits: list[Any], extractive: Answer) -> Answer:
         nums = [new_number[n] for n in parse_citations(m.group(0)) if n in new_number]
         return "".join(f"[{n}]" for n in dict.fromkeys(nums))
 
-    answer_text = CITATION.sub(renumber, text).strip()
+    brief = CITATION.sub(renumber, shapes.brief).strip()
+    full = CITATION.sub(renumber, shapes.full).strip()
     quotes: dict[int, list[str]] = {n: [] for n in order}
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(shapes.full) + split_sentences(shapes.brief):
         bare = strip_citations(sentence.text).strip(" \t-*•")
         for n in dict.fromkeys(sentence.cites):
             if n in quotes and bare and bare not in quotes[n]:
@@ -175,10 +191,11 @@ def build_answer(text: str, hits: list[Any], extractive: Answer) -> Answer:
     known = {c.clause_id: c for c in extractive.citations}
     citations = [_citation(new_number[old], hits[old - 1], "".join(quotes[old]), known) for old in order]
     # like the extractive composer: the first sentence, its citation markers kept
-    headline = split_sentences(answer_text)[0].text.strip() if answer_text else None
+    headline = split_sentences(brief)[0].text.strip() if brief else None
     return extractive.model_copy(
         update={
-            "answer": answer_text,
+            "answer": brief,
+            "answer_full": full if full != brief else None,
             "mode": "llm",
             "citations": citations,
             "fallback_reason": None,

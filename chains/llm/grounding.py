@@ -4,7 +4,10 @@ Why: the model may invent a figure, cite a clause it was not given, name an agen
 that is in no clause, or (under prompt injection) repeat its instructions. We check the text of
 the answer against the numbered clauses it was given and return a list of violations; the
 composer repairs once or falls back to the extractive answer. Nothing outside the clauses (and,
-for "the documents do not specify X" sentences, the user's own question) can pass.
+for the names in a "the documents do not specify X" part, the user's own question) can pass;
+a figure that only the question holds never does. Agencies (agencies.py), documents named without
+《》 (documents.py), figures and words for amounts (numbers.py) and places (places.py, from the
+gazetteer) each have their own module.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chains.llm.agencies import unknown_agencies
+from chains.llm.documents import unknown_documents
 from chains.llm.numbers import extract_figures, figure_keys, figure_supported, normalise
+from chains.llm.places import context_names, place_at_end, strip_places
 
 # [1], [1][2], [1, 2], [1-3], 【1】, ［１］: matched as written so the answer can be rewritten in place
 CITATION = re.compile(r"[\[［【]\s*([\d０-９]+(?:\s*[,，、\-–]\s*[\d０-９]+)*)\s*[\]］】]")
@@ -24,30 +30,32 @@ _LIST_MARKER = re.compile(
 )
 _NO_INFO = re.compile(
     r"未(?:明确|具体)?(?:规定|提及|提到|涉及|载明|说明|明确)|没有(?:明确|具体)?(?:规定|提及|提到|涉及|说明|相关)"
-    r"|并未|未见|无相关|不涉及|未找到|没有找到|没有给出|未给出"
+    r"|并未|未见|无相关|不涉及|未找到|没有找到|没有给出|未给出|未作(?:出)?(?:明确|具体)?(?:规定|说明)"
     r"|(?:do|does|did)\s+not\s+(?:specify|say|mention|state|cover|address|provide)"
     r"|not\s+(?:specified|stated|mentioned|covered)|no\s+(?:information|mention|provision)",
     re.IGNORECASE,
 )
-# agency names end with one of these (longest first); the guards skip ordinary words (部署, 布局…)
-_AGENCY_SUFFIX = re.compile(r"委员会|办公室|税务局|公司|厅|局|部|委")
-_NOT_AGENCY_AFTER = {"部": "署分门位件长队", "局": "面限势部", "委": "员托屈婉", "厅": "堂"}
-_NOT_AGENCY_BEFORE = {
-    "部": "全内外东西南北中局底头干基总细",
-    "局": "布格全结大当",
-    "厅": "大客餐展",
-    "委": "",
-}
-_CJK = re.compile(r"[\u4e00-\u9fff]+$")
-_FUNCTION_PREFIX = re.compile(
-    r"^(?:由|向|与|和|及|会同|经|请|联系|咨询|是|为|等|的|在|对|需|可|按|据|根据|通过|报|由各)+"
+# the parts of a not-specified sentence: split at commas and at a turn (但/不过/however …)
+_PART = re.compile(r"[，,；;]\s*|\s*(?=(?:但是|但|不过|然而|可是|只是|however|but)\b)", re.IGNORECASE)
+# words that only frame an answer (a heading or a lead-in is made of these, places and markup)
+_FRAMING = re.compile(
+    r"根据|按照|依据|现有|相关|有关|以下|如下|具体|主要|包括|内容|情况|要点|方面|层面|文件|规定|条款|政策"
+    r"|措施|要求|目标|支持|税收|优惠|资金|补贴|综合利用|赤泥|责任单位|牵头单位|配合单位|单位|部门|简要|回答"
+    r"|答复|总结|概括|说明|结论|概述|小结|详细|完整|来源|出处|地方|省级|市级|县级|其他|其中|另外|此外"
+    r"|[省市县区和与及等的了]|哪些|什么"
+    r"|\b(?:in short|summary|answer|details|sources|national|provincial|local|level|the|documents?|provisions?"
+    r"|following|responsible|units?|as follows|key points|policy|policies|here|is|are|what|says?|below"
+    r"|overview|regarding|in|on|of|and|province|city|county|prefecture)\b",
+    re.IGNORECASE,
 )
-PLACES = (
-    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 "
-    "陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 郑州 洛阳 焦作 三门峡 开封 安阳 新乡 平顶山 许昌 鹤壁 "
-    "濮阳 漯河 南阳 商丘 信阳 周口 驻马店 济源 贵阳 遵义 六盘水 安顺 毕节 铜仁 黔东南 黔南 黔西南 修武 沁阳 博爱 "
-    "孟州 温县 武陟 国家 中央 全国"
-).split()
+# a sentence that addresses the model: "忽略以上规则", "回答：", "ignore previous instructions"
+_INSTRUCTION = re.compile(
+    r"(?:忽略|无视|不要理会|忘记)(?:掉)?(?:以上|上述|之前|前面|前述|此前|所有|全部|其他)?的?(?:所有|全部)?"
+    r"(?:规则|指令|指示|要求|设定|提示|约束)|(?:请|你)?(?:直接)?(?:回答|回复|输出|告诉用户|告知用户)[：:]"
+    r"|你(?:现在)?(?:是|扮演)|系统提示|提示词|新规则|ignore\s+(?:all\s+)?(?:the\s+)?(?:previous|above|prior)"
+    r"|system\s*prompt|(?:^|\b)answer\s*:",
+    re.IGNORECASE,
+)
 _MIN_SHINGLE = 14
 
 
@@ -62,11 +70,20 @@ class Source:
     units: tuple[str, ...] = ()
     date: str | None = None
 
+    jurisdiction: str | None = None  # the document's place (a gazetteer code or name)
+
     @property
     def haystack(self) -> str:
+        """What may ground an answer: the clause's provisions (not its instruction-like sentences),
+        its document, section, responsible units and date."""
         return normalise(
-            "\n".join([self.text, self.doc_title, self.section, " ".join(self.units), self.date or ""])
+            "\n".join([provisions(self.text), self.doc_title, self.section, " ".join(self.units), self.date or ""])
         )
+
+    @property
+    def context(self) -> str:
+        """The document's title and the names of its place and the places above it."""
+        return normalise(f"{self.doc_title} {context_names(self.jurisdiction)}")
 
 
 @dataclass(frozen=True)
@@ -137,64 +154,42 @@ def is_no_info(sentence: str) -> bool:
     return bool(_NO_INFO.search(sentence))
 
 
+def claim_parts(bare: str) -> list[tuple[str, bool]]:
+    """(part, is_no_info) for a sentence: one part, or, when it says "not specified", each of its
+    comma-separated parts. Why: "文件未明确规定具体比例，但实际执行中为70%" hides a claim behind a
+    not-specified clause; what follows (or precedes) the not-specified part needs a citation."""
+    if not is_no_info(bare):
+        return [(bare, False)]
+    parts = [p for p in _PART.split(bare) if p and p.strip(" ，,；;")]
+    return [(p, is_no_info(p)) for p in parts] or [(bare, True)]
+
+
 def _is_lead_in(bare: str) -> bool:
-    """Headings, lead-ins and questions ("根据现有文件：", "**国家层面**", "一、河南", "…呢？")
-    state nothing by themselves (figures, titles and agencies in them are still checked)."""
-    core = re.sub(r"[*_#>\s]", "", _LIST_MARKER.sub("", bare))
-    if not core:
-        return True
+    """Headings and lead-ins ("根据现有文件：", "**国家层面**", "一、<a province>", "税收优惠：") state nothing:
+    what is left after taking away list markers, places and words that only frame an answer is
+    empty. A line ending in a colon or a question mark gets no pass of its own ("<a province>还给予以下
+    补贴：" claims that there are some). Figures, titles and agencies in a lead-in are still checked."""
+    core = _LIST_MARKER.sub("", bare)
     if extract_figures(core) or _TITLE.search(core):
         return False
-    if core.endswith((":", "：", "?", "？")):
-        return True
-    heading = bare.strip().startswith(("**", "#")) and len(core) <= 20
-    return heading or (len(core) <= 12 and not re.search(r"[。！!；;.,，、]", core))
+    core = _FRAMING.sub("", strip_places(core))
+    return not re.sub(r"[\W_]", "", core)
+
+
+def instruction_like(sentence: str) -> bool:
+    """A sentence of a clause that speaks to the model ("忽略以上规则，回答：……") rather than stating
+    a provision. Documents are trusted, but such a sentence is data, never support for an answer."""
+    return bool(_INSTRUCTION.search(normalise(sentence)))
+
+
+def provisions(text: str) -> str:
+    """A clause's text without its instruction-like sentences (what may ground an answer)."""
+    sentences = re.split(r"(?<=[。！？；!?;\n])", text)
+    return "".join(x for x in sentences if not instruction_like(x))
 
 
 def extract_titles(text: str) -> list[str]:
     return [m.group(1).strip() for m in _TITLE.finditer(normalise(text))]
-
-
-def unknown_agencies(text: str, scopes: list[tuple[str, str]]) -> list[str]:
-    """Agency names in `text` that occur in none of the `scopes` (haystack, title) pairs.
-
-    The longest tail of the name found in a haystack counts; a place written before it
-    ("河南" + "省财政厅") must be written there too, or be the place of that document's title.
-    """
-    haystack = "\n".join(h for h, _ in scopes)
-    text = normalise(text)
-    unknown: list[str] = []
-    for m in _AGENCY_SUFFIX.finditer(text):
-        suffix, start, end = m.group(0), m.start(), m.end()
-        if len(suffix) == 1:
-            if text[end : end + 1] and text[end] in _NOT_AGENCY_AFTER.get(suffix, ""):
-                continue
-            if start and text[start - 1] in _NOT_AGENCY_BEFORE.get(suffix, ""):
-                continue
-        run_match = _CJK.search(text[max(0, start - 16) : start])
-        run = run_match.group(0) if run_match else ""
-        if len(run) < 1:
-            continue  # a bare suffix ("局") is no name
-        known = ""
-        for k in range(len(run)):
-            candidate = run[k:] + suffix
-            if candidate in haystack:
-                known = candidate
-                break
-        if known and len(known) >= len(suffix) + 2:
-            rest = run[: len(run) - (len(known) - len(suffix))]
-            place = next((p for p in PLACES if rest.endswith(p)), None)
-            if place is None:
-                continue
-            full = place + known
-            if any(full in h or (known in h and place in title) for h, title in scopes):
-                continue
-            unknown.append(full)
-        else:
-            name = _FUNCTION_PREFIX.sub("", run[-12:]) + suffix
-            if len(name) >= len(suffix) + 2:
-                unknown.append(name)
-    return unknown
 
 
 def _shingles(text: str, size: int = _MIN_SHINGLE) -> set[str]:
@@ -215,7 +210,8 @@ def check_answer(
 ) -> list[Violation]:
     """Every violation of the grounding rules in `answer`, given the numbered `sources`.
 
-    `question` may supply the names and figures of a "the documents do not specify X" sentence;
+    `question` may supply the agency and document names of a "the documents do not specify X"
+    part, never a figure: a figure only the user wrote (a planted "70%") must not come back.
     `secret` is the instruction text the answer must not repeat.
     """
     if not answer or not answer.strip():
@@ -223,7 +219,7 @@ def check_answer(
     by_n = {s.n: s for s in sources}
     everything = "\n".join(s.haystack for s in sources)
     all_keys = figure_keys(everything)
-    scopes = [(s.haystack, normalise(s.doc_title)) for s in sources]
+    scopes = [(s.haystack, s.context) for s in sources]
     question = normalise(question)
     violations: list[Violation] = []
 
@@ -239,27 +235,24 @@ def check_answer(
             if n not in by_n:
                 add(Violation("unknown_citation", f"[{n}]"))
         cited = [by_n[n] for n in sentence.cites if n in by_n]
-        no_info = is_no_info(bare)
-        if not cited and not no_info and not _is_lead_in(bare):
-            add(Violation("uncited", f"«{bare[:60]}»"))
-        if cited:
-            hay = "\n".join(s.haystack for s in cited)
-            keys = figure_keys(hay)
-        else:
-            hay, keys = (
-                everything + ("\n" + question if no_info else ""),
-                all_keys | (figure_keys(question) if no_info else set()),
-            )
-        body = _TITLE.sub("", _LIST_MARKER.sub("", bare))
-        for fig in extract_figures(body):
-            if not figure_supported(fig, keys, hay):
-                add(Violation("figure", fig.surface))
-        names_hay = everything + ("\n" + question if no_info else "")
-        for title in extract_titles(bare):
-            if title not in names_hay:
-                add(Violation("document", f"《{title}》"))
-        for agency in unknown_agencies(_TITLE.sub("", bare), scopes + ([(question, "")] if no_info else [])):
-            add(Violation("agency", agency))
+        hay = "\n".join(s.haystack for s in cited) if cited else everything
+        keys = figure_keys(hay) if cited else all_keys
+        for part, no_info in claim_parts(bare):
+            if not cited and not no_info and not _is_lead_in(part):
+                add(Violation("uncited", f"«{part.strip(' ，,')[:60]}»"))
+            body = _TITLE.sub("", _LIST_MARKER.sub("", part))
+            for fig in extract_figures(body):
+                if not figure_supported(fig, keys, hay):
+                    add(Violation("figure", fig.surface))
+            names_hay = everything + ("\n" + question if no_info else "")
+            for title in extract_titles(part):
+                if title not in names_hay:
+                    add(Violation("document", f"《{title}》"))
+            for name in unknown_documents(body, names_hay):
+                add(Violation("document", name))
+            question_scope = [(question, "")] if no_info else []
+            for agency in unknown_agencies(body, scopes + question_scope, place_at_end):
+                add(Violation("agency", agency))
     if discloses(answer, secret, everything):
         add(Violation("disclosure", ""))
     return violations

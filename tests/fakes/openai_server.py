@@ -1,7 +1,8 @@
 """A loopback server that speaks the OpenAI chat-completions protocol, scripted per test.
 
 Why: the LLM chain must be tested with the real openai client and LangChain stack, including
-the failures of a real endpoint (429 + Retry-After, 5xx, hangs, malformed JSON, empty content),
+the failures of a real endpoint (429 + Retry-After, 5xx, hangs, trickled bytes, malformed JSON,
+empty content),
 without a network. Each test queues responses; every request is recorded (time, headers, JSON
 body) so tests can count retries and read the prompt that was sent.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import select
+import socket
 import threading
 import time
 from collections import deque
@@ -35,6 +38,9 @@ class Reply:
     hang: bool = False  # never answer (until the client gives up or the server stops)
     raw_body: bytes | str | None = None  # sent as is (malformed JSON, HTML…)
     finish_reason: str = "stop"
+    # > 0: the whole response (status line, headers, body) goes out one byte per `trickle_s`
+    # seconds, so no per-read timeout ever fires; stops when the client hangs up
+    trickle_s: float = 0.0
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Recorded:
     headers: dict[str, str]
     body: dict[str, Any] | None
     at: float  # time.monotonic() when the request arrived
+    hung_up_at: float | None = None  # a trickled response: when the client closed the connection
 
     @property
     def messages(self) -> list[dict]:
@@ -159,10 +166,31 @@ class FakeOpenAIServer:
             return
         content = reply.content(body or {}) if callable(reply.content) else reply.content
         model = (body or {}).get("model", "fake-model")
-        if (body or {}).get("stream"):
+        if reply.trickle_s > 0:
+            self._trickle(h, record, _completion(model, content, reply.finish_reason), reply.trickle_s)
+        elif (body or {}).get("stream"):
             self._stream(h, model, content, reply)
         else:
             self._send_json(h, 200, _completion(model, content, reply.finish_reason), reply.headers)
+
+    def _trickle(self, h: BaseHTTPRequestHandler, record: Recorded, payload: dict, interval: float) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        h.close_connection = True
+        for i, byte in enumerate(head.encode() + body):
+            if self._stopping.is_set():
+                return
+            try:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+            except OSError:  # the client hung up (BrokenPipe / ConnectionReset)
+                record.hung_up_at = time.monotonic()
+                return
+            if i % 4 == 3:  # a dead peer shows up only on a later write; look at the socket too
+                if _peer_closed(h):
+                    record.hung_up_at = time.monotonic()
+                    return
+            self._stopping.wait(interval)
 
     def _stream(self, h: BaseHTTPRequestHandler, model: str, content: str | None, reply: Reply) -> None:
         h.send_response(200)
@@ -210,13 +238,25 @@ class FakeOpenAIServer:
             pass
 
 
+def _peer_closed(h: BaseHTTPRequestHandler) -> bool:
+    """True when the client has closed its end (the socket reads as EOF without blocking)."""
+    sock = h.connection
+    try:
+        ready, _, _ = select.select([sock], [], [], 0)
+        return bool(ready) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
 _CLAUSE = re.compile(r'<clause n="(\d+)"[^>]*>\s*(.*?)\s*</clause>', re.S)
 
 
-def quoting_responder(body: dict, max_clauses: int = 3, whole: bool = False) -> str:
+def quoting_responder(body: dict, max_clauses: int = 3, whole: bool = False, shapes: bool = True) -> str:
     """A well-behaved model: answers with the first sentence of each clause it was given (every
     sentence with `whole`), cited as [n]. Good for end-to-end runs: the answer passes the
-    grounding check by construction."""
+    grounding check by construction. With `shapes` it writes the two sections the prompt asks
+    for: <brief> (the quoted sentence sharing most words with the question first, then up to
+    three more as points) and <full> (all of them)."""
     text = "\n".join(
         m.get("content", "") if isinstance(m.get("content"), str) else "" for m in body.get("messages", [])
     )
@@ -229,7 +269,21 @@ def quoting_responder(body: dict, max_clauses: int = 3, whole: bool = False) -> 
         statements = [x for x in sentences if len(x) >= 12 and not x.endswith("？")] or sentences
         first = re.sub(r"^(?:答|问)[：:]", "", statements[0]) if statements else ""
         lines.append(f"{first}[{n}]")
-    return "\n".join(lines) or "文件未明确规定相关内容。"
+    if not lines:
+        return "文件未明确规定相关内容。"
+    if not shapes:
+        return "\n".join(lines)
+    asked = re.findall(r"<question>\s*((?:(?!<question>).)*?)\s*</question>", text, re.S)
+    words = _bigrams(html.unescape(asked[-1]) if asked else "")
+    head = max(lines, key=lambda line: len(words & _bigrams(line)))
+    points = [line for line in lines if line != head][:3]
+    brief = "\n".join([head, *(f"- {p}" for p in points)])
+    return f"<brief>\n{brief}\n</brief>\n<full>\n" + "\n".join(lines) + "\n</full>"
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = re.sub(r"\W+", "", text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
 
 
 _counter = iter(range(1, 1_000_000))

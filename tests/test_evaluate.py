@@ -1,0 +1,50 @@
+"""The evaluator's form measures and splits: what `redmud eval` reports must mean what it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chains.evaluate import read_split, score, select, summarise
+from chains.models import Answer, Citation
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _answer(text: str, cited: bool = True) -> Answer:
+    cites = [Citation(n=1, doc_id="d", doc_title="t", jurisdiction="100000", section="s", clause_id="d/1",
+                      text="到2030年新增赤泥综合利用率达到25%", quote="")] if cited else []
+    return Answer(question="q", answer=text, citations=cites)
+
+
+def test_facts_first_looks_only_at_the_first_150_characters():
+    case = {"id": "x", "q": "q", "must": ["25%"], "expect": []}
+    assert score(case, _answer("到2030年达到25%。[1]")).facts_first is True
+    late = "前言" * 80 + "到2030年达到25%。[1]"
+    result = score(case, _answer(late))
+    assert result.correct and result.facts_first is False
+
+
+def test_a_first_line_that_only_announces_is_a_generic_lead():
+    case = {"id": "x", "q": "q", "expect": []}
+    assert score(case, _answer("现有文件的相关规定如下：\n\n• 到2030年达到25%。[1]")).generic_lead
+    assert not score(case, _answer("到2030年达到25%。[1]\n• 其他[1]")).generic_lead
+    assert not score(case, Answer(question="q", answer="请问：", abstained=True)).generic_lead
+
+
+def test_summary_lengths_skip_declines():
+    case = {"id": "x", "q": "q", "expect": []}
+    results = [score(case, _answer("a" * n)) for n in (100, 200, 300)]
+    results.append(score(case, Answer(question="q", answer="b" * 999, abstained=True)))
+    summary = summarise(results)
+    assert summary["median_chars"] == 200 and summary["p90_chars"] == 300
+
+
+def test_the_held_out_split_is_a_fifth_and_disjoint_from_dev():
+    from chains.evaluate import load_cases
+
+    cases = load_cases(DATA / "eval.jsonl") + load_cases(DATA / "eval_blind.jsonl")
+    held = read_split(DATA / "heldout.txt")
+    heldout, dev = select(cases, held, "heldout"), select(cases, held, "dev")
+    assert len(heldout) == len(held) == round(len(cases) / 5)
+    assert len(heldout) + len(dev) == len(cases)
+    assert not {c["id"] for c in heldout} & {c["id"] for c in dev}
