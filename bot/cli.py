@@ -58,12 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("files", nargs="*", type=Path, help="documents to add (.txt .md .docx .pdf .html)")
     ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     ingest.add_argument("--replace", action="store_true", help="replace a document with the same doc id")
+    ingest.add_argument("--confirm", "--yes", dest="confirm", action="store_true",
+                        help="add it even though some text reads like instructions to the assistant (after checking)")
     for name in ("title", "jurisdiction", "issuer", "date", "doc-number", "doc-id", "supersedes"):
         ingest.add_argument(f"--{name}")
 
     sub.add_parser("docs", help="list the documents in the index")
     remove = sub.add_parser("remove", help="take a document out of the index")
     remove.add_argument("doc_id")
+    restore = sub.add_parser("restore", help="bring back a removed document with its original metadata")
+    restore.add_argument("doc_id")
 
     ev = sub.add_parser("eval", help="score a case file (JSON lines)")
     ev.add_argument("cases", type=Path, nargs="+", help="case files (JSON lines); their cases are scored together")

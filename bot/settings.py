@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # the largest webhook request body accepted (Telegram's updates are a few KB)
     webhook_max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias=_env("REDMUD_WEBHOOK_MAX_BODY_BYTES"))
 
+    # --- what one added document may expand to (the upload limit bounds only its compressed bytes)
+    ingest_max_text_chars: int = Field(default=2_000_000, ge=1000, validation_alias=_env("REDMUD_INGEST_MAX_TEXT_CHARS"))
+    ingest_max_paragraphs: int = Field(default=50_000, ge=10, validation_alias=_env("REDMUD_INGEST_MAX_PARAGRAPHS"))
+    ingest_max_html_depth: int = Field(default=256, ge=8, validation_alias=_env("REDMUD_INGEST_MAX_HTML_DEPTH"))
+    ingest_max_unzipped_mb: float = Field(default=40.0, gt=0, validation_alias=_env("REDMUD_INGEST_MAX_UNZIPPED_MB"))
+
     @field_validator("llm_temperature", "encoder_threads", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

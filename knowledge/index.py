@@ -14,6 +14,7 @@ hash and reused like clause vectors. Callers ask the snapshot for scores
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -51,6 +52,26 @@ class IndexMissing(IndexUnavailable):
 
 class IndexCorrupt(IndexUnavailable):
     pass
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+_WRITE_MESSAGES = ("database or disk is full", "readonly database", "read-only file system", "file too large",
+                   "no space left", "disk quota", "permission denied", "unable to open database file",
+                   "disk i/o error")
+
+
+def is_write_failure(exc: BaseException | None) -> bool:
+    """Whether a failure comes from not being able to write (full disk, read-only files): that
+    says nothing about the index being damaged, so it must never be "repaired" by moving it aside."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            return True
+        if any(m in str(exc).lower() for m in _WRITE_MESSAGES):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 @dataclass
@@ -124,22 +145,51 @@ class ClauseStore:
         return self.client.get_or_create_collection(META_COLLECTION, embedding_function=None)
 
     def active_record(self) -> dict[str, Any] | None:
-        got = self._meta().get(ids=[ACTIVE_ID], include=["metadatas"])
-        metas = got.get("metadatas") or []
-        return dict(metas[0]) if metas and metas[0] else None
+        return self._read_record()
 
     def active_name(self) -> str | None:
         record = self.active_record()
         return str(record["collection"]) if record else None
 
-    def load(self) -> Snapshot:
+    def _read_record(self) -> dict[str, Any] | None:
+        """The active record, read without creating anything (a reader must not need to write)."""
         try:
-            record = self.active_record()
-        except Exception as exc:  # sqlite or server trouble: report it as a corrupt index
-            raise IndexCorrupt(f"the index database could not be read ({type(exc).__name__})") from exc
-        if record is None:
-            raise IndexMissing("no index has been built yet")
-        name = str(record["collection"])
+            meta = self.client.get_collection(META_COLLECTION, embedding_function=None)
+        except Exception as exc:
+            if _is_not_found(exc):
+                return None
+            raise
+        got = meta.get(ids=[ACTIVE_ID], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return dict(metas[0]) if metas and metas[0] else None
+
+    def load(self, attempts: int = 5) -> Snapshot:
+        """The active index. A pointer to a collection that a concurrent build has just replaced
+        is not corruption: the pointer is read again and followed (a few times)."""
+        last: Exception | None = None
+        tried: set[str] = set()
+        for _ in range(attempts):
+            try:
+                record = self._read_record()
+            except Exception as exc:  # sqlite or server trouble: report it as a corrupt index
+                raise IndexCorrupt(f"the index database could not be read ({type(exc).__name__}: {exc})") from exc
+            if record is None:
+                raise IndexMissing("no index has been built yet")
+            name = str(record["collection"])
+            if name in tried:  # the pointer did not move: the collection it names is really unreadable
+                break
+            tried.add(name)
+            try:
+                return self._load_collection(name, record)
+            except IndexCorrupt as exc:
+                last = exc
+                if not _is_not_found(exc.__cause__):
+                    break
+                time.sleep(0.05)
+        assert last is not None
+        raise last
+
+    def _load_collection(self, name: str, record: dict[str, Any]) -> Snapshot:
         try:
             collection = self.client.get_collection(name, embedding_function=None)
             got = collection.get(include=["documents", "metadatas"])
@@ -149,7 +199,8 @@ class ClauseStore:
             raise IndexCorrupt(f"the active index {name} is unreadable ({type(exc).__name__}: {exc})") from exc
         if not clauses or int(record.get("clauses", -1)) != len(clauses):
             raise IndexCorrupt(f"the active index {name} is incomplete ({len(clauses)} clauses)")
-        clauses.sort(key=lambda c: (list(documents).index(c.doc_id) if c.doc_id in documents else 99, c.order))
+        position = {doc_id: i for i, doc_id in enumerate(documents)}
+        clauses.sort(key=lambda c: (position.get(c.doc_id, len(position)), c.order))
         sentences = None
         if record.get("sentences"):
             try:
@@ -289,6 +340,11 @@ class ClauseStore:
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _is_not_found(exc: BaseException | None) -> bool:
+    """chromadb's "collection does not exist" (NotFoundError, or a ValueError in older versions)."""
+    return exc is not None and (type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc))
 
 
 # bump when what is embedded changes (passage format, sentence split): the next build re-embeds

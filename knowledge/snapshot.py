@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,9 +73,10 @@ class Snapshot:
         self.ngrams = KeywordIndex(passages, char_ngrams)
         self._sentences: dict[str, tuple[list[str], np.ndarray]] | None = None
         self._sentence_lock = threading.Lock()
+        self._counts = Counter(c.doc_id for c in self.clauses)  # one pass, not one per document listed
 
     def clause_count(self, doc_id: str) -> int:
-        return sum(1 for c in self.clauses if c.doc_id == doc_id)
+        return self._counts.get(doc_id, 0)
 
     # --- scoring ---------------------------------------------------------------------------
     def score_clauses(self, query_vector: Sequence[float], keyword_text: str, nearest: int = 200) -> list[ClauseScores]:

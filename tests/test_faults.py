@@ -22,6 +22,7 @@ import subprocess
 import sys
 import termios
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,96 @@ def test_ingest_while_answering_gives_old_or_new_never_an_error(services, tmp_pa
     assert not errors, errors[:3]
     assert len(answers) > 5
     assert all(a.answer.startswith("省工业和信息化厅") for a in answers)
+
+
+def _broken_dirs(data_dir: Path) -> list[Path]:
+    return sorted(data_dir.glob("index.broken-*"))
+
+
+def _small(tmp_path: Path) -> dict[str, str]:
+    """A data dir with a built index of the two-document test corpus (cheap to rebuild)."""
+    from tests.staff_files import make_corpus
+
+    env = _env(tmp_path, make_corpus(tmp_path / "corpus"))
+    built = _cli("ingest", env=env)
+    assert built.returncode == 0, built.stderr.decode()
+    return env
+
+
+QUESTION, SAYS = "赤泥建材产品标准由哪个部门负责？", "市场监管总局"
+
+
+def test_concurrent_forced_ingests_queue_on_one_lock(tmp_path: Path) -> None:
+    """Several `redmud ingest --force` at once (and a reader meanwhile): each exits cleanly, the
+    index stays readable, and nothing is moved aside (issue 12, item 1)."""
+    env = _small(tmp_path)
+    for _round in range(2):
+        procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", "--force"], env=env, cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+        reader = _cli("ask", "--json", QUESTION, env=env)
+        results = [(p.wait(timeout=600), *p.communicate()) for p in procs]
+        for code, out, err in results:
+            assert code == 0, err.decode()[-2000:]
+            assert "索引已建立" in out.decode() and b"NotFoundError" not in err and b"Traceback" not in err
+        assert reader.returncode == 0 and b"rebuilding it from the corpus" not in reader.stderr, reader.stderr.decode()
+        assert SAYS in json.loads(reader.stdout)["answer"]
+    assert _broken_dirs(tmp_path) == []
+    from knowledge.manager import _clear_chroma_cache
+
+    _clear_chroma_cache()
+    snapshot = ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).load()
+    assert len(snapshot.documents) == 2 and snapshot.clauses
+
+
+def test_a_write_failure_is_not_corruption(tmp_path: Path) -> None:
+    """A read-only `redmud ask` that cannot write (RLIMIT_FSIZE 0: a full disk, as far as it knows)
+    fails with one line and leaves the healthy index where it is (issue 12, item 5)."""
+    import resource
+
+    env = _small(tmp_path)
+    from knowledge.manager import _clear_chroma_cache
+
+    _clear_chroma_cache()
+    active = ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_name()
+
+    def no_writes() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", QUESTION],
+                          env=env, cwd=ROOT, capture_output=True, timeout=300, preexec_fn=no_writes)
+    err = proc.stderr.decode()
+    assert "rebuilding it from the corpus" not in err and "Traceback" not in err
+    if proc.returncode != 0:
+        assert "nothing can be written there" in err and "left as it is" in err
+    assert _broken_dirs(tmp_path) == [] and (tmp_path / "index").is_dir()
+    again = _cli("ask", "--json", QUESTION, env=env)
+    assert again.returncode == 0 and SAYS in json.loads(again.stdout)["answer"]
+    _clear_chroma_cache()
+    assert ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_name() == active
+
+
+def test_a_killed_ingest_never_leaves_a_document_only_in_the_library(tmp_path: Path) -> None:
+    """SIGKILL at several moments of `redmud ingest FILE`: every document the library holds is in
+    the index, and the next ingest finishes or forgets the interrupted change (issue 12, item 4)."""
+    env = _small(tmp_path)
+    plan = tmp_path / "big-plan.txt"
+    lines = ["一、主要任务"] + [f"（{i}）赤泥综合利用任务第{i}项。支持企业开展第{i}类赤泥利用示范，规模达到{i * 3}万吨。"
+                               for i in range(1, 61)]
+    plan.write_text("\n".join(lines), encoding="utf-8")
+    from knowledge.manager import _clear_chroma_cache
+
+    for delay in (4.0, 8.0, 12.0):
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", str(plan), "--doc-id", "big-plan",
+                                 "--replace"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        _clear_chroma_cache()
+        record = ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_record()
+        indexed = {d["doc_id"] for d in json.loads(record["documents"])}
+        in_library = {p.stem for p in (tmp_path / "library" / "docs").glob("*.json")}
+        assert in_library <= indexed, (delay, in_library, indexed)
+    done = _cli("ingest", str(plan), "--doc-id", "big-plan", "--replace", env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    docs = _cli("docs", env=env).stdout.decode()
+    assert "big-plan" in docs and not (tmp_path / "library" / "journal.json").exists()

@@ -22,6 +22,7 @@ from bot.telegram import texts
 from bot.telegram.formatting import docs_blocks, help_blocks
 from bot.telegram.render import Block
 from bot.telegram.runtime import is_private, reply, run_blocking, runtime, services
+from knowledge.intake import place_text
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def cmd_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, texts.ABOUT)
+    documents = await run_blocking(context, services(context).answerer.documents)
+    places = list(dict.fromkeys(place_text(d.meta.jurisdiction) for d in documents))  # as the gazetteer names them
+    await reply(update, context, texts.ABOUT + ("\n收录文件的地区：" + "、".join(places) if places else ""))
 
 
 async def cmd_docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

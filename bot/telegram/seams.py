@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.settings import Settings
 from chains.models import Answer, Turn
+from knowledge.catalog import Catalog
 from knowledge.models import Clause, DocumentMeta
 
 
@@ -38,6 +39,14 @@ class Services(Protocol):
 
     @property
     def answerer(self) -> Answerer: ...
+
+
+@runtime_checkable
+class StaffServices(Services, Protocol):
+    """Services that can change the library (the real ones, built by ``bot.app.build_services``)."""
+
+    @property
+    def catalog(self) -> Catalog: ...
 
 
 @runtime_checkable
