@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup index run chat test lint bench clean
+.PHONY: setup index run chat ask need-q test test-fast lint bench bench-readme clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,15 +23,27 @@ run: index  ## the Telegram bot if TELEGRAM_BOT_TOKEN is set, else a chat on the
 chat: index
 	$(BIN)/redmud chat
 
-test: setup
-	$(BIN)/python -m pytest -q
+ask: need-q index  ## make ask Q="贵州提高赤泥可利用性的责任单位是谁？"
+	$(BIN)/redmud ask "$(Q)"
+
+need-q:
+	@test -n "$(Q)" || { echo 'usage: make ask Q="你的问题"'; exit 2; }
+
+test: setup  ## everything, on the real model (README: "Tests")
+	$(BIN)/python -m pytest -q --durations=10
+
+test-fast: setup  ## the inner loop: no whole-corpus index, no processes, a fake embedding model
+	REDMUD_TEST_TIER=fast $(BIN)/python -m pytest -q -m "not slow and not meaning"
 
 lint: setup
 	$(BIN)/ruff check bot chains knowledge prompts tests bench
 	$(BIN)/mypy bot chains knowledge
 
-bench: setup
+bench: setup  ## figures to bench/results/; exit 1 if a target is missed
 	$(BIN)/python -m bench.run
+
+bench-readme: setup  ## the same, and the table written into README.md
+	$(BIN)/python -m bench.run --readme
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

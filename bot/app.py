@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 from bot.settings import Settings
 from chains.service import AnswerService
+from knowledge.catalog import Catalog
 from knowledge.corpus import SourceDocument, load_corpus
 from knowledge.embeddings import E5Embeddings
+from knowledge.library import Library
+from knowledge.loaders import IngestLimits
+from knowledge.locking import LOCK_NAME, KnowledgeLock
 from knowledge.manager import IndexManager
 
 logger = logging.getLogger(__name__)
@@ -25,28 +29,38 @@ class Services:
     settings: Settings
     answerer: AnswerService
     index: IndexManager
+    catalog: Catalog  # every change to the documents or the index goes through it
 
 
 def corpus_sources(settings: Settings) -> list[SourceDocument]:
     """Every document the index is built from: the bundled corpus plus any added by staff."""
-    sources = load_corpus(settings.corpus_dir)
-    try:
-        from knowledge.library import Library
-    except ImportError:
-        return sources
-    return Library(settings.data_dir / "library").merge(sources)
+    return Library(settings.data_dir / "library").merge(load_corpus(settings.corpus_dir))
+
+
+def ingest_limits(settings: Settings) -> IngestLimits:
+    return IngestLimits(
+        max_text_chars=settings.ingest_max_text_chars,
+        max_paragraphs=settings.ingest_max_paragraphs,
+        max_html_depth=settings.ingest_max_html_depth,
+        max_unzipped_mb=settings.ingest_max_unzipped_mb,
+    )
 
 
 def build_services(settings: Settings, *, llm: bool | None = None) -> Services:
     """Build the answer service; ``llm`` overrides whether the configured LLM is used."""
-    embeddings = E5Embeddings()
+    embeddings = E5Embeddings(threads=settings.encoder_threads)  # None: one per four cores
+    # one lock file for every rebuild and library change, in every process sharing this data dir
+    lock = KnowledgeLock(settings.data_dir / LOCK_NAME)
+    library = Library(settings.data_dir / "library")
     index = IndexManager(
         embeddings,
-        lambda: corpus_sources(settings),
+        lambda: library.merge(load_corpus(settings.corpus_dir)),
         path=None if settings.chroma_host else settings.index_dir,
         host=settings.chroma_host,
         port=settings.chroma_port,
+        lock=lock,
     )
+    catalog = Catalog(library, index, lambda: load_corpus(settings.corpus_dir), lock, limits=ingest_limits(settings))
     llm_composer = rewriter = None
     use_llm = settings.llm_configured if llm is None else (llm and settings.openai_api_key is not None)
     if use_llm and settings.openai_api_key is not None:
@@ -69,7 +83,7 @@ def build_services(settings: Settings, *, llm: bool | None = None) -> Services:
         llm_composer=llm_composer,
         rewriter=rewriter,
     )
-    return Services(settings=settings, answerer=answerer, index=index)
+    return Services(settings=settings, answerer=answerer, index=index, catalog=catalog)
 
 
 def configure_logging(level: str = "INFO") -> None:

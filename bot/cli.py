@@ -13,7 +13,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from bot.settings import Settings
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_errors
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("files", nargs="*", type=Path, help="documents to add (.txt .md .docx .pdf .html)")
     ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     ingest.add_argument("--replace", action="store_true", help="replace a document with the same doc id")
+    ingest.add_argument("--confirm", "--yes", dest="confirm", action="store_true",
+                        help="add it even though some text reads like instructions to the assistant (after checking)")
     for name in ("title", "jurisdiction", "issuer", "date", "doc-number", "doc-id", "supersedes"):
         ingest.add_argument(f"--{name}")
 
     sub.add_parser("docs", help="list the documents in the index")
     remove = sub.add_parser("remove", help="take a document out of the index")
     remove.add_argument("doc_id")
+    restore = sub.add_parser("restore", help="bring back a removed document with its original metadata")
+    restore.add_argument("doc_id")
 
     ev = sub.add_parser("eval", help="score a case file (JSON lines)")
     ev.add_argument("cases", type=Path, nargs="+", help="case files (JSON lines); their cases are scored together")
@@ -77,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     bot = sub.add_parser("bot", help="run the Telegram bot")
     bot.add_argument("--webhook", action="store_true", help="use a webhook instead of long polling")
     sub.add_parser("run", help="build the index if needed, then the bot if a token is set, else chat")
+
+    feedback = sub.add_parser("feedback", help="staff records: 👍/👎, declined and 'not specified' questions")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="write the records as CSV (stdout, or --out FILE)")
+    export.add_argument("--since", required=True, help="first day to include, e.g. 2026-11-01 (UTC)")
+    export.add_argument("--out", type=Path, help="write here instead of stdout")
     return p
 
 
@@ -90,8 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-    except Exception as exc:  # pydantic ValidationError: say which setting is wrong
-        print(redact(f"配置错误 / configuration error: {exc}"), file=sys.stderr)
+    except ValidationError as exc:  # one line per bad setting, named as the user set it
+        for line in describe_errors(exc):
+            print(redact(f"配置错误 / configuration error: {line}"), file=sys.stderr)
+        return 2
+    except Exception as exc:  # e.g. an unreadable .env
+        print(redact(f"配置错误 / configuration error: {type(exc).__name__}: {exc}"), file=sys.stderr)
         return 2
     from bot.app import configure_logging
 

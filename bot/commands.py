@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.app import Services, build_services
 from bot.settings import Settings
 from bot.terminal import render, stdin_lines, to_json_line
 from chains.models import Answer, Turn
+from knowledge.catalog import NeedsConfirmation, RebuildFailed, Upload
+from knowledge.intake import place_text, read_sidecar
+from knowledge.loaders import DocumentError
 
 
 class UserError(Exception):
@@ -94,15 +98,16 @@ def _prompted_lines() -> Any:
             print("（输入无法解码为 UTF-8，请重新输入）")
 
 
+PER_DOCUMENT_FLAGS = ("title", "doc_id", "doc_number", "date", "supersedes")
+SHARED_FLAGS = ("jurisdiction", "issuer")
+
+
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    if args.files:
-        try:
-            from bot.staff import ingest_files
-        except ImportError as exc:
-            raise UserError("adding documents is not available in this version") from exc
-        return ingest_files(settings, args)
+    """`redmud ingest` rebuilds the index (under the knowledge lock); `redmud ingest FILE…` adds documents."""
     services = build_services(settings, llm=False)
-    report = services.index.rebuild(force=args.force, progress=sys.stderr.isatty())
+    if args.files:
+        return _ingest_files(services, args)
+    report = services.catalog.rebuild(force=args.force, progress=sys.stderr.isatty())
     if report.skipped:
         _write(f"索引已是最新：{report.documents} 份文件，{report.clauses} 个条款（{services.index.location}）")
     else:
@@ -113,23 +118,74 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest_files(services: Services, args: argparse.Namespace) -> int:
+    """`redmud ingest FILE… [--title …] [--replace] [--confirm]`: flags win over each file's sidecar meta."""
+    files: list[Path] = list(args.files)
+    flags = {key: getattr(args, key, None) for key in (*PER_DOCUMENT_FLAGS, *SHARED_FLAGS)}
+    flags = {k: v for k, v in flags.items() if v is not None}
+    per_document = [k for k in PER_DOCUMENT_FLAGS if k in flags]
+    if len(files) > 1 and per_document:
+        names = ", ".join("--" + k.replace("_", "-") for k in per_document)
+        raise UserError(f"{names} 只能用于单个文件 / {names} apply to one file at a time")
+    try:
+        uploads = []
+        for path in files:
+            if not path.is_file():
+                raise DocumentError(f"找不到文件 {path}", f"no such file: {path}")
+            uploads.append(Upload(path.name, path.read_bytes(), {**read_sidecar(path), **flags}))
+        reports = services.catalog.add(uploads, replace=bool(args.replace), confirm=bool(args.confirm))
+    except RebuildFailed as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    except NeedsConfirmation as exc:
+        print(f"需要确认 / confirmation needed: {exc}", file=sys.stderr)
+        for doc_id, flagged in exc.flagged.items():
+            for flag in flagged:
+                print(f"  {doc_id}: {flag}", file=sys.stderr)
+        return 3
+    except (DocumentError, OSError) as exc:
+        raise UserError(str(exc)) from exc
+    for report in reports:
+        sys.stdout.write(report.describe() + "\n\n")
+    return 0
+
+
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
+    """Each document with its place as the gazetteer names it, and that place's level."""
     services = build_services(settings, llm=False)
     docs = services.answerer.documents()
-    _write(f"{'doc_id':32} {'jurisdiction':12} {'date':10} {'clauses':>7}  status   title")
+    _write(f"{'doc_id':32} {'place':16} {'date':10} {'clauses':>7}  status   title")
     for info in docs:
         m = info.meta
         status = f"superseded by {m.superseded_by}" if m.superseded_by else "current"
-        _write(f"{m.doc_id:32} {m.jurisdiction:12} {m.date or '-':10} {info.clause_count:>7}  {status:8} {m.title}")
+        _write(f"{m.doc_id:32} {place_text(m.jurisdiction):16} {m.date or '-':10} {info.clause_count:>7}  {status:8} {m.title}")
+    removed = services.catalog.restorable()
+    if removed:
+        _write("removed (redmud restore DOC_ID): " + ", ".join(m.doc_id for m in removed))
     return 0
 
 
 def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
+    """`redmud remove DOC_ID` (undone by `redmud restore DOC_ID`)."""
+    return _library_change(settings, "remove", args.doc_id, "已移除")
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """`redmud restore DOC_ID`: a removed document comes back with its original metadata."""
+    return _library_change(settings, "restore", args.doc_id, "已恢复")
+
+
+def _library_change(settings: Settings, action: str, doc_id: str, done: str) -> int:
+    catalog = build_services(settings, llm=False).catalog
     try:
-        from bot.staff import remove_document
-    except ImportError as exc:
-        raise UserError("removing documents is not available in this version") from exc
-    return remove_document(settings, args.doc_id)
+        meta = getattr(catalog, action)(doc_id)
+    except RebuildFailed as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    except DocumentError as exc:
+        raise UserError(str(exc)) from exc
+    _write(f"{done}《{meta.title}》（{meta.doc_id}，{place_text(meta.jurisdiction)}）")
+    return 0
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
@@ -161,6 +217,27 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(settings: Settings, args: argparse.Namespace) -> int:
+    """`redmud feedback export --since DATE [--out FILE]`: the bot's staff records as CSV
+    (time, kind, question, answer mode, cited clause ids, chat id; no names)."""
+    from bot.state import Store, parse_since
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        raise UserError(f"--since: not a date (YYYY-MM-DD): {args.since}") from exc
+    store = Store.in_data_dir(settings.data_dir)
+    try:
+        text = store.export_csv(since)
+    finally:
+        store.close()
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         raise UserError("TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment)")
@@ -182,6 +259,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     services: Services = build_services(settings)
     if not services.index.exists():
         _write("首次运行：正在建立索引……")
+        services.catalog.rebuild()  # under the knowledge lock, like every other build
     services.answerer.warm_up()
     if settings.telegram_bot_token is not None:
         _start_bot(services, webhook=bool(settings.webhook_url))

@@ -110,26 +110,3 @@ def analyse(question: str) -> Analysis:
         keyword_text=keyword_text,
     )
 
-
-def place_forms() -> dict[str, list[str]]:
-    """Every name, short name and alias of the nation, provinces and prefectures, by code.
-
-    For callers that must recognise a place word among a question's tokens (and not take it
-    for the topic); derived from the gazetteer, built once.
-    """
-    global _PLACE_FORMS
-    if _PLACE_FORMS is None:
-        _PLACE_FORMS = {
-            p.code: [p.name, p.short, *p.aliases] for p in load_gazetteer().places.values() if p.level <= 2
-        }
-    return _PLACE_FORMS
-
-
-_PLACE_FORMS: dict[str, list[str]] | None = None
-
-
-def __getattr__(name: str) -> object:
-    """``JURISDICTION_TERMS``, the place table this module used to hold, now read from the gazetteer."""
-    if name == "JURISDICTION_TERMS":
-        return place_forms()
-    raise AttributeError(name)

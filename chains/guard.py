@@ -132,6 +132,3 @@ def classify(text: str) -> str | None:
     scope = exact_scope(text)
     return "refuse" if scope in ("injection", "evasion") else scope
 
-
-def in_domain(text: str) -> bool:
-    return bool(DOMAIN.search(text))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
@@ -22,7 +23,9 @@ from knowledge.index import ClauseScores, Snapshot
 from knowledge.keyword import tokenize
 from knowledge.models import Clause, DocumentMeta
 
-CANDIDATES = 24  # hits handed to the composer: four times the six it may cite
+CANDIDATES = 24  # hits handed to the composer: four times the six it may cite (previous release; not fitted)
+COMMON_HEADING_SHARE = 10  # a bigram in over 1/10 of the headings is generic (hand-set with the heading weight's
+# first fit; the fitted heading weight is small, 0.1, so this matters little)
 
 
 @dataclass
@@ -57,26 +60,31 @@ def bigrams(text: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:], strict=False)}
 
 
-def heading_match(question_grams: set[str], clause: Clause, common: set[str]) -> float:
+def heading_match(question_grams: set[str], clause: Clause, common: frozenset[str]) -> float:
     """How much of the clause's own heading the question (given as its bigrams) repeats (0..1).
 
     Users often paraphrase a task's heading ("扩大综合利用规模"); that is strong evidence.
     ``common`` holds the bigrams found in most headings ("综合", "利用"): they say nothing.
     """
-    grams = bigrams(clause.heading) - common
+    grams = _heading_grams(clause.heading, common)
     if len(grams) < 2:
         return 0.0
     return len(grams & question_grams) / len(grams)
 
 
-def common_heading_bigrams(snapshot: Snapshot) -> set[str]:
+@lru_cache(maxsize=4096)
+def _heading_grams(heading: str, common: frozenset[str]) -> frozenset[str]:
+    return frozenset(bigrams(heading) - common)
+
+
+def common_heading_bigrams(snapshot: Snapshot) -> frozenset[str]:
     """Bigrams in more than a tenth of the headings: generic words of this corpus, computed, not listed."""
     counts: dict[str, int] = {}
     headings = {c.heading for c in snapshot.clauses if c.heading}
     for heading in headings:
         for gram in bigrams(heading):
             counts[gram] = counts.get(gram, 0) + 1
-    return {g for g, n in counts.items() if n > max(2, len(headings) // 10)}
+    return frozenset(g for g, n in counts.items() if n > max(2, len(headings) // COMMON_HEADING_SHARE))
 
 
 _TITLE_NOISE = re.compile(r"[\s《》〈〉“”\"'（）()\[\]【】—–-]")
@@ -155,6 +163,7 @@ def fuse(scores: list[ClauseScores], analysis: Analysis, snapshot: Snapshot, w: 
     named = named_documents(analysis.question, snapshot.documents)
     question_grams = bigrams(analysis.question)
     common = snapshot_common(snapshot)
+    factors: dict[str, float] = {}  # per document: its place and title factors
     hits = []
     for s in scores:
         clause = s.clause
@@ -164,20 +173,23 @@ def fuse(scores: list[ClauseScores], analysis: Analysis, snapshot: Snapshot, w: 
         score += w.sentence * s_norm
         score += w.heading * heading_match(question_grams, clause, common)
         doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
-        factor = place_factor(doc, analysis, w)
-        if doc.doc_id in named:
-            factor *= w.named_document
-        elif doc.superseded_by:
-            factor *= w.superseded
+        if doc.doc_id not in factors:
+            factor = place_factor(doc, analysis, w)
+            if doc.doc_id in named:
+                factor *= w.named_document
+            elif doc.superseded_by:
+                factor *= w.superseded
+            factors[doc.doc_id] = factor
+        factor = factors[doc.doc_id]
         hits.append(Hit(clause, doc, score * factor, s.dense or 0.0, s.words))
     hits.sort(key=lambda h: h.score, reverse=True)
     return hits
 
 
-_COMMON_CACHE: dict[int, set[str]] = {}
+_COMMON_CACHE: dict[int, frozenset[str]] = {}
 
 
-def snapshot_common(snapshot: Snapshot) -> set[str]:
+def snapshot_common(snapshot: Snapshot) -> frozenset[str]:
     """:func:`common_heading_bigrams`, once per snapshot."""
     key = id(snapshot)
     if key not in _COMMON_CACHE:

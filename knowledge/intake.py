@@ -12,16 +12,18 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from knowledge.corpus import SourceDocument
+from knowledge.gazetteer import Place, load_gazetteer
 from knowledge.headings import is_heading_start
-from knowledge.loaders import DocumentError, extract_text
+from knowledge.loaders import DEFAULT_LIMITS, DocumentError, IngestLimits, extract_text
 from knowledge.models import Clause, DocumentMeta
 from knowledge.parser import parse_text
+from knowledge.screening import Flag, screen
 from knowledge.textclean import display_width, reflow
 
 # what staff may set; superseded_by is derived from the other documents' "supersedes"
@@ -29,13 +31,9 @@ META_KEYS = ("doc_id", "title", "short_title", "jurisdiction", "parent_jurisdict
              "date", "kind", "supersedes")
 # manifest keys that say nothing the index uses (or are derived here): accepted in a sidecar, ignored
 IGNORED_KEYS = ("note", "source_url", "file", "superseded_by")
-JURISDICTIONS: dict[str, str] = {
-    "national": "national", "国家": "national", "全国": "national", "中央": "national", "china": "national",
-    "henan": "henan", "河南": "henan", "河南省": "henan",
-    "guizhou": "guizhou", "贵州": "guizhou", "贵州省": "guizhou",
-    "jiaozuo": "jiaozuo", "焦作": "jiaozuo", "焦作市": "jiaozuo",
-}
-PARENTS = {"jiaozuo": "henan"}
+# metadata a re-added bundled document takes from the manifest when staff leave it out
+INHERITED_KEYS = ("title", "short_title", "jurisdiction", "parent_jurisdiction", "issuer", "doc_number", "date", "kind")
+LEVEL_NAMES = {0: "国家级", 1: "省级", 2: "市级", 3: "县级"}
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 _DATE_CN = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
 
@@ -50,10 +48,30 @@ def slug_doc_id(filename: str) -> str:
     return "doc-" + hashlib.sha1(stem.encode("utf-8")).hexdigest()[:8]
 
 
+def find_place(value: str) -> Place:
+    """The gazetteer's place for a name, short name, 简称, pinyin or code ("山西", "三门峡市",
+    "guizhou", "410000"); a name it does not know is refused, saying so."""
+    place = load_gazetteer().get(value.strip())
+    if place is None:
+        raise DocumentError(
+            f"不认识的地区“{value}”：请写省、市或县的名称（如 山西、三门峡市）或国家",
+            f"unknown place '{value}': give a province, city or county name (e.g. 山西, 三门峡市) or 国家 (national)",
+        )
+    return place
+
+
 def normalise_jurisdiction(value: str) -> str:
-    """国家/河南/贵州/焦作 (or their English names) -> national/henan/guizhou/jiaozuo; others as given."""
-    value = value.strip()
-    return JURISDICTIONS.get(value.lower(), JURISDICTIONS.get(value, value))
+    """A place as staff name it -> its gazetteer code (国家 -> 100000, 河南 -> 410000, 焦作 -> 410800)."""
+    return find_place(value).code
+
+
+def place_text(code: str | None) -> str:
+    """How staff read a place: the gazetteer's name and its level, e.g. "三门峡市（市级）"."""
+    place = load_gazetteer().get(code)
+    if place is None:
+        return code or "未注明"
+    name = "国家" if place.level == 0 else place.name
+    return f"{name}（{LEVEL_NAMES.get(place.level, '')}）" if place.level else name
 
 
 def normalise_date(value: str) -> str:
@@ -98,8 +116,12 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     return {}
 
 
-def build_meta(values: Mapping[str, Any], *, filename: str, text: str) -> DocumentMeta:
-    """The document's metadata from what staff gave (validated) and what the file implies."""
+def build_meta(
+    values: Mapping[str, Any], *, filename: str, text: str, known: Mapping[str, DocumentMeta] | None = None
+) -> DocumentMeta:
+    """The document's metadata from what staff gave (validated) and what the file implies; a
+    document that has the id of a ``known`` (bundled) one takes that one's metadata for what
+    staff leave out, so re-adding a removed bundled file does not make it "national"."""
     values = {k: v for k, v in values.items() if k not in IGNORED_KEYS}
     unknown = sorted(set(values) - set(META_KEYS))
     if unknown:
@@ -115,12 +137,21 @@ def build_meta(values: Mapping[str, Any], *, filename: str, text: str) -> Docume
             f"invalid doc id '{doc_id}': use lowercase letters, digits and hyphens (e.g. henan-2026-plan)",
         )
     meta["doc_id"] = doc_id
+    original = (known or {}).get(doc_id)
+    if original is not None:
+        inherited = original.model_dump(include=set(INHERITED_KEYS), exclude_none=True)
+        if "jurisdiction" in meta:  # a new place: the old parent does not come with it
+            inherited.pop("parent_jurisdiction", None)
+        meta = {**inherited, **meta}
     meta["title"] = (meta.get("title") or guess_title(text) or Path(filename).stem).strip("《》")
-    meta["jurisdiction"] = normalise_jurisdiction(meta.get("jurisdiction", "national"))
+    place = find_place(meta.get("jurisdiction", "国家"))
+    meta["jurisdiction"] = place.code
     if "parent_jurisdiction" in meta:
-        meta["parent_jurisdiction"] = normalise_jurisdiction(meta["parent_jurisdiction"])
-    elif meta["jurisdiction"] in PARENTS:
-        meta["parent_jurisdiction"] = PARENTS[meta["jurisdiction"]]
+        meta["parent_jurisdiction"] = find_place(meta["parent_jurisdiction"]).code
+    elif place.level >= 2 and place.parent:
+        meta["parent_jurisdiction"] = place.parent
+    else:
+        meta.pop("parent_jurisdiction", None)
     if "date" in meta:
         meta["date"] = normalise_date(meta["date"])
     if meta.get("supersedes") == doc_id:
@@ -131,21 +162,30 @@ def build_meta(values: Mapping[str, Any], *, filename: str, text: str) -> Docume
 
 @dataclass
 class Candidate:
-    """A document that has been read, described and parsed, and is ready to be added."""
+    """A document that has been read, described, parsed and screened, and is ready to be added."""
 
     filename: str
     source: SourceDocument
     clauses: list[Clause]
+    flags: list[Flag]  # instruction-like passages the admin must confirm
 
     @property
     def doc_id(self) -> str:
         return self.source.meta.doc_id
 
 
-def prepare(filename: str, data: bytes, values: Mapping[str, Any]) -> Candidate:
-    """Read, describe and parse one document; a ``DocumentError`` says why it cannot be added."""
-    text = extract_text(filename, data)
-    meta = build_meta(values, filename=filename, text=text)
+def prepare(
+    filename: str,
+    data: bytes,
+    values: Mapping[str, Any],
+    *,
+    limits: IngestLimits = DEFAULT_LIMITS,
+    known: Mapping[str, DocumentMeta] | None = None,
+) -> Candidate:
+    """Read, describe, parse and screen one document (parsed here, once: the index build uses
+    these clauses); a ``DocumentError`` says why it cannot be added."""
+    text = extract_text(filename, data, limits)
+    meta = build_meta(values, filename=filename, text=text, known=known)
     clauses = parse_text(text, meta.doc_id)
     if not clauses:
         raise DocumentError(f"文件 {filename} 中没有找到任何条款", f"no clauses found in {filename}")
@@ -153,7 +193,7 @@ def prepare(filename: str, data: bytes, values: Mapping[str, Any]) -> Candidate:
     if len(set(ids)) != len(ids):  # the index would refuse it; say so now, before anything is written
         dupes = sorted({i for i in ids if ids.count(i) > 1})[:3]
         raise DocumentError(f"文件 {filename} 的条款编号重复：{dupes}", f"duplicate clause ids in {filename}: {dupes}")
-    return Candidate(filename, SourceDocument(meta, text), clauses)
+    return Candidate(filename, SourceDocument(meta, text, clauses), clauses, screen(text))
 
 
 def check_batch(candidates: list[Candidate], current: Mapping[str, DocumentMeta], *, replace: bool) -> None:
@@ -192,6 +232,7 @@ class IngestReport:
     units: list[str]  # responsible units named anywhere in the document
     supersedes: str | None = None
     replaced: bool = False
+    flags: list[Flag] = field(default_factory=list)  # confirmed instruction-like passages
 
     @classmethod
     def of(cls, candidate: Candidate, *, replaced: bool = False) -> IngestReport:
@@ -204,4 +245,20 @@ class IngestReport:
                 sections.append(top)
             units.extend(u for u in clause.responsible_units if u not in units)
         return cls(meta.doc_id, meta.title, meta.jurisdiction, meta.date, sections, len(candidate.clauses), units,
-                   meta.supersedes, replaced)
+                   meta.supersedes, replaced, list(candidate.flags))
+
+    def describe(self) -> str:
+        """A few lines for the staff member: id, title, place, sections, clauses, responsible units."""
+        action = "已替换" if self.replaced else "已收录"
+        lines = [f"{action}《{self.title}》（{self.doc_id}）",
+                 f"地区：{place_text(self.jurisdiction)}；日期：{self.date or '未注明'}"]
+        shown = "；".join(self.sections[:5]) + ("……" if len(self.sections) > 5 else "")
+        lines.append(f"章节 {len(self.sections)} 个" + (f"：{shown}" if shown else ""))
+        lines.append(f"条款 {self.clauses} 条")
+        units = "、".join(self.units[:12]) + ("等" if len(self.units) > 12 else "")
+        lines.append(f"责任单位：{units}" if units else "责任单位：文件未列明")
+        if self.supersedes:
+            lines.append(f"取代：{self.supersedes}（回答将优先引用本文件）")
+        if self.flags:
+            lines.append(f"已确认收录 {len(self.flags)} 处疑似指令的文字")
+        return "\n".join(lines)

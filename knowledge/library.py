@@ -1,7 +1,8 @@
 """Documents added by staff, and bundled ones they removed, kept under REDMUD_DATA_DIR/library.
 
 Layout: ``docs/<doc_id>.txt`` (the extracted text, UTF-8) and ``docs/<doc_id>.json`` (its
-``DocumentMeta``), plus ``removed.json`` (ids of bundled documents taken out). Every file is
+``DocumentMeta``), plus ``removed.json`` (ids of bundled documents taken out) and ``trash/``
+(added documents that were removed, kept so that ``restore`` can bring them back). Every file is
 written whole to a temporary file and moved into place (``os.replace``), so a crash never
 leaves half a document; the text is written before the meta, and a document exists only
 once its meta does. ``merge`` turns the bundled corpus into what the index is built from.
@@ -35,22 +36,12 @@ class Library:
         self.path = path
         self.docs_dir = path / "docs"
         self.removed_file = path / "removed.json"
+        self.trash_dir = path / "trash"
 
     # --- reading -----------------------------------------------------------------------------
     def added(self) -> list[SourceDocument]:
         """The documents staff added, by id (a document whose files are unreadable is skipped, logged)."""
-        if not self.docs_dir.is_dir():
-            return []
-        docs = []
-        for meta_path in sorted(self.docs_dir.glob("*.json")):
-            try:
-                meta = DocumentMeta.model_validate_json(meta_path.read_bytes())
-                text = meta_path.with_suffix(".txt").read_text(encoding="utf-8")
-            except (OSError, ValueError) as exc:
-                logger.warning("skipping library document %s: %s", meta_path.stem, exc)
-                continue
-            docs.append(SourceDocument(meta, text))
-        return docs
+        return _read_docs(self.docs_dir)
 
     def removed(self) -> list[str]:
         """Ids of bundled documents that staff removed."""
@@ -64,19 +55,12 @@ class Library:
         return [str(x) for x in data] if isinstance(data, list) else []
 
     def merge(self, bundled: Sequence[SourceDocument]) -> list[SourceDocument]:
-        """Bundled minus removed, a replaced bundled document in its place, then the added ones;
-        a document that another one ``supersedes`` gets ``superseded_by``."""
-        added = {s.meta.doc_id: s for s in self.added()}
-        removed = set(self.removed())
-        merged: list[SourceDocument] = []
-        for source in bundled:
-            doc_id = source.meta.doc_id
-            if doc_id in added:
-                merged.append(added.pop(doc_id))
-            elif doc_id not in removed:
-                merged.append(source)
-        merged.extend(added.values())
-        return link_supersessions(merged)
+        """Bundled minus removed, a replaced bundled document in its place, then the added ones."""
+        return merge_sources(bundled, {s.meta.doc_id: s for s in self.added()}, set(self.removed()))
+
+    def trashed(self) -> list[SourceDocument]:
+        """Added documents that staff removed (newest copy of each), for ``restore``."""
+        return _read_docs(self.trash_dir)
 
     # --- writing -----------------------------------------------------------------------------
     def add(self, source: SourceDocument) -> None:
@@ -86,20 +70,34 @@ class Library:
         _write_atomic(self.docs_dir / f"{doc_id}.txt", source.text.encode("utf-8"))
         _write_atomic(self.docs_dir / f"{doc_id}.json", meta.model_dump_json(indent=2).encode("utf-8"))
 
-    def discard(self, doc_id: str) -> bool:
-        """Delete an added document (meta first, so it is never half there); False if it was not added."""
+    def discard(self, doc_id: str, *, keep: bool = False) -> bool:
+        """Take an added document out (meta first, so it is never half there); ``keep`` moves it to the
+        trash for ``restore``. False if it was not added."""
         meta_path = self.docs_dir / f"{doc_id}.json"
         existed = meta_path.exists()
+        if existed and keep:
+            for suffix in (".txt", ".json"):  # text first: a trashed document exists once its meta does
+                _write_atomic(self.trash_dir / f"{doc_id}{suffix}", (self.docs_dir / f"{doc_id}{suffix}").read_bytes())
         meta_path.unlink(missing_ok=True)
         (self.docs_dir / f"{doc_id}.txt").unlink(missing_ok=True)
         return existed
 
+    def untrash(self, doc_id: str) -> None:
+        """Forget a trashed copy (after it was restored or added again)."""
+        (self.trash_dir / f"{doc_id}.json").unlink(missing_ok=True)
+        (self.trash_dir / f"{doc_id}.txt").unlink(missing_ok=True)
+
     def mark_removed(self, doc_id: str) -> None:
         ids = self.removed()
         if doc_id not in ids:
-            self._write_removed([*ids, doc_id])
+            self.write_removed([*ids, doc_id])
 
-    def _write_removed(self, ids: list[str]) -> None:
+    def unmark_removed(self, doc_id: str) -> None:
+        ids = self.removed()
+        if doc_id in ids:
+            self.write_removed([i for i in ids if i != doc_id])
+
+    def write_removed(self, ids: list[str]) -> None:
         _write_atomic(self.removed_file, json.dumps(ids, ensure_ascii=False, indent=2).encode("utf-8"))
 
     # --- undo --------------------------------------------------------------------------------
@@ -119,6 +117,38 @@ class Library:
                 _write_atomic(path, data)
 
 
+def merge_sources(
+    bundled: Sequence[SourceDocument], added: dict[str, SourceDocument], removed: set[str]
+) -> list[SourceDocument]:
+    """What the index is built from: bundled minus removed, a replaced bundled document in its
+    place, then the added ones; a document that another one ``supersedes`` gets ``superseded_by``."""
+    added = dict(added)
+    merged: list[SourceDocument] = []
+    for source in bundled:
+        doc_id = source.meta.doc_id
+        if doc_id in added:
+            merged.append(added.pop(doc_id))
+        elif doc_id not in removed:
+            merged.append(source)
+    merged.extend(added.values())
+    return link_supersessions(merged)
+
+
+def _read_docs(folder: Path) -> list[SourceDocument]:
+    if not folder.is_dir():
+        return []
+    docs = []
+    for meta_path in sorted(folder.glob("*.json")):
+        try:
+            meta = DocumentMeta.model_validate_json(meta_path.read_bytes())
+            text = meta_path.with_suffix(".txt").read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            logger.warning("skipping library document %s: %s", meta_path.stem, exc)
+            continue
+        docs.append(SourceDocument(meta, text))
+    return docs
+
+
 def link_supersessions(sources: Sequence[SourceDocument]) -> list[SourceDocument]:
     """Set ``superseded_by`` from the present documents' ``supersedes`` (and clear a stale one)."""
     ids = {s.meta.doc_id for s in sources}
@@ -131,7 +161,7 @@ def link_supersessions(sources: Sequence[SourceDocument]) -> list[SourceDocument
     for s in sources:
         current = s.meta.superseded_by if s.meta.superseded_by in ids else None
         by = newer.get(s.meta.doc_id, current)
-        out.append(s if by == s.meta.superseded_by else SourceDocument(s.meta.model_copy(update={"superseded_by": by}), s.text))
+        out.append(s if by == s.meta.superseded_by else s.with_meta(s.meta.model_copy(update={"superseded_by": by})))
     return out
 
 

@@ -5,6 +5,11 @@ corpus, so a new plan gets sections, clause ids and responsible units like the o
 maintained libraries do the reading (python-docx, pypdf, beautifulsoup4, markdown-it-py,
 charset-normalizer); they are imported only when a file of their kind arrives.
 
+What a file may expand to is bounded (``IngestLimits``: extracted characters, paragraphs, HTML
+nesting depth, the unzipped size of a .docx), checked as early as the format allows (a .docx's
+zip directory before anything is inflated, HTML's nesting before a tree is built), because the
+upload limit bounds only the compressed bytes: a 1 MB .docx can inflate to gigabytes.
+
 A file we cannot read faithfully is refused with a ``DocumentError`` that says why, in
 Chinese and English on one line: we never guess an encoding silently, and a scanned PDF
 (no text layer) is not "an empty document" but a file that needs OCR first.
@@ -18,29 +23,25 @@ import re
 from pathlib import Path
 from typing import Any
 
+from knowledge.refusals import DEFAULT_LIMITS, DocumentError, IngestLimits, too_big
+
+__all__ = ["DEFAULT_LIMITS", "DocumentError", "IngestLimits", "SUPPORTED_SUFFIXES", "extract_text", "too_big"]
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
 
 
-class DocumentError(ValueError):
-    """A document that cannot be added, and why (Chinese / English, one line)."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        self.zh, self.en = zh, en
-        super().__init__(f"{zh} / {en}")
-
-
-def read_document(path: Path) -> str:
+def read_document(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> str:
     """The text of the file at ``path`` (see ``extract_text``)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"无法读取文件 {path}", f"cannot read {path}: {exc.strerror or exc}") from exc
-    return extract_text(path.name, data)
+    return extract_text(path.name, data, limits)
 
 
-def extract_text(filename: str, data: bytes) -> str:
-    """The text of a document given its file name (for the format) and its bytes."""
+def extract_text(filename: str, data: bytes, limits: IngestLimits = DEFAULT_LIMITS) -> str:
+    """The text of a document given its file name (for the format) and its bytes, within ``limits``."""
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = " ".join(SUPPORTED_SUFFIXES)
@@ -52,18 +53,28 @@ def extract_text(filename: str, data: bytes) -> str:
     if not data.strip():
         raise DocumentError(f"文件 {filename} 是空的", f"{filename} is empty")
     if suffix == ".docx":
-        text = _docx_text(data)
+        text = _docx_text(data, limits)
     elif suffix == ".pdf":
-        text = _pdf_text(data)
+        text = _pdf_text(data, limits)
     elif suffix in (".html", ".htm"):
-        text = _html_text(data)
+        text = _html_text(data, limits)
     elif suffix in (".md", ".markdown"):
-        text = _markdown_text(decode_text(data))
+        text = _markdown_text(_bounded(decode_text(data), limits))
     else:
         text = decode_text(data)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = _bounded(text, limits).replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     if not _MEANINGFUL.search(text):
         raise DocumentError(f"文件 {filename} 中没有文字", f"{filename} contains no text")
+    return text
+
+
+def _bounded(text: str, limits: IngestLimits) -> str:
+    """The text, if it is within the character and paragraph limits."""
+    if len(text) > limits.max_text_chars:
+        raise too_big(f"文字超过 {limits.max_text_chars:,} 字", f"more than {limits.max_text_chars:,} characters of text")
+    lines = text.count("\n") + 1
+    if lines > limits.max_paragraphs:
+        raise too_big(f"段落超过 {limits.max_paragraphs:,} 个", f"more than {limits.max_paragraphs:,} paragraphs")
     return text
 
 
@@ -144,43 +155,15 @@ def _inline_text(children: list[Any]) -> str:
 
 
 # --- Word ------------------------------------------------------------------------------------
-def _docx_text(data: bytes) -> str:
-    """Paragraphs and table cells, in document order (tables often hold task lists and 专栏)."""
-    import docx
-    from docx.table import Table
+def _docx_text(data: bytes, limits: IngestLimits) -> str:
+    """Paragraphs and table rows, in document order (see ``knowledge.docx_text``)."""
+    from knowledge.docx_text import docx_text
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # not a zip, or a zip that is not a Word document
-        raise DocumentError(
-            "无法打开这个 .docx 文件（文件损坏，或是另存为的 .doc？）",
-            f"not a readable .docx file ({type(exc).__name__}); a renamed .doc? save it as .docx",
-        ) from exc
-    lines: list[str] = []
-
-    def table_lines(table: Table) -> None:
-        seen: set[int] = set()
-        for row in table.rows:
-            for cell in row.cells:
-                if id(cell._tc) in seen:  # a merged cell appears once per row/column it spans
-                    continue
-                seen.add(id(cell._tc))
-                for item in cell.iter_inner_content():
-                    if isinstance(item, Table):
-                        table_lines(item)
-                    else:
-                        lines.append(item.text)
-
-    for item in document.iter_inner_content():
-        if isinstance(item, Table):
-            table_lines(item)
-        else:
-            lines.append(item.text)
-    return "\n".join(lines)
+    return docx_text(data, limits)
 
 
 # --- PDF -------------------------------------------------------------------------------------
-def _pdf_text(data: bytes) -> str:
+def _pdf_text(data: bytes, limits: IngestLimits) -> str:
     from pypdf import PdfReader
 
     try:
@@ -196,7 +179,21 @@ def _pdf_text(data: bytes) -> str:
         if not opened:
             raise DocumentError("PDF 文件已加密（有密码），请先去除密码", "encrypted PDF (password-protected); remove the password first")
     try:
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+    except Exception as exc:
+        raise DocumentError("无法读取这个 PDF 文件（文件损坏？）", f"unreadable PDF ({type(exc).__name__})") from exc
+    if count > limits.max_pdf_pages:
+        raise too_big(f"超过 {limits.max_pdf_pages:,} 页", f"more than {limits.max_pdf_pages:,} pages")
+    pages: list[str] = []
+    size = 0
+    try:
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if size > limits.max_text_chars:
+                raise too_big(f"文字超过 {limits.max_text_chars:,} 字", f"more than {limits.max_text_chars:,} characters of text")
+    except DocumentError:
+        raise
     except Exception as exc:
         raise DocumentError("无法提取这个 PDF 的文字", f"could not extract text from the PDF ({type(exc).__name__})") from exc
     text = "\n".join(pages)
@@ -219,7 +216,27 @@ _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn"}  # decoded as 
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
-def _html_text(data: bytes) -> str:
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "p", "li",
+         "td", "tr", "th", "option"}  # void elements, and ones whose end tag is optional (they do not nest deeply)
+
+
+def html_depth(markup: str, stop_at: int) -> int:
+    """How deeply the page's elements nest (a linear scan of the tags, stopping once past ``stop_at``)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(markup):
+        closing, name, selfclosing = m.group(1), m.group(2).lower(), m.group(3)
+        if name in _VOID or selfclosing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > stop_at:
+                break
+    return deepest
+
+
+def _html_text(data: bytes, limits: IngestLimits) -> str:
     """The page's text, one block element per line; the declared <meta charset> is honoured."""
     from bs4 import BeautifulSoup, NavigableString
     from bs4.dammit import EncodingDetector
@@ -239,6 +256,9 @@ def _html_text(data: bytes) -> str:
             ) from exc
     else:
         markup = decode_text(data)
+    _bounded(markup, IngestLimits(max_text_chars=limits.max_text_chars * 4, max_paragraphs=limits.max_paragraphs * 4))
+    if html_depth(markup, limits.max_html_depth) > limits.max_html_depth:
+        raise too_big(f"网页标签嵌套超过 {limits.max_html_depth} 层", f"HTML nested more than {limits.max_html_depth} levels deep")
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(_DROP):
         tag.decompose()

@@ -3,11 +3,18 @@
 Answering holds on to one immutable ``Snapshot``; a rebuild (here, or by another process
 sharing the same Chroma database or server) produces a new one that is swapped in whole, so
 a question is answered from the old index or the new one, never from a mix.
+
+Every build here takes the one knowledge lock (``knowledge.locking``), the same one library
+changes take, so two processes never build at once. A failure is not taken for corruption
+lightly: a pointer that moved (another process rebuilt) is followed, and a failed *write*
+(a full disk, a read-only directory) leaves the index where it is; only an index that cannot
+be read is moved aside and rebuilt.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -18,7 +25,17 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
-from knowledge.index import BuildReport, ClauseStore, IndexCorrupt, IndexMissing, Snapshot, open_client
+from knowledge.index import (
+    BuildReport,
+    ClauseStore,
+    IndexCorrupt,
+    IndexMissing,
+    IndexUnavailable,
+    Snapshot,
+    is_write_failure,
+    open_client,
+)
+from knowledge.locking import KnowledgeLock
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +50,7 @@ class IndexManager:
         host: str | None = None,
         port: int = 8000,
         refresh_interval_s: float = 5.0,
+        lock: KnowledgeLock | None = None,
     ) -> None:
         if path is None and host is None:
             raise ValueError("an index path or a Chroma host is needed")
@@ -45,6 +63,8 @@ class IndexManager:
         self._store: ClauseStore | None = None
         self._snapshot: Snapshot | None = None
         self._lock = threading.RLock()
+        # builds in every process that shares this index queue on one lock (a file next to the index)
+        self.build_lock = lock or KnowledgeLock(path.parent / "library.lock" if path is not None else None)
         self._checked_at = 0.0
         self.last_repair: str | None = None  # what was wrong the last time the index was rebuilt
 
@@ -76,22 +96,50 @@ class IndexManager:
         except Exception:
             return False
 
-    def rebuild(self, *, force: bool = False, progress: bool = False) -> BuildReport:
-        with self._lock:
-            report = self.store().build(self.sources(), force=force, progress=progress)
+    def rebuild(
+        self, *, force: bool = False, progress: bool = False, sources: list[SourceDocument] | None = None
+    ) -> BuildReport:
+        """Build from ``sources`` (default: the corpus now), under the knowledge lock; swap it in."""
+        with self.build_lock.held(), self._lock:
+            report = self.store().build(self.sources() if sources is None else sources, force=force, progress=progress)
             self._snapshot = self.store().load()
             self._checked_at = time.monotonic()
             return report
 
     def repair(self, reason: str) -> Snapshot:
-        """Rebuild from the corpus after the index failed while in use (e.g. its files were damaged)."""
-        with self._lock:
-            logger.warning("the index at %s failed (%s): rebuilding it from the corpus", self.location, reason)
-            self.last_repair = reason
-            self._reset()
-            self.store().build(self.sources())
+        """The index failed while in use: follow the pointer if another process rebuilt it, else
+        rebuild from the corpus (an unreadable database is moved aside first)."""
+        with self.build_lock.held(), self._lock:
+            try:
+                snapshot = self.store().load()
+            except IndexMissing:
+                snapshot = None
+            except Exception as exc:
+                if (unusable := self._unusable(exc)) is not None:
+                    raise unusable from exc
+                logger.warning("the index at %s failed (%s): rebuilding it from the corpus", self.location, reason)
+                self.last_repair = reason
+                self._reset()
+                snapshot = None
+            if snapshot is not None and (self._snapshot is None or snapshot.collection_name != self._snapshot.collection_name):
+                logger.info("the index was rebuilt elsewhere: now answering from %s", snapshot.collection_name)
+                self._snapshot = snapshot
+                return snapshot
+            if snapshot is None:
+                self.store().build(self.sources())
+            else:  # the same collection failed again, though it loads: rebuild it in place
+                logger.warning("the index at %s failed (%s): rebuilding it from the corpus", self.location, reason)
+                self.last_repair = reason
+                self.store().build(self.sources(), force=True)
             self._snapshot = self.store().load()
             return self._snapshot
+
+    def follow(self) -> None:
+        """Load now an index that another process has just built (instead of at the next refresh)."""
+        with self._lock:
+            self._checked_at = 0.0
+        if self._snapshot is not None:
+            self._refresh_if_stale()
 
     # --- internals ---------------------------------------------------------------------------
     def _load_or_repair(self) -> Snapshot:
@@ -100,12 +148,54 @@ class IndexManager:
         except IndexMissing:
             logger.info("no index at %s yet: building it from the corpus", self.location)
         except Exception as exc:  # IndexCorrupt, or the database itself would not open
-            reason = str(exc) if isinstance(exc, IndexCorrupt) else f"{type(exc).__name__}: {exc}"
-            logger.warning("the index at %s is unusable (%s): rebuilding it from the corpus", self.location, reason)
-            self.last_repair = reason
-            self._reset()
-        self.store().build(self.sources())
-        return self.store().load()
+            if (unusable := self._unusable(exc)) is not None:
+                raise unusable from exc
+        with self.build_lock.held():  # another process may be building it: wait, then look again
+            try:
+                return self.store().load()
+            except IndexMissing:
+                pass
+            except Exception as exc:
+                if (unusable := self._unusable(exc)) is not None:
+                    raise unusable from exc
+                reason = str(exc) if isinstance(exc, IndexCorrupt) else f"{type(exc).__name__}: {exc}"
+                logger.warning("the index at %s is unusable (%s): rebuilding it from the corpus", self.location, reason)
+                self.last_repair = reason
+                self._reset()
+            self.store().build(self.sources())
+            return self.store().load()
+
+    def _cannot_write(self) -> OSError | None:
+        """Why nothing can be written next to the index now (a full disk, a file size limit, a
+        read-only directory), or None. Chroma reports such failures in many guises (even as an
+        AttributeError from its bindings), so before anything is moved aside, we try ourselves."""
+        if self.path is None:
+            return None
+        folder = self.path if self.path.is_dir() else self.path.parent
+        probe = folder / f".write-probe-{os.getpid()}"
+        try:
+            with open(probe, "wb") as f:
+                f.write(b"\0" * 65536)
+                f.flush()
+                os.fsync(f.fileno())
+            return None
+        except OSError as exc:
+            return exc
+        finally:
+            try:
+                probe.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def _unusable(self, exc: BaseException) -> IndexUnavailable | None:
+        """An error to raise instead of repairing, when the failure is one of writing, not damage."""
+        cause = self._cannot_write() if not is_write_failure(exc) else exc
+        if cause is None:
+            return None
+        return IndexUnavailable(
+            f"the index at {self.location} cannot be opened now because nothing can be written there "
+            f"({cause}); it was left as it is"
+        )
 
     def _reset(self) -> None:
         """Move a broken embedded database aside so that a fresh one can be built."""

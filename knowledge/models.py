@@ -8,19 +8,31 @@ idempotent) and a citation stays valid across rebuilds.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel, Field
 
 from knowledge.gazetteer import Place, load_gazetteer
 
-JURISDICTION_LABELS = {
-    "national": "国家",
-    "henan": "河南",
-    "guizhou": "贵州",
-    "jiaozuo": "焦作",
-}
-# national first, then provinces, then cities: the order answers are grouped in
-JURISDICTION_LEVEL = {"national": 0, "henan": 1, "guizhou": 1, "jiaozuo": 2}
+
+class _GazetteerLabels(Mapping[str, str]):
+    """Deprecated: ``JURISDICTION_LABELS[j]`` is ``load_gazetteer().label(j)`` for any place (a code,
+    a name or a legacy slug). Kept only until chains/ stops importing it; ask the gazetteer."""
+
+    def __getitem__(self, key: str) -> str:
+        place = load_gazetteer().get(key)
+        if place is None:
+            raise KeyError(key)
+        return place.label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(load_gazetteer().places)
+
+    def __len__(self) -> int:
+        return len(load_gazetteer().places)
+
+
+JURISDICTION_LABELS: Mapping[str, str] = _GazetteerLabels()
 
 
 class DocumentMeta(BaseModel):
@@ -54,12 +66,12 @@ class DocumentMeta(BaseModel):
         place = self.place
         if place is not None:
             return place.level
-        return JURISDICTION_LEVEL.get(self.jurisdiction, 1 if self.parent_jurisdiction is None else 2)
+        return 1 if self.parent_jurisdiction is None else 2
 
     @property
     def jurisdiction_label(self) -> str:
         place = self.place
-        return place.label if place is not None else JURISDICTION_LABELS.get(self.jurisdiction, self.jurisdiction)
+        return place.label if place is not None else self.jurisdiction
 
 
 class Clause(BaseModel):

@@ -2,26 +2,65 @@
 
 Tests never read the developer's `.env` or environment: settings are built explicitly, with
 a temporary REDMUD_DATA_DIR, no LLM key and no Telegram token unless a test sets them.
+
+Two tiers (README, "Tests"). `make test` runs everything on the real model. `make test-fast`
+(REDMUD_TEST_TIER=fast) deselects the tests marked `slow` or `meaning` and gives the rest, through
+`model_embeddings()`, LangChain's DeterministicFakeEmbedding instead of e5: logic that does not
+depend on what a text means (building, swapping and repairing an index, counting re-embedded
+clauses) runs the same on it in a fraction of the time. `slow` is added here, by fixture and by
+module, so that a new test on the session index is slow without anyone remembering to say so.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+FAST_TIER = os.environ.get("REDMUD_TEST_TIER", "") == "fast"
 OUR_PREFIXES = ("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_")
 for _name in list(os.environ):
     if _name.startswith(OUR_PREFIXES):
         os.environ.pop(_name)
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
+from langchain_core.embeddings import Embeddings  # noqa: E402
+
 from bot.app import Services, build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+# Tests that use these fixtures answer over the whole bundled corpus (built once, ~20 s of e5)
+SLOW_FIXTURES = {"services", "answerer", "real_services", "eval_answers", "built", "make_llm_service", "llm_service"}
+# Modules whose tests run `redmud` or a Chroma server as real processes, or build indexes of their own
+SLOW_MODULES = {"test_faults.py", "test_chroma_server.py", "test_staff_cli.py", "test_staff_ingest.py",
+                "test_staff_telegram.py", "test_encoder_threads.py", "test_llm_superseded.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+def model_embeddings() -> Embeddings:
+    """The embedding model at the seam: e5 (`make test`), or a deterministic fake (`make test-fast`)
+    for tests whose outcome does not depend on meaning. A test that needs meaning is marked `meaning`."""
+    if FAST_TIER:
+        from langchain_core.embeddings import DeterministicFakeEmbedding
+
+        return DeterministicFakeEmbedding(size=384)
+    from knowledge.embeddings import E5Embeddings
+
+    return E5Embeddings()
 
 
 def cli_env(data_dir: Path, **settings: str) -> dict[str, str]:
@@ -30,6 +69,69 @@ def cli_env(data_dir: Path, **settings: str) -> dict[str, str]:
     env["REDMUD_DATA_DIR"] = str(data_dir)
     env.update(settings)
     return env
+
+
+def redmud_in_process(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """`redmud ARGS` run by ``bot.cli.main`` in this process, with the settings in ``env`` (and
+    none of ours), ``stdin`` as its standard input and a directory without a `.env` as its working
+    directory; what a subprocess would give back (exit code, stdout and stderr as bytes). Log
+    records at the configured level (WARNING unless ``env`` says otherwise) go to its stderr too,
+    as `configure_logging` sends them in a real process.
+
+    Why: a cold interpreter costs seconds (chromadb, langchain, the model) and adds nothing to a
+    test of what a command prints. A few tests keep a real process (see test_cli.py, test_hostile.py)."""
+    from bot.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    out, err = io.BytesIO(), io.BytesIO()
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin or b""), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    sys.stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    for name in list(os.environ):
+        if name.startswith(OUR_PREFIXES):
+            del os.environ[name]
+    os.environ.update(env)
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.setLevel(env.get("REDMUD_LOG_LEVEL", "WARNING").strip().upper())
+    to_stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(to_stderr)
+    try:
+        with tempfile.TemporaryDirectory(prefix="redmud-cwd-") as cwd:
+            os.chdir(cwd)
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+            finally:
+                os.chdir(saved_cwd)
+                sys.stdout.flush()
+                sys.stderr.flush()
+        stdout, stderr = out.getvalue(), err.getvalue()  # before the wrappers (and their buffers) are closed
+    finally:
+        logging.getLogger().removeHandler(to_stderr)
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["redmud", *args], code, stdout, stderr)
+
+
+def corpus_of(dest: Path, doc_ids: tuple[str, ...]) -> Path:
+    """A corpus folder with some of the bundled documents, manifest and all: for tests whose
+    index is rebuilt (every rebuild embeds every clause) and whose questions need only these."""
+    import json
+
+    from knowledge.corpus import BUNDLED_CORPUS
+
+    dest.mkdir(parents=True)
+    manifest = json.loads((BUNDLED_CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    manifest["documents"] = [d for d in manifest["documents"] if d["doc_id"] in doc_ids]
+    assert len(manifest["documents"]) == len(doc_ids), "a document id that is not bundled"
+    for doc in manifest["documents"]:
+        (dest / doc.get("file", f"{doc['doc_id']}.txt")).write_bytes(
+            (BUNDLED_CORPUS / doc.get("file", f"{doc['doc_id']}.txt")).read_bytes())
+    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return dest
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

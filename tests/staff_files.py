@@ -143,3 +143,84 @@ def tax_html(charset: str = "gbk") -> bytes:
 
 def guizhou_gbk() -> bytes:
     return GUIZHOU.encode("gbk")
+
+
+TASK_TABLE_TITLE = "三门峡市赤泥综合利用重点任务分工表"
+TASK_ROWS = [  # (序号, 重点任务, 责任单位); the last two rows share one vertically merged unit cell
+    ("1", "建设赤泥综合利用产业园。2026年底前建成渑池赤泥综合利用产业园一期。", "市发展改革委"),
+    ("2", "推广赤泥路基材料。在国省干线公路建设中每年消纳赤泥不少于30万吨。", "市交通运输局、市工业和信息化局"),
+    ("3", "开展赤泥堆场生态修复。对闭库赤泥堆场实施覆土绿化。", "市生态环境局"),
+    ("4", "培育赤泥利用骨干企业。支持企业申报省级专精特新企业。", "市工业和信息化局"),
+    ("5", "落实赤泥利用税收优惠。按规定落实资源综合利用增值税即征即退政策。", "市工业和信息化局"),
+]
+
+
+def task_table_docx() -> bytes:
+    """A city's task table as Word makes it: 序号 / 重点任务 / 责任单位, the units of rows 4 and 5 in
+    one vertically merged cell, a title above and a heading line below."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(TASK_TABLE_TITLE)
+    document.add_paragraph("一、重点任务")
+    table = document.add_table(rows=len(TASK_ROWS) + 1, cols=3)
+    for col, head in enumerate(("序号", "重点任务", "责任单位")):
+        table.cell(0, col).text = head
+    for row, (number, task, units) in enumerate(TASK_ROWS, 1):
+        table.cell(row, 0).text = number
+        table.cell(row, 1).text = task
+        if row < len(TASK_ROWS):
+            table.cell(row, 2).text = units
+    merged = table.cell(len(TASK_ROWS) - 1, 2).merge(table.cell(len(TASK_ROWS), 2))
+    merged.text = TASK_ROWS[-1][2]
+    document.add_paragraph("二、保障措施")
+    document.add_paragraph("（一）加强组织领导。市政府成立赤泥综合利用工作专班。（责任单位：市政府办公室）")
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def grid_docx(rows: int = 6, cols: int = 3) -> tuple[bytes, list[str]]:
+    """A rows x cols table, every cell with its own text, one horizontal and one vertical merge
+    (a merge keeps both cells' paragraphs); returns the file and every cell's text."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("表格测试")
+    table = document.add_table(rows=rows, cols=cols)
+    texts = []
+    for r in range(rows):
+        for c in range(cols):
+            text = f"第{r + 1}行第{c + 1}列内容"
+            table.cell(r, c).text = text
+            texts.append(text)
+    table.cell(1, 0).merge(table.cell(1, 1))  # across
+    table.cell(3, 2).merge(table.cell(4, 2))  # down
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue(), texts
+
+
+SHANXI_TITLE = "山西省赤泥综合利用实施方案（2026—2028年）"
+SHANXI = f"""{SHANXI_TITLE}
+一、主要目标
+到2028年，全省赤泥综合利用率达到20%，新增赤泥利用能力300万吨。
+二、支持政策
+（一）给予利用补贴。对利用赤泥生产建材产品的企业，按实际利用量给予每吨20元补贴。（责任单位：省财政厅、省工业和信息化厅）
+（二）保障项目用地。赤泥综合利用项目优先纳入省重点项目。（责任单位：省自然资源厅）
+"""
+
+HENAN_OLD_TITLE = "河南省赤泥综合利用推进方案（2024—2025年）"
+HENAN_OLD = f"""{HENAN_OLD_TITLE}
+一、主要目标
+到2025年，全省赤泥综合利用率达到10%。（责任单位：省工业和信息化厅）
+二、主要任务
+（一）推进赤泥建材利用。支持企业开展赤泥制砖试点。（责任单位：省工业和信息化厅）
+"""
+HENAN_NEW_TITLE = "河南省赤泥综合利用推进方案（2026—2028年）"
+HENAN_NEW = f"""{HENAN_NEW_TITLE}
+一、主要目标
+到2028年，全省赤泥综合利用率达到25%。（责任单位：省工业和信息化厅、省发展改革委）
+二、主要任务
+（一）推进赤泥建材利用。支持企业建设赤泥制砖生产线，年利用赤泥100万吨。（责任单位：省工业和信息化厅）
+"""

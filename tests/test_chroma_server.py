@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli_env
+from tests.conftest import cli_env, corpus_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):
     log = open(path / "server.log", "wb")
     proc = subprocess.Popen([exe, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # a server that never starts, not a slow one
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
@@ -50,12 +50,17 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def env_for(port: int, data_dir: Path) -> dict[str, str]:
-    return cli_env(data_dir, CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(port))
+    """Three of the five documents (those the questions are answered from): the ingest embeds
+    every clause through the server, and the other two add only time."""
+    corpus = data_dir / "corpus"
+    if not corpus.exists():
+        corpus_of(corpus, ("cn-2022-industrial-resources", "guizhou-2025-redmud-plan", "jiaozuo-2022-proposal-reply"))
+    return cli_env(data_dir, CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(port), REDMUD_CORPUS_DIR=str(corpus))
 
 
 def test_ingest_through_server_then_two_processes_answer_at_once(chroma_server: int, tmp_path: Path) -> None:
     env = env_for(chroma_server, tmp_path)
-    ingest = subprocess.run([sys.executable, "-m", "bot.cli", "ingest"], env=env, capture_output=True, timeout=180, cwd=ROOT)
+    ingest = subprocess.run([sys.executable, "-m", "bot.cli", "ingest"], env=env, capture_output=True, timeout=900, cwd=ROOT)
     assert ingest.returncode == 0, ingest.stderr.decode()
     assert "chroma://127.0.0.1" in ingest.stdout.decode()
     assert not (tmp_path / "index").exists()  # nothing written locally: the server holds the index
@@ -67,7 +72,7 @@ def test_ingest_through_server_then_two_processes_answer_at_once(chroma_server: 
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)
     ]
-    outputs = [p.communicate(payload, timeout=180) for p in procs]
+    outputs = [p.communicate(payload, timeout=900) for p in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err.decode()
         answers = [json.loads(line) for line in out.decode().splitlines()]
@@ -78,5 +83,5 @@ def test_ingest_through_server_then_two_processes_answer_at_once(chroma_server: 
         assert answers[1]["answer"].startswith("省工业和信息化厅")
         assert "4.8亿吨" in answers[2]["answer"]
 
-    again = subprocess.run([sys.executable, "-m", "bot.cli", "ingest"], env=env, capture_output=True, timeout=180, cwd=ROOT)
+    again = subprocess.run([sys.executable, "-m", "bot.cli", "ingest"], env=env, capture_output=True, timeout=900, cwd=ROOT)
     assert "已是最新" in again.stdout.decode()  # idempotent against the server too

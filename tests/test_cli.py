@@ -1,9 +1,12 @@
-"""The `redmud` command as users and scripts run it: real processes, real index."""
+"""The `redmud` command as users and scripts run it, over the real session index.
+
+Most commands run in-process (``bot.cli.main``): what they print is the same, without a cold
+interpreter each. Two stay real processes end to end, as a user and a script run them: a plain
+`redmud ask`, and `ask --json -` with invalid UTF-8 on its standard input."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -12,15 +15,20 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.conftest import cli_env
+from tests.conftest import cli_env, redmud_in_process
 
 
-def run(settings: Settings, *args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_process(settings: Settings, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """A real `redmud` process (python -m bot.cli): end to end, start-up and standard streams included."""
     env = cli_env(settings.data_dir)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, timeout=timeout, env=env,
+        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, timeout=600, env=env,
         cwd=Path(__file__).resolve().parent.parent,
     )
+
+
+def run(settings: Settings, *args: str, stdin: bytes | None = None, **env: str) -> subprocess.CompletedProcess:
+    return redmud_in_process(*args, env={"REDMUD_DATA_DIR": str(settings.data_dir), **env}, stdin=stdin)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +38,7 @@ def built(services):
 
 
 def test_ask_prints_answer_and_sources(built) -> None:
-    proc = run(built, "ask", "贵州提高赤泥可利用性的责任单位是谁？")
+    proc = run_process(built, "ask", "贵州提高赤泥可利用性的责任单位是谁？")
     out = proc.stdout.decode()
     assert proc.returncode == 0, proc.stderr.decode()
     assert out.startswith("省工业和信息化厅")
@@ -87,7 +95,7 @@ def test_ask_json_stdin_one_object_per_line_in_order(built) -> None:
         "到2025年主要再生资源品种利用量目标是多少？",
     ]
     payload = "\n".join(questions).encode() + b"\n\xff\xfe invalid utf-8 \xc3\x28\n"
-    proc = run(built, "ask", "--json", "-", stdin=payload)
+    proc = run_process(built, "ask", "--json", "-", stdin=payload)
     assert proc.returncode == 0, proc.stderr.decode()
     objects = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert len(objects) == len(questions) + 1
@@ -160,14 +168,12 @@ def test_bot_without_token_says_so(built) -> None:
 
 
 def test_webhook_without_secret_is_refused_clearly(built) -> None:
-    env = cli_env(built.data_dir, TELEGRAM_BOT_TOKEN="123:abc", REDMUD_WEBHOOK_URL="https://x.example/hook")
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "bot", "--webhook"], capture_output=True, env=env, timeout=60)
+    proc = run(built, "bot", "--webhook", TELEGRAM_BOT_TOKEN="123:abc", REDMUD_WEBHOOK_URL="https://x.example/hook")
     assert proc.returncode == 2, proc.stderr.decode()
     assert "REDMUD_WEBHOOK_SECRET" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
     assert "123:abc" not in proc.stderr.decode()
 
 
 def test_bad_setting_is_reported_clearly(built) -> None:
-    env = dict(os.environ, REDMUD_DATA_DIR=str(built.data_dir), REDMUD_TOP_K="many")
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "docs"], capture_output=True, env=env, timeout=60)
+    proc = run(built, "docs", REDMUD_TOP_K="many")
     assert proc.returncode == 2 and "REDMUD_TOP_K" in proc.stderr.decode()

@@ -1,4 +1,7 @@
-"""The clause store and index manager: idempotent, atomic, self-repairing, on a real Chroma."""
+"""The clause store and index manager: idempotent, atomic, self-repairing, on a real Chroma.
+
+Embeddings come from `model_embeddings()`: e5 in `make test`, a deterministic fake in
+`make test-fast` (nothing here depends on meaning, except the test marked `meaning`)."""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
-from knowledge.embeddings import E5Embeddings
 from knowledge.index import ClauseStore, IndexMissing, open_client
 from knowledge.manager import IndexManager
 from knowledge.models import DocumentMeta
+from tests.conftest import model_embeddings
 
 PLAN_A = """一、主要任务
 （一）推动源头减量。鼓励企业优化工艺，降低赤泥产生量。（责任单位：市工信局）
@@ -26,10 +30,12 @@ def source(doc_id: str, text: str, **meta: str) -> SourceDocument:
     return SourceDocument(DocumentMeta(doc_id=doc_id, title=f"{doc_id} 方案", **meta), text)
 
 
-class CountingEmbeddings(E5Embeddings):
-    """The real e5 model, counting passages embedded, optionally failing after a number of them."""
+class CountingEmbeddings(Embeddings):
+    """The tier's model (e5, or the fake in the fast tier), counting passages embedded,
+    optionally failing after a number of them."""
 
     def __init__(self, fail_after: int | None = None) -> None:
+        self.model = model_embeddings()
         self.embedded = 0
         self.fail_after = fail_after
 
@@ -37,7 +43,10 @@ class CountingEmbeddings(E5Embeddings):
         if self.fail_after is not None and self.embedded + len(texts) > self.fail_after:
             raise RuntimeError("embedding failed half-way")
         self.embedded += len(texts)
-        return super().embed_documents(texts)
+        return self.model.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.embed_query(text)
 
 
 @pytest.fixture
@@ -108,7 +117,7 @@ def test_missing_index_is_reported(store: ClauseStore) -> None:
 
 
 def _manager(path: Path, docs: list[SourceDocument]) -> IndexManager:
-    return IndexManager(E5Embeddings(), lambda: docs, path=path, refresh_interval_s=0)
+    return IndexManager(model_embeddings(), lambda: docs, path=path, refresh_interval_s=0)
 
 
 def test_manager_builds_missing_index_on_first_use(tmp_path: Path) -> None:
@@ -159,6 +168,7 @@ def test_manager_sees_a_rebuild_by_another_process(tmp_path: Path) -> None:
     assert old.collection.count() == 2
 
 
+@pytest.mark.meaning  # which clause answers "烧结砖" is retrieval, so the real model
 def test_manager_repairs_when_a_query_fails(tmp_path: Path) -> None:
     from chains.analysis import analyse
     from chains.retrieval import retrieve

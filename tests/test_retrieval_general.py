@@ -7,8 +7,8 @@ import ast
 from pathlib import Path
 
 from chains.analysis import analyse
-from chains.fusion import WEIGHTS
 from chains.followup import RuleRewriter
+from chains.fusion import WEIGHTS
 from chains.models import Turn
 from chains.retrieval import place_coverage, place_factor
 from knowledge.corpus import SourceDocument

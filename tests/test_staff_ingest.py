@@ -11,12 +11,18 @@ import pytest
 
 from bot.app import Services, build_services, corpus_sources
 from bot.settings import Settings
-from bot.staff import RebuildFailed, add_document, add_documents, remove
+from knowledge.catalog import Catalog, RebuildFailed, Upload
+from knowledge.corpus import load_corpus
 from knowledge.embeddings import E5Embeddings
 from knowledge.loaders import DocumentError
 from knowledge.manager import IndexManager
 from tests import staff_files as F
 from tests.conftest import make_settings
+
+
+def add_document(catalog: Catalog, name: str, data: bytes, meta: dict[str, Any], **flags: Any) -> Any:
+    return catalog.add([Upload(name, data, meta)], **flags)[0]
+
 
 FORMATS = [
     ("henan-2026.docx", F.henan_docx, {"jurisdiction": "河南", "date": "2026年3月1日"}),
@@ -44,7 +50,7 @@ def index_state(services: Services) -> tuple[str | None, list[str], dict[str, by
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     services = fresh(tmp_path_factory.mktemp("staff-formats"))
-    reports = {name: add_document(services.settings, name, make(), meta, index=services.index)
+    reports = {name: add_document(services.catalog, name, make(), meta)
                for name, make, meta in FORMATS}
     return {"services": services, "reports": reports}
 
@@ -78,7 +84,7 @@ def test_added_documents_are_answered_with_citations(
 
 def test_reports_say_what_was_found(world: dict[str, Any]) -> None:
     henan = world["reports"]["henan-2026.docx"]
-    assert (henan.doc_id, henan.title, henan.jurisdiction, henan.date) == ("henan-2026", F.HENAN_TITLE, "henan", "2026-03-01")
+    assert (henan.doc_id, henan.title, henan.jurisdiction, henan.date) == ("henan-2026", F.HENAN_TITLE, "410000", "2026-03-01")
     assert henan.sections == ["一、主要任务", "二、保障措施"] and henan.clauses == 3
     assert henan.units == ["省交通运输厅", "省工业和信息化厅", "省发展改革委", "省财政厅"]
     assert world["reports"]["贵州办法.txt"].doc_id.startswith("doc-")
@@ -115,7 +121,7 @@ def test_refusals_leave_index_and_library_exactly_as_they_were(
     services = world["services"]
     before = index_state(services)
     with pytest.raises(DocumentError) as err:
-        add_document(services.settings, name, data, meta, index=services.index)
+        add_document(services.catalog, name, data, meta)
     message = str(err.value)
     assert reason in message and " / " in message and "\n" not in message  # Chinese / English, one line
     assert index_state(services) == before
@@ -125,8 +131,7 @@ def test_a_batch_with_one_bad_file_adds_nothing(world: dict[str, Any]) -> None:
     services = world["services"]
     before = index_state(services)
     with pytest.raises(DocumentError, match="scanned PDF"):
-        add_documents(services.settings, [("ok.txt", F.JIAOZUO_OLD.encode(), {}), ("scan.pdf", F.scanned_pdf_bytes(), {})],
-                      index=services.index)
+        services.catalog.add([Upload("ok.txt", F.JIAOZUO_OLD.encode(), {}), Upload("scan.pdf", F.scanned_pdf_bytes(), {})])
     assert index_state(services) == before
 
 
@@ -139,39 +144,39 @@ class FailingEmbeddings(E5Embeddings):
 
 def test_a_failed_rebuild_puts_everything_back(tmp_path: Path) -> None:
     services = fresh(tmp_path)
-    add_document(services.settings, "jz.txt", F.JIAOZUO_OLD.encode(), {"doc_id": "jiaozuo-2023"}, index=services.index)
+    add_document(services.catalog, "jz.txt", F.JIAOZUO_OLD.encode(), {"doc_id": "jiaozuo-2023"})
     before = index_state(services)
     settings: Settings = services.settings
     failing = IndexManager(FailingEmbeddings(), lambda: corpus_sources(settings), path=settings.index_dir)
+    catalog = Catalog(services.catalog.library, failing, lambda: load_corpus(settings.corpus_dir), services.catalog.lock)
     # a new document, and a replacement of an existing one: both undone
     with pytest.raises(RebuildFailed, match="nothing was changed"):
-        add_document(settings, "gz.txt", F.guizhou_gbk(), {}, index=failing)
+        add_document(catalog, "gz.txt", F.guizhou_gbk(), {})
     with pytest.raises(RebuildFailed):
-        add_document(settings, "jz.pdf", F.pdf_bytes(F.JIAOZUO_LINES), {"doc_id": "jiaozuo-2023"}, replace=True,
-                     index=failing)
+        add_document(catalog, "jz.pdf", F.pdf_bytes(F.JIAOZUO_LINES), {"doc_id": "jiaozuo-2023"}, replace=True)
     # a removal embeds nothing (unchanged clauses keep their vectors): fail it in the store instead
-    def sources_with_a_clash() -> list:  # the build refuses duplicate clause ids, before writing anything
-        sources = corpus_sources(settings)
-        return [*sources, *sources[-1:]]
+    def corpus_with_a_clash() -> list:  # the build refuses duplicate clause ids, before writing anything
+        bundled = load_corpus(settings.corpus_dir)
+        return [*bundled, *bundled[-1:]]
 
-    clashing = IndexManager(E5Embeddings(), sources_with_a_clash, path=settings.index_dir)
+    clashing = Catalog(services.catalog.library, services.index, corpus_with_a_clash, services.catalog.lock)
     with pytest.raises(RebuildFailed, match="duplicate clause ids"):
-        remove(settings, "base-plan", index=clashing)
+        clashing.remove("base-plan")
     assert index_state(services) == before
     assert [s.meta.doc_id for s in corpus_sources(settings)] == ["base-plan", "old-notice", "jiaozuo-2023"]
 
 
 def test_supersede_prefers_the_newer_document_and_keeps_the_older_by_name(tmp_path: Path) -> None:
     services = fresh(tmp_path)
-    settings, index, answerer = services.settings, services.index, services.answerer
-    add_document(settings, "jz-2023.txt", F.JIAOZUO_OLD.encode(), {"doc_id": "jiaozuo-2023", "jurisdiction": "焦作",
-                                                                   "date": "2023-04-01"}, index=index)
+    _settings, catalog, _index, answerer = services.settings, services.catalog, services.index, services.answerer
+    add_document(catalog, "jz-2023.txt", F.JIAOZUO_OLD.encode(), {"doc_id": "jiaozuo-2023", "jurisdiction": "焦作",
+                                                                   "date": "2023-04-01"})
     question = "焦作赤泥陶粒有什么要求？"
     assert answerer.answer(question).citations[0].doc_id == "jiaozuo-2023"
 
-    report = add_document(settings, "jz-2026.pdf", F.pdf_bytes(F.JIAOZUO_LINES),
+    report = add_document(catalog, "jz-2026.pdf", F.pdf_bytes(F.JIAOZUO_LINES),
                           {"doc_id": "jiaozuo-2026", "jurisdiction": "焦作", "date": "2026-03-01",
-                           "supersedes": "jiaozuo-2023"}, index=index)
+                           "supersedes": "jiaozuo-2023"})
     assert report.supersedes == "jiaozuo-2023"
     docs = {d.meta.doc_id: d.meta for d in answerer.documents()}
     assert docs["jiaozuo-2023"].superseded_by == "jiaozuo-2026" and docs["jiaozuo-2026"].superseded_by is None
@@ -186,25 +191,24 @@ def test_supersede_prefers_the_newer_document_and_keeps_the_older_by_name(tmp_pa
     assert "中试线" in by_name.answer and "已被 2026-03-01 发布的" in by_name.answer
 
     # removing the newer document makes the older one current again
-    remove(settings, "jiaozuo-2026", index=index)
+    catalog.remove("jiaozuo-2026")
     assert {d.meta.doc_id: d.meta for d in answerer.documents()}["jiaozuo-2023"].superseded_by is None
 
 
 def test_replace_needs_the_flag_and_then_swaps_the_text(tmp_path: Path) -> None:
     services = fresh(tmp_path)
-    settings, index, answerer = services.settings, services.index, services.answerer
-    add_document(settings, "jz.txt", F.JIAOZUO_OLD.encode(), {"doc_id": "jiaozuo-plan"}, index=index)
+    _settings, catalog, _index, answerer = services.settings, services.catalog, services.index, services.answerer
+    add_document(catalog, "jz.txt", F.JIAOZUO_OLD.encode(), {"doc_id": "jiaozuo-plan"})
     with pytest.raises(DocumentError, match="add --replace"):
-        add_document(settings, "jz.pdf", F.pdf_bytes(F.JIAOZUO_LINES), {"doc_id": "jiaozuo-plan"}, index=index)
-    report = add_document(settings, "jz.pdf", F.pdf_bytes(F.JIAOZUO_LINES), {"doc_id": "jiaozuo-plan"}, replace=True,
-                          index=index)
+        add_document(catalog, "jz.pdf", F.pdf_bytes(F.JIAOZUO_LINES), {"doc_id": "jiaozuo-plan"})
+    report = add_document(catalog, "jz.pdf", F.pdf_bytes(F.JIAOZUO_LINES), {"doc_id": "jiaozuo-plan"}, replace=True)
     assert report.replaced and report.title == F.JIAOZUO_TITLE
     answer = answerer.answer("焦作赤泥陶粒产能目标是多少？")
     assert answer.citations[0].doc_id == "jiaozuo-plan" and "50万吨" in answer.answer
     assert "中试线" not in " ".join(c.text for c in answer.citations)
     # a bundled document can be replaced too, in its place
-    add_document(settings, "base.txt", F.GUIZHOU.encode(), {"doc_id": "base-plan", "jurisdiction": "贵州"},
-                 replace=True, index=index)
+    add_document(catalog, "base.txt", F.GUIZHOU.encode(), {"doc_id": "base-plan", "jurisdiction": "贵州"},
+                 replace=True)
     docs = answerer.documents()
     assert [d.meta.doc_id for d in docs] == ["base-plan", "old-notice", "jiaozuo-plan"]
     assert docs[0].meta.title == F.GUIZHOU_TITLE
@@ -212,18 +216,18 @@ def test_replace_needs_the_flag_and_then_swaps_the_text(tmp_path: Path) -> None:
 
 def test_remove_added_and_bundled_documents(tmp_path: Path) -> None:
     services = fresh(tmp_path)
-    settings, index, answerer = services.settings, services.index, services.answerer
-    add_document(settings, "vat.html", F.tax_html(), {"doc_id": "vat-notice"}, index=index)
+    settings, catalog, index, answerer = services.settings, services.catalog, services.index, services.answerer
+    add_document(catalog, "vat.html", F.tax_html(), {"doc_id": "vat-notice"})
     question = "赤泥建材产品增值税即征即退比例是多少？"
     assert answerer.answer(question).citations[0].doc_id == "vat-notice"
     tax = "赤泥综合利用有哪些税收优惠？"
     assert "base-plan" in [c.doc_id for c in answerer.answer(tax).citations]
 
-    assert remove(settings, "vat-notice", index=index).title == F.TAX_TITLE
+    assert catalog.remove("vat-notice").title == F.TAX_TITLE
     assert "vat-notice" not in [c.doc_id for c in answerer.answer(question).citations]
     assert not (settings.data_dir / "library" / "docs" / "vat-notice.txt").exists()
 
-    remove(settings, "base-plan", index=index)  # a bundled one
+    catalog.remove("base-plan")  # a bundled one
     assert "base-plan" not in [c.doc_id for c in answerer.answer(tax).citations]
     snapshot = index.snapshot()
     assert list(snapshot.documents) == ["old-notice"]
@@ -232,11 +236,11 @@ def test_remove_added_and_bundled_documents(tmp_path: Path) -> None:
 
     before = index_state(services)
     with pytest.raises(DocumentError, match="no document with id 'base-plan'"):
-        remove(settings, "base-plan", index=index)
+        catalog.remove("base-plan")
     with pytest.raises(DocumentError, match="last document"):
-        remove(settings, "old-notice", index=index)
+        catalog.remove("old-notice")
     assert index_state(services) == before
 
     # re-adding a removed bundled id is allowed, and is what the index then holds
-    add_document(settings, "base.txt", F.BASE_PLAN.encode(), {"doc_id": "base-plan", "title": "重新收录"}, index=index)
+    add_document(catalog, "base.txt", F.BASE_PLAN.encode(), {"doc_id": "base-plan", "title": "重新收录"})
     assert [d.meta.title for d in answerer.documents()] == ["重新收录", "关于开展赤泥综合利用调查的通知"]

@@ -136,17 +136,21 @@ def test_library_changes_are_serialised_across_processes(tmp_path) -> None:
     import sys
     import time
 
-    from bot.staff import _changing
-    from tests.conftest import make_settings
+    from knowledge.locking import LOCK_NAME, KnowledgeLock
 
-    settings = make_settings(tmp_path)
-    probe = (
-        "import fcntl, sys, time; h = open(sys.argv[1], 'a+b'); t = time.monotonic(); "
-        "fcntl.flock(h, fcntl.LOCK_EX); print(round(time.monotonic() - t, 2))"
+    probe = (  # try once without waiting (must find the lock taken), then wait for it
+        "import fcntl, sys; h = open(sys.argv[1], 'a+b')\n"
+        "try:\n    fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free', flush=True)\n"
+        "except BlockingIOError:\n    print('busy', flush=True)\n"
+        "fcntl.flock(h, fcntl.LOCK_EX); print('got', flush=True)"
     )
-    with _changing(settings):
-        other = subprocess.Popen([sys.executable, "-c", probe, str(tmp_path / "library.lock")], stdout=subprocess.PIPE)
-        time.sleep(1.0)
+    with KnowledgeLock(tmp_path / LOCK_NAME).held():
+        other = subprocess.Popen([sys.executable, "-c", probe, str(tmp_path / LOCK_NAME)], stdout=subprocess.PIPE,
+                                 text=True)
+        assert other.stdout is not None
+        first = other.stdout.readline().strip()  # the child has tried the lock while we hold it
+        time.sleep(0.5)
         assert other.poll() is None  # still waiting for our lock
-    waited = float(other.communicate(timeout=30)[0])
-    assert waited >= 0.9  # an advisory flock on REDMUD_DATA_DIR/library.lock
+    rest = other.communicate(timeout=60)[0].split()
+    # an advisory flock on REDMUD_DATA_DIR/library.lock: taken while we held it, then released
+    assert (first, rest, other.returncode) == ("busy", ["got"], 0)

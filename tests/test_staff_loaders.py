@@ -133,7 +133,7 @@ def test_a_text_without_clauses_is_refused() -> None:
 def test_metadata_defaults_from_the_file() -> None:
     meta = build_meta({}, filename="Henan 2026_Plan (final).docx", text=F.HENAN_TITLE + "\n一、主要任务\n")
     assert meta.doc_id == "henan-2026-plan-final"
-    assert meta.title == F.HENAN_TITLE and meta.jurisdiction == "national" and meta.date is None
+    assert meta.title == F.HENAN_TITLE and meta.jurisdiction == "100000" and meta.date is None
     chinese = slug_doc_id("焦作市行动计划.pdf")
     assert chinese.startswith("doc-") and chinese == slug_doc_id("焦作市行动计划.txt") != slug_doc_id("贵州办法.txt")
     assert slug_doc_id("2026年方案.txt").startswith("doc-")  # digits alone say nothing
@@ -147,16 +147,37 @@ def test_title_skips_document_numbers_and_headings() -> None:
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("国家", "national"), ("河南", "henan"), ("河南省", "henan"), ("Guizhou", "guizhou"), ("焦作市", "jiaozuo"),
-     ("广西", "广西"), ("shandong", "shandong")],
+    [("国家", "100000"), ("national", "100000"), ("河南", "410000"), ("河南省", "410000"), ("Guizhou", "520000"),
+     ("焦作市", "410800"), ("广西", "450000"), ("shandong", "370000"), ("山西", "140000"), ("三门峡市", "411200"),
+     ("guizhou", "520000"), ("411200", "411200")],
 )
-def test_jurisdiction_names(given: str, expected: str) -> None:
+def test_places_are_stored_as_gazetteer_codes(given: str, expected: str) -> None:
     assert normalise_jurisdiction(given) == expected
 
 
-def test_city_gets_its_province() -> None:
+@pytest.mark.parametrize("unknown", ["火星", "Atlantis", "河南北省"])
+def test_an_unknown_place_is_refused_saying_so(unknown: str) -> None:
+    with pytest.raises(DocumentError, match=f"unknown place '{unknown}'") as err:
+        build_meta({"jurisdiction": unknown}, filename="plan.txt", text="x")
+    assert "不认识的地区" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_city_gets_its_province_and_a_province_no_parent() -> None:
     meta = build_meta({"jurisdiction": "焦作"}, filename="jz-plan.txt", text="x")
-    assert meta.jurisdiction == "jiaozuo" and meta.parent_jurisdiction == "henan"
+    assert meta.jurisdiction == "410800" and meta.parent_jurisdiction == "410000"
+    assert meta.place is not None and meta.place.label == "焦作" and meta.level == 2
+    assert build_meta({"jurisdiction": "山西省"}, filename="sx.txt", text="x").parent_jurisdiction is None
+
+
+def test_a_re_added_bundled_document_keeps_its_manifest_metadata() -> None:
+    from knowledge.corpus import load_manifest
+
+    known = {m.doc_id: m for m in load_manifest()}
+    meta = build_meta({}, filename="henan-2025-redmud-qa.txt", text="一、问题\n（一）内容。", known=known)
+    assert meta.jurisdiction == "410000" and meta.title == known["henan-2025-redmud-qa"].title
+    assert meta.issuer == known["henan-2025-redmud-qa"].issuer
+    moved = build_meta({"jurisdiction": "焦作"}, filename="henan-2025-redmud-qa.txt", text="x", known=known)
+    assert moved.jurisdiction == "410800" and moved.parent_jurisdiction == "410000"
 
 
 @pytest.mark.parametrize(
@@ -191,7 +212,7 @@ def test_sidecar_is_read_and_flags_win(tmp_path: Path) -> None:
     (tmp_path / "plan.docx.meta.json").write_text(json.dumps({"title": "侧车标题", "jurisdiction": "河南"}), encoding="utf-8")
     values = {**read_sidecar(plan), "title": "命令行标题", "note": "manifest-style keys are accepted", "file": "x.txt"}
     meta = build_meta(values, filename=plan.name, text="")
-    assert meta.title == "命令行标题" and meta.jurisdiction == "henan"
+    assert meta.title == "命令行标题" and meta.jurisdiction == "410000"
     (tmp_path / "plan.docx.meta.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(DocumentError, match="not valid JSON"):
         read_sidecar(plan)

@@ -11,17 +11,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from telegram.ext import Application
 
+    from bot.telegram.seams import Services
+
 __all__ = ["build_application", "run_bot"]
 
 
-def run_bot(services: Any, *, webhook: bool = False) -> None:
+def run_bot(services: Services, *, webhook: bool = False) -> None:
     """Run the bot until interrupted: long polling by default, a webhook with `webhook=True`."""
     from bot.telegram.application import run_bot as _run
 
     _run(services, webhook=webhook)
 
 
-def build_application(services: Any, **kwargs: Any) -> Application:
+def build_application(services: Services, **kwargs: Any) -> Application:  # type: ignore[type-arg]
     """Build (not start) the PTB Application; see `bot.telegram.application.build_application`."""
     from bot.telegram.application import build_application as _build
 

@@ -1,4 +1,6 @@
-"""Commands (/start /help /docs /about, admin /stats /reload) and the one error handler.
+"""Commands (/start /help /docs /about, staff /stats /gaps /reload) and the one error handler.
+
+Who may run what is decided once, by the access gate (`gate.py`), before any handler runs.
 
 The error handler is the only place failures surface: it logs them (with the bot token
 redacted, since network errors can carry request URLs) and tells the user one short sentence,
@@ -19,7 +21,8 @@ from telegram.ext import ContextTypes
 from bot.telegram import texts
 from bot.telegram.formatting import docs_blocks, help_blocks
 from bot.telegram.render import Block
-from bot.telegram.runtime import chat_allowed, is_admin, reply, run_blocking, runtime, services
+from bot.telegram.runtime import is_private, reply, run_blocking, runtime, services
+from knowledge.intake import place_text
 
 logger = logging.getLogger(__name__)
 
@@ -29,23 +32,20 @@ def redact(text: str, secret: str) -> str:
 
 
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await chat_allowed(update, context):
-        await reply(update, context, texts.START)
+    await reply(update, context, texts.START if is_private(update) else texts.START_GROUP)
 
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await chat_allowed(update, context):
-        await reply(update, context, help_blocks())
+    await reply(update, context, help_blocks(is_private(update)))
 
 
 async def cmd_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await chat_allowed(update, context):
-        await reply(update, context, texts.ABOUT)
+    documents = await run_blocking(context, services(context).answerer.documents)
+    places = list(dict.fromkeys(place_text(d.meta.jurisdiction) for d in documents))  # as the gazetteer names them
+    await reply(update, context, texts.ABOUT + ("\n收录文件的地区：" + "、".join(places) if places else ""))
 
 
 async def cmd_docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await chat_allowed(update, context):
-        return
     documents = await run_blocking(context, services(context).answerer.documents)
     await reply(update, context, docs_blocks(documents))
 
@@ -55,8 +55,6 @@ def _ms(seconds: float | None) -> str:
 
 
 async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await chat_allowed(update, context) or not await is_admin(update, context):
-        return
     stats = runtime(context).stats
     p50, p95 = stats.percentiles("answer_s")
     e50, e95 = stats.percentiles("end_to_end_s")
@@ -77,8 +75,6 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Rebuild the index in a worker thread; answering goes on meanwhile (one reload at a time)."""
-    if not await chat_allowed(update, context) or not await is_admin(update, context):
-        return
     rt = runtime(context)
     if rt.reload_lock.locked():
         await reply(update, context, texts.RELOAD_BUSY)
@@ -92,9 +88,24 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             logger.error("Reload failed:\n%s", redact("".join(traceback.format_exception(exc)), rt.token))
             await reply(update, context, texts.RELOAD_FAILED)
             return
-        rt.doc_titles = None
+        rt.doc_titles = rt.doc_names = rt.places = None
         logger.info("Index reloaded by %s: %s clauses", update.effective_user.id if update.effective_user else "?", count)
         await reply(update, context, texts.RELOADED.format(count=count, seconds=time.perf_counter() - started))
+
+
+GAPS_DAYS = 30
+
+
+async def cmd_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Staff: recent 👎, declined and "not specified" questions, most frequent first."""
+    rt = runtime(context)
+    gaps = await rt.db(rt.store.gaps, since=time.time() - GAPS_DAYS * 86400)
+    if not gaps:
+        await reply(update, context, texts.GAPS_EMPTY.format(days=GAPS_DAYS))
+        return
+    lines = [texts.GAPS_LINE.format(count=g.count, kind=texts.GAP_KINDS.get(g.kind, g.kind), question=g.question[:120])
+             for g in gaps]
+    await reply(update, context, [Block("b", texts.GAPS_HEAD.format(days=GAPS_DAYS)), Block("", "\n".join(lines))])
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -106,6 +117,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("Network problem talking to Telegram: %s", redact(str(error), rt.token))
         return
     rt.stats.errors += 1
+    if isinstance(error, TimedOut) and isinstance(update, Update) and update.message is not None:
+        # a send that timed out may still arrive: an error line now would precede the answer
+        logger.warning("Update %s: Telegram did not confirm a send in time", update.update_id)
+        return
     details = "".join(traceback.format_exception(error)) if error else "unknown error"
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("Update %s failed:\n%s", update_id, redact(details, rt.token))

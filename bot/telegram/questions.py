@@ -1,35 +1,26 @@
-"""Questions in, answers out: who is asking (private chat, @mention, reply, /ask), the per-user
-limit, answering off the event loop, the reply with its citation buttons, and the buttons.
+"""Who is asking what: turning a message into a question (or deciding it is none).
 
-In groups the bot speaks only when spoken to: an @mention anywhere in the text (any case),
-a reply to one of its messages, or /ask. Everything else is chatter and stays unanswered.
+In private chats every text, and every caption, is a question (voice, stickers and other media
+get one short line asking for text). In groups the bot speaks only when spoken to: an @mention
+(in text or a caption), a reply to one of its messages, or /ask. A mention that replies to
+another member's message answers that message ("@bot", "@bot 这个问题"); a mention under a
+forwarded notice takes the notice as context. Pure emoji in reply to the bot is an
+acknowledgement: a reaction, no answer. An edited question (within 10 minutes) edits its answer.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import ForceReply, Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.telegram import texts
-from bot.telegram.formatting import answer_blocks, citation_buttons, clause_blocks
-from bot.telegram.runtime import (
-    chat_allowed,
-    is_private,
-    memory,
-    reply,
-    run_blocking,
-    runtime,
-    send_blocks,
-    services,
-    thread_id,
-    typing,
-)
-from chains.models import Answer, Turn
+from bot.telegram.answering import EDIT_WINDOW_S, Ask, ask, react
+from bot.telegram.chatqueue import Ticket
+from bot.telegram.runtime import is_private, reply, runtime, thread_id
+from chains.models import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +29,29 @@ PRIVATE_FOLLOW_UP_S = 600.0  # an elliptical private message within 10 min follo
 _ELLIPTICAL = re.compile(
     r"^\s*(?:那么?|还有|另外|那如果|and\b|what about|how about)|(?:呢|吗呢)\s*[？?。!！]*\s*$", re.IGNORECASE
 )
-BUTTONS_PER_ROW = 4
-_SHOWN_KEY = "shown_clauses"
+# "@bot", "@bot 这个问题", "@bot 帮忙看看": points at the replied-to message instead of asking
+_DEICTIC = re.compile(
+    r"^\s*(?:请|麻烦)?(?:帮忙|帮我)?(?:看看|看一下|回答一下|回答|解答一下)?\s*(?:这个|这条|这|那个|上面的?|上述)?"
+    r"\s*(?:问题|通知|消息)?\s*(?:呢|吧)?\s*[？?。.!！]*\s*$"
+)
+# emoji only (👍, 🙏🙏, "👌！"): an acknowledgement whatever the service says; punctuation alone
+# ("？？？") is not one, and goes to the service like any other text
+_EMOJI = "\u2600-\u27BF\U0001F000-\U0001FAFF"
+_ONLY_EMOJI = re.compile(rf"^(?=.*[{_EMOJI}])[\s{_EMOJI}\uFE0F\u200D\U0001F3FB-\U0001F3FF!！。.~～]+$")
+NOTICE_CONTEXT_CHARS = 300
 
 
 def _mention_pattern(username: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@])@{re.escape(username)}(?!\w)", re.IGNORECASE)
 
 
-def _strip_mentions(message: Message, context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, str]:
-    """(addressed to the bot?, the text without the bot's @mention)."""
-    text = message.text or ""
+def strip_mentions(message: Message, context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, str]:
+    """(addressed to the bot?, the text or caption without the bot's @mention)."""
+    text = message.text or message.caption or ""
+    entities = message.parse_entities([MessageEntity.TEXT_MENTION]) if message.text else (
+        message.parse_caption_entities([MessageEntity.TEXT_MENTION]))
     addressed = False
-    for entity, value in message.parse_entities([MessageEntity.TEXT_MENTION]).items():
+    for entity, value in entities.items():
         if entity.user is not None and entity.user.id == context.bot.id:
             addressed = True
             text = text.replace(value, " ")
@@ -63,160 +64,127 @@ def _strip_mentions(message: Message, context: ContextTypes.DEFAULT_TYPE) -> tup
     return addressed, re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def _replied_turn(message: Message, context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, Turn | None]:
-    """(replies to the bot?, the turn it follows up when it replies to one of our answers).
+def _is_from_bot(message: Message | None, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return message is not None and message.from_user is not None and message.from_user.id == context.bot.id
 
-    Telegram does not nest replies, so the question behind an answer can only come from our
-    own memory (persisted chat_data); an answer too old to be remembered is not followed up."""
+
+async def _previous(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Turn | None:
+    """The turn a reply to one of the bot's answers follows up (from the store: survives restarts)."""
     replied = message.reply_to_message
-    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
-        return False, None
-    return True, memory(context).get(replied.message_id)
+    if not _is_from_bot(replied, context) or replied is None:
+        return None
+    rt = runtime(context)
+    stored = await rt.db(rt.store.answer_for_message, message.chat_id, replied.message_id)
+    return Turn(question=stored.question, answer=stored.brief) if stored else None
 
 
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a private chat every text message is a question (a reply or "那…呢？" a follow-up)."""
-    message = update.effective_message
-    if message is None or not await chat_allowed(update, context):
-        return
-    _, previous = _replied_turn(message, context)
-    text = message.text or ""
-    if previous is None and message.reply_to_message is None and _ELLIPTICAL.search(text):
-        # only an obvious follow-up leans on the last answer without a reply; anything else
-        # is a new question (so chit-chat is not glued onto the previous topic)
-        previous = memory(context).recent(PRIVATE_FOLLOW_UP_S)
-    await answer_question(update, context, text, previous)
+def _request(message: Message, question: str, previous: Turn | None, *, private: bool,
+             reply_to: int | None = None, edit: list[int] | None = None) -> Ask:
+    user = message.from_user
+    return Ask(chat_id=message.chat_id, user_id=user.id if user else message.chat_id, question=question,
+               previous=previous, private=private, reply_to=reply_to or message.message_id,
+               asked_in=message.message_id, thread=thread_id(message), edit=edit)
 
 
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In groups: answer an @mention or a reply to the bot; ignore the rest of the chatter."""
+async def _route(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: list[int] | None = None) -> Ask | None:
+    """The question a message asks (None: not for the bot, or handled here: a reaction)."""
     message = update.effective_message
     if message is None:
+        return None
+    private = is_private(update)
+    replied = message.reply_to_message
+    replies_to_bot = _is_from_bot(replied, context)
+    if private:
+        mentioned, question = True, (message.text or message.caption or "").strip()
+    else:
+        mentioned, question = strip_mentions(message, context)
+        if not (mentioned or replies_to_bot):
+            return None
+    if (private or replies_to_bot) and question and _ONLY_EMOJI.match(question):
+        if edit is None:
+            await react(context, message.chat_id, message.message_id, thread_id(message))
+        return None
+    previous = await _previous(context, message)
+    reply_to = None
+    if replied is not None and not replies_to_bot:
+        other = (replied.text or replied.caption or "").strip()
+        if other and replied.forward_origin is not None and question and not _DEICTIC.match(question):
+            # a mention under a forwarded notice: the notice is the context of the question
+            question = f"{question}\n（{texts.NOTICE_CONTEXT}{other[:NOTICE_CONTEXT_CHARS]}）"
+        elif other and (not question or _DEICTIC.match(question)):
+            question, reply_to = other, replied.message_id  # answer the replied-to message's question
+    if private and previous is None and replied is None and _ELLIPTICAL.search(question):
+        # only an obvious follow-up leans on the last answer without a reply; anything else is new
+        rt = runtime(context)
+        last = await rt.db(rt.store.last_answer, message.chat_id, PRIVATE_FOLLOW_UP_S)
+        previous = Turn(question=last.question, answer=last.brief) if last else None
+    return _request(message, question, previous, private=private, reply_to=reply_to, edit=edit)
+
+
+def _ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ticket | None:
+    """A place in the chat's line, taken as the update arrives (before anything is awaited), so
+    answers come in the order questions were asked even when routing one waits on the store."""
+    queues = runtime(context).queues
+    chat = update.effective_chat
+    return queues.reserve(chat.id) if queues is not None and chat is not None else None
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text or a captioned photo/document/video, in private or in a group."""
+    ticket = _ticket(update, context)
+    try:
+        request = await _route(update, context)
+        if request is not None:
+            await ask(context, request, ticket)
+    finally:
+        if ticket is not None:
+            ticket.release()
+
+
+async def on_private_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Voice, stickers and other media without a caption in a private chat: one short line."""
+    await reply(update, context, texts.MEDIA_PRIVATE)
+
+
+async def on_group_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker in reply to the bot in a group is an acknowledgement: a reaction, no words."""
+    message = update.effective_message
+    if message is not None and _is_from_bot(message.reply_to_message, context):
+        await react(context, message.chat_id, message.message_id, thread_id(message))
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A question edited within EDIT_WINDOW_S of sending re-answers into the same message."""
+    message = update.edited_message
+    if message is None or message.edit_date is None:
         return
-    mentioned, question = _strip_mentions(message, context)
-    replies_to_bot, previous = _replied_turn(message, context)
-    if not (mentioned or replies_to_bot):
+    if (message.edit_date - message.date).total_seconds() > EDIT_WINDOW_S:
         return
-    if not await chat_allowed(update, context):
+    rt = runtime(context)
+    found = await rt.db(rt.store.answered_question, message.chat_id, message.message_id)
+    if found is None or not found[1]:
         return
-    await answer_question(update, context, question, previous)
+    request = await _route(update, context, edit=found[1])
+    if request is not None:
+        await ask(context, request)
 
 
 async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/ask <question> (also /ask@botname in groups); as a reply to an answer, a follow-up."""
+    """/ask <question> (also /ask@botname in groups); as a reply to an answer, a follow-up.
+    Without a question: a ForceReply prompt, and the reply to it is the question."""
     message = update.effective_message
-    if message is None or not await chat_allowed(update, context):
+    if message is None:
         return
     parts = (message.text or "").split(maxsplit=1)
     question = parts[1].strip() if len(parts) > 1 else ""
     if not question:
-        await reply(update, context, texts.ASK_USAGE)
+        prompt = ForceReply(selective=True, input_field_placeholder=texts.ASK_PLACEHOLDER)
+        await reply(update, context, texts.ASK_PROMPT, keyboard=prompt)
         return
-    _, previous = _replied_turn(message, context)
-    await answer_question(update, context, question, previous)
-
-
-async def answer_question(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, previous: Turn | None
-) -> None:
-    started = time.perf_counter()
-    message = update.effective_message
-    user = update.effective_user
-    if message is None:
-        return
-    if not question.strip():
-        await reply(update, context, texts.EMPTY_QUESTION)
-        return
-    rt = runtime(context)
-    allowed, notify, wait_s = rt.limiter.check(user.id if user else message.chat_id)
-    if not allowed:
-        rt.stats.limited += 1
-        if notify:
-            await reply(update, context, texts.RATE_LIMITED.format(seconds=wait_s))
-        return
-
-    answerer = services(context).answerer
-    async with typing(context, message):
-        answer, answer_s = await run_blocking(context, _timed_answer, answerer, question, previous)
-
-    buttons = [
-        InlineKeyboardButton(label, callback_data=rt.clause_keys.key_for(clause_id))
-        for label, clause_id in citation_buttons(answer)
-    ]
-    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
-    sent = await reply(update, context, answer_blocks(answer), keyboard=InlineKeyboardMarkup(rows) if rows else None)
-    memory(context).remember(
-        [m.message_id for m in sent],
-        Turn(question=answer.standalone_question or question, answer=answer.answer),
-    )
-    rt.stats.record(
-        abstained=answer.abstained,
-        fallback=answer.fallback_reason is not None,
-        answer_s=answer_s,
-        end_to_end_s=time.perf_counter() - started,
-    )
-
-
-def _timed_answer(answerer: Any, question: str, previous: Turn | None) -> tuple[Answer, float]:
-    """Runs in the worker thread, so the time is the answer's own, not its wait for a thread."""
-    started = time.perf_counter()
-    answer = answerer.answer(question, previous=previous)
-    return answer, time.perf_counter() - started
-
-
-async def _doc_titles(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
-    rt = runtime(context)
-    if rt.doc_titles is None:
-        documents = await run_blocking(context, services(context).answerer.documents)
-        rt.doc_titles = {info.meta.doc_id: info.meta.display_title for info in documents}
-    return rt.doc_titles
-
-
-def _button_label(message: Message | None, data: str) -> str:
-    if message is None or message.reply_markup is None:
-        return ""
-    for row in message.reply_markup.inline_keyboard:
-        for button in row:
-            if button.callback_data == data:
-                return button.text.split()[0]
-    return ""
-
-
-async def on_clause_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A `[n] 原文` button: answer the callback, then show the full clause under the answer.
-
-    In groups a clause is shown once per answer (another tap only answers the callback) and
-    long clauses are cut, to keep the chat short; private chats get the whole text.
-    """
-    query = update.callback_query
-    if query is None or not await chat_allowed(update, context):
-        return
-    data = query.data if isinstance(query.data, str) else ""
-    clause_id = runtime(context).clause_keys.clause_id(data)
-    clause = await run_blocking(context, services(context).answerer.clause, clause_id) if clause_id else None
-    if clause is None:
-        await query.answer(texts.CLAUSE_GONE, show_alert=True)
-        return
-    message = query.message if isinstance(query.message, Message) else None
-    private = is_private(update)
-    if not private and message is not None:
-        shown: list[tuple[int, str]] = context.chat_data.setdefault(_SHOWN_KEY, [])  # type: ignore[union-attr]
-        key = (message.message_id, data)
-        if key in shown:
-            await query.answer(texts.CLAUSE_SHOWN)
-            return
-        shown.append(key)
-        del shown[:-500]
-    await query.answer(texts.CLAUSE_SHOWN)
-    titles = await _doc_titles(context)
-    blocks = clause_blocks(
-        clause, titles.get(clause.doc_id, clause.doc_id), short=not private, label=_button_label(message, data)
-    )
-    chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
-    await send_blocks(
-        context,
-        chat_id,
-        blocks,
-        reply_to=message.message_id if message else None,
-        thread=thread_id(message),
-    )
+    ticket = _ticket(update, context)
+    try:
+        previous = await _previous(context, message)
+        await ask(context, _request(message, question, previous, private=is_private(update)), ticket)
+    finally:
+        if ticket is not None:
+            ticket.release()

@@ -1,6 +1,7 @@
 """The bot's per-process runtime (kept in `bot_data`) and the helpers every handler shares:
-sending split HTML replies with a plain-text fallback, the typing indicator, running blocking
-service calls off the event loop, the chat allowlist and the admin check.
+sending split HTML replies with a plain-text fallback and retries, the typing indicator,
+running blocking service calls off the event loop. Lasting state is in the SQLite store
+(`bot.state`), reached through `rt.db(...)`, never from the event loop itself.
 """
 
 from __future__ import annotations
@@ -14,27 +15,30 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram import ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
+from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from bot.settings import Settings
-from bot.telegram import texts
+from bot.state import AsyncStore, Store
+from bot.telegram.chatqueue import ChatQueues
 from bot.telegram.render import Block, split_blocks
-from bot.telegram.state import AnswerMemory, BotStats, ClauseKeys, UserRateLimiter
+from bot.telegram.seams import Services
+from bot.telegram.state import BotStats, UserRateLimiter
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SERVICES_KEY = "services"
 RUNTIME_KEY = "runtime"
-MEMORY_KEY = "answers"
 TYPING_EVERY_S = 4.5
 TYPING_GRACE_S = 1.0
 SEND_RETRY_DELAY_S = 0.5
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+SEND_RETRY_MAX_S = 4.0
+SEND_RETRY_BUDGET_S = 90.0  # keep trying an answer this long through 5xx / dropped connections
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 @dataclass
@@ -43,16 +47,38 @@ class BotRuntime:
     answer_workers: int = 4
     stats: BotStats = field(default_factory=BotStats)
     limiter: UserRateLimiter = field(default_factory=lambda: UserRateLimiter(10))
-    clause_keys: ClauseKeys = field(default_factory=ClauseKeys)
+    group_limiter: UserRateLimiter = field(default_factory=lambda: UserRateLimiter(40))
     executor: ThreadPoolExecutor | None = None
     refused_chats: set[int] = field(default_factory=set)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    doc_titles: dict[str, str] | None = None
+    doc_titles: dict[str, str] | None = None  # doc_id -> display title
+    doc_names: dict[str, str] | None = None  # doc_id -> short name for buttons ("国家方案")
+    places: list[tuple[str, str]] | None = None  # (code, label) of the places documents cover
+    _db: AsyncStore | None = None
+    queues: ChatQueues | None = None
 
     @property
     def token(self) -> str:
         secret = self.settings.telegram_bot_token
         return secret.get_secret_value() if secret else ""
+
+    async def open_store(self) -> AsyncStore:
+        """Open REDMUD_DATA_DIR/bot.sqlite3 (schema included) on a worker thread, not the loop."""
+        if self._db is None:
+            store = await asyncio.to_thread(Store.in_data_dir, self.settings.data_dir)
+            self._db = AsyncStore(store)
+        return self._db
+
+    @property
+    def db(self) -> AsyncStore:
+        """The SQLite store (opened in post_init)."""
+        if self._db is None:
+            raise RuntimeError("the store is opened in post_init; the application has not started")
+        return self._db
+
+    @property
+    def store(self) -> Store:
+        return self.db.store
 
     def start_executor(self) -> ThreadPoolExecutor:
         if self.executor is None:
@@ -63,21 +89,19 @@ class BotRuntime:
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 def runtime(context: ContextTypes.DEFAULT_TYPE) -> BotRuntime:
-    return context.bot_data[RUNTIME_KEY]
+    rt: BotRuntime = context.bot_data[RUNTIME_KEY]
+    return rt
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Any:
-    return context.bot_data[SERVICES_KEY]
-
-
-def memory(context: ContextTypes.DEFAULT_TYPE) -> AnswerMemory:
-    chat_data = context.chat_data
-    if chat_data is None:  # pragma: no cover - every update we handle has a chat
-        return AnswerMemory()
-    return chat_data.setdefault(MEMORY_KEY, AnswerMemory())
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    svc: Services = context.bot_data[SERVICES_KEY]
+    return svc
 
 
 async def run_blocking(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -130,7 +154,7 @@ async def send_blocks(
     *,
     reply_to: int | None = None,
     thread: int | None = None,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboardMarkup | ForceReply | None = None,
 ) -> list[Message]:
     """Send blocks as one or more HTML messages; the first replies to `reply_to`, the last
     carries the keyboard. If Telegram cannot parse the HTML, that message goes as plain text."""
@@ -141,21 +165,17 @@ async def send_blocks(
             "chat_id": chat_id,
             "message_thread_id": thread,
             "reply_markup": keyboard if i == len(chunks) - 1 else None,
-            "link_preview_options": _NO_PREVIEW,
         }
         if i == 0 and reply_to is not None:
             kwargs["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
         try:
-            sent.append(await _send_retrying(context, text=chunk.html, parse_mode=ParseMode.HTML, **kwargs))
+            sent.append(await _send_retrying(context, text=chunk.html, **kwargs))  # HTML: Defaults
         except BadRequest as exc:
             if "parse entities" not in str(exc).lower():
                 raise
             logger.warning("Telegram rejected our HTML (%s); sending plain text", exc)
-            sent.append(await context.bot.send_message(text=chunk.plain, **kwargs))
+            sent.append(await context.bot.send_message(text=chunk.plain, parse_mode=None, **kwargs))
     return sent
-
-
-SEND_ATTEMPTS = 4  # a 5xx or a dropped connection: Telegram did not take the message
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -165,11 +185,12 @@ def _retryable(exc: BaseException) -> bool:
 
 
 async def _send_retrying(context: ContextTypes.DEFAULT_TYPE, **kwargs: Any) -> Message:
-    """send_message, retried with exponential backoff and jitter after 5xx-style failures."""
+    """send_message, retried with exponential backoff and jitter after 5xx-style failures for up
+    to SEND_RETRY_BUDGET_S: a run of 5xx must not turn an answer into an error line."""
     retrying = AsyncRetrying(
         retry=retry_if_exception(_retryable),
-        stop=stop_after_attempt(SEND_ATTEMPTS),
-        wait=wait_exponential_jitter(initial=SEND_RETRY_DELAY_S, max=4.0),
+        stop=stop_after_delay(SEND_RETRY_BUDGET_S),
+        wait=wait_exponential_jitter(initial=SEND_RETRY_DELAY_S, max=SEND_RETRY_MAX_S),
         before_sleep=lambda state: logger.warning(
             "send_message failed (%s); retrying", type(state.outcome.exception()).__name__ if state.outcome else "?"
         ),
@@ -198,36 +219,6 @@ async def reply(
         thread=thread_id(message),
         **kwargs,
     )
-
-
-async def chat_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """REDMUD_ALLOWED_CHATS (empty = every chat). Other chats hear one polite refusal, then
-    silence, so a bot added to a stranger's group does not answer and does not spam."""
-    rt = runtime(context)
-    chat = update.effective_chat
-    if chat is None:
-        return False
-    if not rt.settings.allowed_chats or chat.id in rt.settings.allowed_chats:
-        return True
-    if chat.id not in rt.refused_chats:
-        rt.refused_chats.add(chat.id)
-        logger.info("Refused chat %s (not in REDMUD_ALLOWED_CHATS)", chat.id)
-        if update.callback_query is not None:
-            await update.callback_query.answer(texts.NOT_ALLOWED)
-        else:
-            await reply(update, context, texts.NOT_ALLOWED)
-    elif update.callback_query is not None:
-        await update.callback_query.answer()
-    return False
-
-
-async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """REDMUD_ADMIN_IDS; everybody else gets a polite refusal."""
-    user = update.effective_user
-    if user is not None and user.id in runtime(context).settings.admin_ids:
-        return True
-    await reply(update, context, texts.ADMIN_ONLY)
-    return False
 
 
 def is_private(update: Update) -> bool:

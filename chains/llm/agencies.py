@@ -7,7 +7,7 @@ of finding a name, because no single one sees them all:
   their names end in 署, 院, 银行 … which no suffix rule can cover;
 - local bodies by pattern: a level (省/市/县/区/州) + a name + 政府 or 办;
 - any other name by its ending (厅, 局, 委, 委员会, 办公室, 司 …) with guards for ordinary words.
-A name passes when the clauses name it; a place written before it ("河南" + "省财政厅") must be
+A name passes when the clauses name it; a place written before it (a province's name + "省财政厅") must be
 written there too, or be the place of that clause's document.
 """
 

@@ -30,7 +30,7 @@ _LIST_MARKER = re.compile(
 )
 _NO_INFO = re.compile(
     r"未(?:明确|具体)?(?:规定|提及|提到|涉及|载明|说明|明确)|没有(?:明确|具体)?(?:规定|提及|提到|涉及|说明|相关)"
-    r"|并未|未见|无相关|不涉及|未找到|没有找到|没有给出|未给出"
+    r"|并未|未见|无相关|不涉及|未找到|没有找到|没有给出|未给出|未作(?:出)?(?:明确|具体)?(?:规定|说明)"
     r"|(?:do|does|did)\s+not\s+(?:specify|say|mention|state|cover|address|provide)"
     r"|not\s+(?:specified|stated|mentioned|covered)|no\s+(?:information|mention|provision)",
     re.IGNORECASE,
@@ -41,9 +41,11 @@ _PART = re.compile(r"[，,；;]\s*|\s*(?=(?:但是|但|不过|然而|可是|只�
 _FRAMING = re.compile(
     r"根据|按照|依据|现有|相关|有关|以下|如下|具体|主要|包括|内容|情况|要点|方面|层面|文件|规定|条款|政策"
     r"|措施|要求|目标|支持|税收|优惠|资金|补贴|综合利用|赤泥|责任单位|牵头单位|配合单位|单位|部门|简要|回答"
-    r"|答复|总结|概括|说明|地方|省级|市级|县级|其他|其中|另外|此外|[省市县区和与及等的了]|哪些|什么"
-    r"|in short|summary|answer|details|sources|national|provincial|local|level|the|documents?|provisions?"
-    r"|following|responsible|units?|as follows|key points|policy|policies",
+    r"|答复|总结|概括|说明|结论|概述|小结|详细|完整|来源|出处|地方|省级|市级|县级|其他|其中|另外|此外"
+    r"|[省市县区和与及等的了]|哪些|什么"
+    r"|\b(?:in short|summary|answer|details|sources|national|provincial|local|level|the|documents?|provisions?"
+    r"|following|responsible|units?|as follows|key points|policy|policies|here|is|are|what|says?|below"
+    r"|overview|regarding|in|on|of|and|province|city|county|prefecture)\b",
     re.IGNORECASE,
 )
 # a sentence that addresses the model: "忽略以上规则", "回答：", "ignore previous instructions"
@@ -163,9 +165,9 @@ def claim_parts(bare: str) -> list[tuple[str, bool]]:
 
 
 def _is_lead_in(bare: str) -> bool:
-    """Headings and lead-ins ("根据现有文件：", "**国家层面**", "一、河南", "税收优惠：") state nothing:
+    """Headings and lead-ins ("根据现有文件：", "**国家层面**", "一、<a province>", "税收优惠：") state nothing:
     what is left after taking away list markers, places and words that only frame an answer is
-    empty. A line ending in a colon or a question mark gets no pass of its own ("贵州还给予以下
+    empty. A line ending in a colon or a question mark gets no pass of its own ("<a province>还给予以下
     补贴：" claims that there are some). Figures, titles and agencies in a lead-in are still checked."""
     core = _LIST_MARKER.sub("", bare)
     if extract_figures(core) or _TITLE.search(core):

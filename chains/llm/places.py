@@ -1,8 +1,9 @@
 """Place names for the grounding check, from the gazetteer (knowledge.gazetteer), never from code.
 
-Why: "河南省财政厅" is only grounded by a clause that says 省财政厅 when that clause's document is
-Henan's (or a Henan city's); and a heading such as "河南：" states nothing. Both need to know
-which words are places, for any place staff may add documents for, so the gazetteer decides.
+Why: "<province>省财政厅" is only grounded by a clause that says 省财政厅 when that clause's
+document is that province's (or one of its cities'); and a heading that is a place name states
+nothing. Both need to know which words are places, for any place staff may add documents for,
+so the gazetteer decides.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ _CJK_TAIL = re.compile(r"[\u4e00-\u9fff]+$")
 
 
 def place_at_end(text: str) -> str | None:
-    """The place name `text` ends with (河南, 焦作市, 国家), longest first; None if it ends with none.
-    One-character 简称 (豫, 黔) do not count: they end too many ordinary words."""
+    """The place name `text` ends with (a short or full name, or 国家), longest first; None if it ends with none.
+    One-character 简称 do not count: they end too many ordinary words."""
     tail = _CJK_TAIL.search(text or "")
     if tail is None:
         return None
@@ -32,7 +33,7 @@ def place_at_end(text: str) -> str | None:
 
 @lru_cache(maxsize=256)
 def context_names(jurisdiction: str | None) -> str:
-    """Every name of a document's place and of the places above it (焦作市 焦作 jiaozuo 河南省 …),
+    """Every name of a document's place and of the places above it (full names, short names, pinyin),
     so that a place an answer writes before an agency may be any of them."""
     gazetteer = load_gazetteer()
     place = gazetteer.get(jurisdiction) if jurisdiction else None
@@ -49,5 +50,5 @@ def strip_places(text: str) -> str:
     for place in load_gazetteer().find(text):
         for form in sorted({place.name, place.short, *place.aliases}, key=len, reverse=True):
             if len(form) >= 2:
-                text = text.replace(form, "")
+                text = re.sub(re.escape(form), "", text, flags=re.IGNORECASE)  # Guizhou, guizhou
     return text

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, unquote
 
 import pytest
 
+from tests.fakes.bot_api_updates import UpdateBuilders
 from tests.fakes.telegram_html import parse_telegram_html, utf16_len
 
 TOKEN = "123456:TEST-token_ABCdef"
@@ -36,8 +37,9 @@ BOT_ID = 123456
 BOT_USERNAME = "RedMudTestBot"
 
 _JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "scope", "allowed_updates", "entities",
-                "link_preview_options"}
-_INT_FIELDS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "max_connections"}
+                "link_preview_options", "reaction", "results", "button"}
+_INT_FIELDS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "max_connections",
+               "user_id", "cache_time"}
 @dataclass
 class Call:
     method: str
@@ -59,7 +61,7 @@ class Fault:
 
 
 @dataclass
-class FakeBotApi:
+class FakeBotApi(UpdateBuilders):
     token: str = TOKEN
     bot_id: int = BOT_ID
     username: str = BOT_USERNAME
@@ -73,6 +75,11 @@ class FakeBotApi:
         self._message_ids = itertools.count(1000)
         self._faults: list[Fault] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self.inline_answers: dict[str, list[dict[str, Any]]] = {}
+        self.chat_admins: dict[int, set[int]] = {}  # chat -> user ids getChatMember calls administrators
+        self.file_sizes_hidden = False  # getFile answers without file_size (as Telegram may)
+        self.file_bytes_served = 0
         self._closed = False
         self._server: ThreadingHTTPServer | None = None
 
@@ -253,9 +260,9 @@ class FakeBotApi:
         reply = (params.get("reply_parameters") or {}).get("message_id")
         if reply is not None and (chat_id, reply) in self.messages:
             message["reply_to_message"] = self.messages[(chat_id, reply)]
-        if params.get("reply_markup"):
+        if (params.get("reply_markup") or {}).get("inline_keyboard"):  # only inline keyboards come back
             message["reply_markup"] = params["reply_markup"]
-        message["_raw"] = {"text": text, "parse_mode": params.get("parse_mode")}
+        message["_raw"] = {"text": text, "parse_mode": params.get("parse_mode"), "reply_markup": params.get("reply_markup")}
         with self._lock:
             self.messages[(chat_id, message["message_id"])] = message
         return {k: v for k, v in message.items() if not k.startswith("_")}
@@ -266,17 +273,20 @@ class FakeBotApi:
             raise ValueError("message to edit not found")
         text = str(params.get("text", ""))
         plain = parse_telegram_html(text) if str(params.get("parse_mode", "")).upper() == "HTML" else text
+        if utf16_len(plain) > 4096:
+            raise ValueError("MESSAGE_TOO_LONG")
+        old = self.messages[key]
+        if plain == old.get("text") and params.get("reply_markup") == old.get("reply_markup"):
+            raise ValueError("message is not modified")
         self._check_markup(params.get("reply_markup"))
         with self._lock:
-            self.messages[key] = {**self.messages[key], "text": plain, "_raw": {"text": text}}
+            updated = {**old, "text": plain, "_raw": {"text": text, "parse_mode": params.get("parse_mode")},
+                       "edit_date": int(time.time())}
+            updated.pop("reply_markup", None)
+            if params.get("reply_markup"):
+                updated["reply_markup"] = params["reply_markup"]
+            self.messages[key] = updated
         return {k: v for k, v in self.messages[key].items() if not k.startswith("_")}
-
-    @staticmethod
-    def _check_markup(markup: Any) -> None:
-        for row in (markup or {}).get("inline_keyboard", []):
-            for button in row:
-                if len(button.get("callback_data", "").encode()) > 64:
-                    raise ValueError("BUTTON_DATA_INVALID")
 
     def _m_sendchataction(self, params: dict[str, Any]) -> Any:
         return True
@@ -300,8 +310,11 @@ class FakeBotApi:
         file_id = str(params["file_id"])
         if file_id not in self.files:
             raise ValueError("invalid file_id")
-        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
-                "file_path": f"documents/{file_id}"}
+        result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                  "file_path": f"documents/{file_id}"}
+        if self.file_sizes_hidden:
+            del result["file_size"]
+        return result
 
 
 _DESCRIPTIONS = {400: "Bad Request", 403: "Forbidden: bot was blocked by the user", 429: "Too Many Requests",
@@ -330,6 +343,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _stream_file(self, data: bytes) -> None:
+        """Serve a file in 64 KB writes without Content-Length (chunked), counting what the client
+        took before it hung up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for i in range(0, len(data), 65536):
+                piece = data[i : i + 65536]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.fake.file_bytes_served += len(piece)
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def _route(self) -> tuple[str, str, str] | None:
         m = re.fullmatch(r"/(bot|file/bot)([^/]+)/(.+)", unquote(self.path.split("?", 1)[0]))  # PTB quotes ':'
 
@@ -340,7 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route and route[0] == "file/bot" and route[1] == self.fake.token:
             data = self.fake.files.get(route[2].rsplit("/", 1)[-1])
             if data is not None:
-                return self._reply(200, data, "application/octet-stream")
+                return self._stream_file(data)
         if route and route[0] == "bot":
             return self._api(route, {})
         self._reply(404, b"Not Found", "text/plain")

@@ -75,6 +75,9 @@ def test_claim_behind_not_specified_needs_a_citation(sources):
     assert ("figure", "70%") in found and "uncited" in [k for k, _ in found]
     found = kinds("文件未明确规定具体比例，但企业一般都能享受即征即退。", sources)
     assert [k for k, _ in found] == ["uncited"]
+    # the sentence after a not-specified one is a claim too
+    found = kinds("文件未作具体规定。实际执行中企业一般都能享受即征即退。", sources)
+    assert [k for k, _ in found] == ["uncited"]
     # a turn that is cited is a claim like any other, checked against its clause
     assert kinds("文件未明确规定具体税率，但贵州要求依法依规落实相关税收优惠[1]。", sources) == []
 
@@ -88,7 +91,12 @@ def test_figure_only_in_the_question_never_comes_back(sources):
 
 @pytest.mark.parametrize(
     "line",
-    ["贵州还对赤泥企业给予以下额外补贴：", "企业能否申请省财政厅的专项奖励？", "国家对赤泥利用企业实行即征即退："],
+    [
+        "贵州还对赤泥企业给予以下额外补贴：",
+        "企业能否申请省财政厅的专项奖励？",
+        "国家对赤泥利用企业实行即征即退：",
+        "Guizhou grants extra subsidies:",
+    ],
 )
 def test_uncited_line_ending_in_a_colon_or_question_mark(sources, line):
     found = kinds(f"{line}\n- 依法依规落实赤泥综合利用相关税收优惠[1]。", sources)
@@ -97,6 +105,8 @@ def test_uncited_line_ending_in_a_colon_or_question_mark(sources, line):
 
 def test_lead_ins_and_headings_still_need_no_citation(sources):
     answer = "根据现有文件：\n**国家层面**\n- 落实资源综合利用税收优惠政策[3]。\n贵州：\n- 依法依规落实相关税收优惠[1]。"
+    assert kinds(answer, sources) == []
+    answer = "Here is what the documents say:\nGuizhou Province:\n- Tax incentives are applied [1]."
     assert kinds(answer, sources) == []
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import build_services
-from bot.staff import add_document
 from chains.llm import build_llm
 from chains.service import AnswerService
+from knowledge.catalog import Upload
 from tests import staff_files as F
 from tests.conftest import make_settings
 from tests.fakes.openai_server import Reply, quoting_responder
@@ -17,11 +17,11 @@ def test_llm_answer_citing_a_superseded_document_says_so(tmp_path: Path, server)
     settings = make_settings(tmp_path / "data", corpus_dir=F.make_corpus(tmp_path / "corpus"))
     services = build_services(settings, llm=False)
     services.index.rebuild()
-    add_document(settings, "jz-2023.txt", F.JIAOZUO_OLD.encode(),
-                 {"doc_id": "jiaozuo-2023", "jurisdiction": "焦作", "date": "2023-04-01"}, index=services.index)
-    add_document(settings, "jz-2026.pdf", F.pdf_bytes(F.JIAOZUO_LINES),
-                 {"doc_id": "jiaozuo-2026", "jurisdiction": "焦作", "date": "2026-03-01", "supersedes": "jiaozuo-2023"},
-                 index=services.index)
+    services.catalog.add([Upload("jz-2023.txt", F.JIAOZUO_OLD.encode(),
+                                 {"doc_id": "jiaozuo-2023", "jurisdiction": "焦作", "date": "2023-04-01"})])
+    services.catalog.add([Upload("jz-2026.pdf", F.pdf_bytes(F.JIAOZUO_LINES),
+                                 {"doc_id": "jiaozuo-2026", "jurisdiction": "焦作", "date": "2026-03-01",
+                                  "supersedes": "jiaozuo-2023"})])
     composer, rewriter = build_llm(api_key="k", base_url=server.base_url, model="m", timeout_s=15.0,
                                    breaker_failures=3, breaker_cooldown_s=30)
     try:

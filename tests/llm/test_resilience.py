@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.fakes.openai_server import Reply
-from tests.llm.conftest import DEADLINE_S, Analysis, extractive_for
+from tests.llm.conftest import COOLDOWN_S, DEADLINE_S, LATE_S, Analysis, extractive_for
 
 Q = "河南的赤泥综合利用目标是什么？"
 GOOD = "河南提出到2027年、2030年全省新增赤泥综合利用率分别达到15%、25%[2]。"
@@ -21,7 +21,7 @@ def compose(llm, hits, question=Q):
     started = time.monotonic()
     answer = composer.compose(question, Analysis(question), hits, extractive)
     elapsed = time.monotonic() - started
-    assert elapsed < DEADLINE_S + 1.0, f"answered after {elapsed:.2f}s"
+    assert elapsed < DEADLINE_S + LATE_S, f"answered after {elapsed:.2f}s"
     return answer, extractive, elapsed
 
 
@@ -41,7 +41,7 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once(llm, hits, server):
     server.enqueue(Reply(status=429, headers={"Retry-After": "30"}), Reply(content=GOOD))
     answer, _, elapsed = compose(llm, hits)
     assert answer.mode == "extractive" and answer.fallback_reason == "http 429"
-    assert len(server.completions) == 1 and elapsed < 0.5
+    assert len(server.completions) == 1 and elapsed < DEADLINE_S - 0.5  # did not wait for the deadline
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ def test_hang_past_the_deadline(llm, hits, server):
 
 
 def test_slow_answer_after_a_hang_still_counts_against_one_deadline(llm, hits, server):
-    server.enqueue(Reply(delay_s=1.2, status=500), Reply(content=GOOD, delay_s=0.3))
+    server.enqueue(Reply(delay_s=0.8, status=500), Reply(content=GOOD, delay_s=0.2))
     answer, _, _ = compose(llm, hits)
     assert answer.mode == "llm" and len(server.completions) == 2
 
@@ -103,9 +103,9 @@ def test_circuit_breaker_opens_and_closes(llm, hits, server):
         assert compose(llm, hits)[0].fallback_reason == "http 401"
     assert composer.client.breaker.state == "open" and len(server.completions) == 3
     answer, _, elapsed = compose(llm, hits)
-    assert answer.fallback_reason == "circuit_open" and elapsed < 0.1
+    assert answer.fallback_reason == "circuit_open" and elapsed < DEADLINE_S - 0.5
     assert len(server.completions) == 3  # nothing went out
-    time.sleep(0.7)  # cooldown 0.6 s
+    time.sleep(COOLDOWN_S + 0.1)
     assert composer.client.breaker.state == "half_open"
     server.enqueue(Reply(content=GOOD))
     assert compose(llm, hits)[0].mode == "llm"
@@ -117,7 +117,7 @@ def test_failed_trial_reopens_the_circuit(llm, hits, server):
     server.default = Reply(status=401)
     for _ in range(3):
         compose(llm, hits)
-    time.sleep(0.7)
+    time.sleep(COOLDOWN_S + 0.1)
     assert compose(llm, hits)[0].fallback_reason == "http 401"  # the one trial call
     assert composer.client.breaker.state == "open"
     assert compose(llm, hits)[0].fallback_reason == "circuit_open"

@@ -39,6 +39,7 @@ class RecordingAnswerer:
         self.respond = respond or self._echo
         self.delay_s = delay_s
         self.calls: list[tuple[str, Turn | None]] = []
+        self.languages: list[str | None] = []  # the language each call asked for (a group's setting)
         self.reloads = 0
         self._lock = threading.Lock()
         self.clauses = {"doc-a-第一条": Clause(doc_id="doc-a", section_path=["第一条"], text="第一条 条款原文。",
@@ -49,9 +50,12 @@ class RecordingAnswerer:
         return Answer(question=question, answer=f"回答：{question}\n依据见 [1]。", headline=f"回答：{question}",
                       citations=[make_citation(1)])
 
-    def answer(self, question: str, *, previous: Turn | None = None, use_llm: bool | None = None) -> Answer:
+    def answer(
+        self, question: str, *, previous: Turn | None = None, use_llm: bool | None = None, language: str | None = None,
+    ) -> Answer:
         with self._lock:
             self.calls.append((question, previous))
+            self.languages.append(language)
         if self.delay_s:
             time.sleep(self.delay_s)
         return self.respond(question, previous)
@@ -103,10 +107,10 @@ async def start_bot(make_settings: Callable[..., Settings]) -> AsyncIterator[Cal
     server until the test ends."""
     async with AsyncExitStack() as stack:
 
-        async def start(answerer: Any, *, persistence: bool = False, **overrides: Any) -> Application:
+        async def start(answerer: Any, **overrides: Any) -> Application:
             services = SimpleNamespace(settings=make_settings(**overrides), answerer=answerer)
             limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
-            application = build_application(services, rate_limiter=limiter, persistence=persistence)
+            application = build_application(services, rate_limiter=limiter)
             await stack.enter_async_context(serve(application, poll_timeout=POLL_TIMEOUT_S))
             return application
 

@@ -28,7 +28,7 @@ async def test_private_chat_every_text_is_a_question(bot_api, start_bot, recordi
     assert reply["reply_to_message"]["message_id"] == question["message_id"]
     assert reply["_raw"]["text"].startswith("<b>回答：赤泥可以享受税收优惠吗</b>")
     assert "[1] 《测试文件》 第一条" in reply["text"]
-    assert reply["reply_markup"]["inline_keyboard"][0][0]["text"] == "[1] 原文"
+    assert reply["reply_markup"]["inline_keyboard"][0][0]["text"] == "[1] 国家文件"  # named from DocumentMeta
     assert bot_api.calls_to("sendChatAction", chat_id=77, action="typing")
 
 
@@ -65,7 +65,7 @@ async def test_follow_up_survives_a_restart(bot_api, make_settings, recording_an
         bot_api.user_message("@RedMudTestBot 贵州有税收优惠吗？", chat_id=GROUP, user_id=5)
         (first,) = await bot_api.wait_sent(GROUP)
         await bot_api.wait_for(lambda: application.bot_data["runtime"].stats.answered == 1)
-    assert (settings.data_dir / "telegram" / "chat_data.pickle").exists()
+    assert (settings.data_dir / "bot.sqlite3").exists()
     limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
     async with serve(build_application(services, rate_limiter=limiter), poll_timeout=0.2):
         bot_api.user_message("那河南呢？", chat_id=GROUP, user_id=6, reply_to=first)
@@ -213,12 +213,13 @@ async def test_public_commands(bot_api, start_bot, recording_answerer) -> None:
         "/help": "赤泥综合利用企业可以享受税收优惠吗？",
         "/about": "不构成法律或税务意见",
         "/docs": "1. 《测试文件》（国家，2024-12-31，1 条）",
-        "/ask": "请在 /ask 后面写上问题",
+        "/ask": "请回复这条消息，写下您的问题",
     }
     for i, (command, expected) in enumerate(expectations.items(), 1):
         bot_api.user_message(command, chat_id=93)
         sent = await bot_api.wait_sent(93, i)
         assert expected in sent[-1]["text"], command
+    assert sent[-1]["_raw"]["reply_markup"] == {"force_reply": True, "selective": True, "input_field_placeholder": "您的问题"}
     bot_api.user_message("/ask@RedMudTestBot 税收优惠？", chat_id=GROUP, user_id=5)
     bot_api.user_message("/ask@OtherBot 别的机器人", chat_id=GROUP, user_id=5)
     (reply,) = await bot_api.wait_sent(GROUP)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from bot.telegram.names import short_names
 from tests.fakes.telegram_html import parse_telegram_html
 
 GROUP = -100222
@@ -23,7 +26,10 @@ async def test_group_question_gets_cited_answer_and_clause_button(bot_api, start
     for c in expected.citations:
         assert f"[{c.n}] {c.doc_title} {c.section}" in reply["text"]
     buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
-    assert [b["text"] for b in buttons] == [f"[{c.n}] 原文" for c in expected.citations]
+    names = short_names(info.meta for info in answerer.documents())
+    clause_buttons = [b for b in buttons if b["callback_data"].startswith(("c|", "h|"))]
+    assert [b["text"] for b in clause_buttons] == [f"[{c.n}] {names[c.doc_id]}" for c in expected.citations]
+    assert all("原文" not in b["text"] for b in buttons)  # each button names its document
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
 
     bot_api.button_press(reply, buttons[0]["callback_data"], user_id=6)
@@ -82,3 +88,36 @@ async def test_stats_count_real_answers(bot_api, start_bot, real_services) -> No
     assert abstained == 1  # one answerable question, one off-topic
     assert "已回答：2" in stats and f"无依据（未作答）：{abstained}" in stats
     assert re.search(r"回答用时 p50 \d+ ms / p95 \d+ ms", stats)
+
+
+@pytest.mark.xfail(reason="until the answer service's scope classifier merges (scope is always policy)", strict=False)
+async def test_thanks_in_reply_to_a_real_answer_gets_a_reaction_not_an_answer(bot_api, start_bot, real_services) -> None:
+    """Needs the answer service's scope classifier (scope == "ack" for thanks / received)."""
+    await start_bot(real_services.answerer)
+    bot_api.user_message("@RedMudTestBot 赤泥综合利用企业可以享受税收优惠吗？", chat_id=GROUP - 1, user_id=5)
+    (answer,) = await bot_api.wait_sent(GROUP - 1)
+    thanks = [bot_api.user_message(text, chat_id=GROUP - 1, user_id=5, reply_to=answer)
+              for text in ("好的，谢谢！", "收到")]
+    await bot_api.wait_for(lambda: len(bot_api.reactions) == 2 or len(bot_api.sent(GROUP - 1)) > 1, timeout=30)
+    assert all((GROUP - 1, m["message_id"]) in bot_api.reactions for m in thanks)
+    assert len(bot_api.sent(GROUP - 1)) == 1
+
+
+async def test_group_answer_is_brief_and_expands_to_the_full_one(bot_api, start_bot, real_services) -> None:
+    answerer = real_services.answerer
+    await start_bot(answerer)
+    question = "河南赤泥综合利用有哪些支持政策？"
+    bot_api.user_message(f"@RedMudTestBot {question}", chat_id=GROUP - 2, user_id=5)
+    (brief,) = await bot_api.wait_sent(GROUP - 2)
+    expected = answerer.answer(question)
+    sources = "\n".join(f"[{c.n}] {c.doc_title} {c.section}" for c in expected.citations)
+    assert len(brief["text"]) <= max(600, len(sources) + 230)
+    buttons = {b["text"]: b["callback_data"] for row in brief["reply_markup"]["inline_keyboard"] for b in row}
+    if expected.full_text.strip() == expected.answer.strip() and len(expected.answer) <= 600:
+        assert "展开全部" not in buttons
+        return
+    bot_api.button_press(brief, buttons["展开全部"], user_id=6)
+    await bot_api.wait_for(lambda: bot_api.sent(GROUP - 2)[0].get("edit_date") or len(bot_api.sent(GROUP - 2)) > 1)
+    shown = "\n".join(m["text"] for m in bot_api.sent(GROUP - 2))
+    body = expected.full_text.split("\n", 1)[-1].strip()
+    assert body[:200].replace("\n", "") in shown.replace("\n", "")

@@ -6,10 +6,13 @@ import re
 
 import pytest
 
-from bot.telegram.formatting import answer_blocks, citation_buttons
+from bot.state import Store
+from bot.telegram.formatting import answer_blocks, clip_text
+from bot.telegram.names import short_name
 from bot.telegram.render import Block, split_blocks, split_plain, utf16_len
-from bot.telegram.state import AnswerMemory, ClauseKeys, UserRateLimiter
-from chains.models import Answer, Turn
+from bot.telegram.state import UserRateLimiter
+from chains.models import Answer
+from knowledge.models import DocumentMeta
 from tests.fakes.telegram_html import parse_telegram_html
 
 
@@ -72,7 +75,6 @@ def test_answer_blocks_escape_everything(citation) -> None:
     assert plain.count("<script>alert(1)</script>") == 3  # rewritten question, headline, body
     assert "<b>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;</b>" in chunk.html
     assert "[1] 《测试文件》 第一条" in plain and "问题 <i>已截断" in plain
-    assert citation_buttons(answer) == [("[1] 原文", "doc-a-第一条")]
 
 
 def test_headline_defaults_to_first_line() -> None:
@@ -90,22 +92,40 @@ def test_user_rate_limit_sliding_window_notifies_once() -> None:
     assert limiter.check(1, now=60.7) == (False, True, 1)  # a new window: told again
 
 
-def test_clause_keys_fit_callback_data() -> None:
-    keys = ClauseKeys()
-    short = keys.key_for("doc-a-第一条")
-    assert keys.clause_id(short) == "doc-a-第一条"
+def test_long_callback_values_get_short_keys_that_outlive_the_process(tmp_path) -> None:
     long_id = "cn-2024-redmud-plan-第三章-第十二条-（二）-p3-#2" * 2
-    key = keys.key_for(long_id)
-    assert len(key.encode()) <= 64 and keys.clause_id(key) == long_id
-    assert keys.clause_id("h|unknown") is None and keys.clause_id("other") is None
+    store = Store(tmp_path / "bot.sqlite3")
+    key = store.key_for(long_id)
+    store.close()
+    reopened = Store(tmp_path / "bot.sqlite3")
+    assert len(("h|" + key).encode()) <= 64 and reopened.value_of(key) == long_id
+    assert reopened.value_of("unknown") is None
 
 
-def test_answer_memory_is_bounded() -> None:
-    memory = AnswerMemory(size=3)
+def test_retention_bounds_what_the_store_remembers(tmp_path) -> None:
+    store = Store(tmp_path / "bot.sqlite3")
     for i in range(5):
-        memory.remember([i * 10, i * 10 + 1], Turn(question=f"q{i}", answer="a"))
-    assert memory.get(0) is None and memory.get(41).question == "q4"
-    assert memory.recent(60).question == "q4"
+        answer_id = store.add_answer(7, f"q{i}", "a", None, mode="extractive", clause_ids=[], now=1000.0 * i)
+        store.link_messages(7, answer_id, [i * 10, i * 10 + 1], i * 10 - 1, now=1000.0 * i)
+    assert store.answer_for_message(7, 41).question == "q4"
+    store.purge(older_than_days=2500 / 86400, now=5000.0)  # keep the last 2500 s
+    assert store.answer_for_message(7, 0) is None and store.answer_for_message(7, 41).question == "q4"
+    assert store.last_answer(7, 10_000, now=5000.0).question == "q4"
+
+
+def test_button_names_come_from_document_metadata() -> None:
+    national = DocumentMeta(doc_id="a", title="赤泥综合利用行动方案", short_title="国家《赤泥综合利用行动方案》")
+    eight = DocumentMeta(doc_id="b", title="关于加快推动工业资源综合利用的实施方案", short_title="八部门《关于…》")
+    henan = DocumentMeta(doc_id="c", title="关于《河南省赤泥综合利用实施方案》有关问题的解答", jurisdiction="henan")
+    assert [short_name(m) for m in (national, eight)] == ["国家方案", "八部门方案"]
+    assert short_name(henan) == f"{henan.jurisdiction_label}解答" == "河南解答"
+
+
+def test_brief_text_is_cut_at_a_sentence_end() -> None:
+    text = "第一句。" * 100
+    cut, clipped = clip_text(text, 50)
+    assert clipped and len(cut) <= 50 and cut.endswith("。…")
+    assert clip_text("短。", 50) == ("短。", False)
 
 
 @pytest.mark.parametrize("limit", [50, 300])

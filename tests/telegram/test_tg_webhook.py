@@ -70,3 +70,68 @@ def test_webhook_needs_a_url_and_the_bot_a_token(make_settings) -> None:
     with pytest.raises(BotConfigError, match="TELEGRAM_BOT_TOKEN"):
         build_application(SimpleNamespace(settings=make_settings(telegram_bot_token=None), answerer=None))
 
+
+
+async def _raw_post(port: int, headers: dict[str, str], body: bytes = b"") -> bytes:
+    """A hand-written HTTP request (headers, then only `body`): what comes back before the rest
+    of a declared body is sent."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    writer.write(f"POST /tg/hook HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode() + body)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.readline(), 10)
+    finally:
+        writer.close()
+
+
+async def test_webhook_checks_the_secret_before_the_body_and_caps_its_size(
+    bot_api, make_settings, recording_answerer
+) -> None:
+    port = _free_port()
+    settings = make_settings(webhook_url=f"http://127.0.0.1:{port}/tg/hook", webhook_listen="127.0.0.1",
+                             webhook_port=port, webhook_secret=SECRET, webhook_max_body_bytes=64 * 1024)
+    services = SimpleNamespace(settings=settings, answerer=recording_answerer())
+    application = build_application(services, rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0))
+    async with serve(application, webhook=webhook_options(settings)):
+        # 95 MB announced, none of it sent: refused on the headers alone, not after reading it
+        wrong = await _raw_post(port, {"Content-Length": str(95 * 2**20), "Content-Type": "application/json",
+                                       "X-Telegram-Bot-Api-Secret-Token": "nope"})
+        too_big = await _raw_post(port, {"Content-Length": str(95 * 2**20), "Content-Type": "application/json",
+                                         "X-Telegram-Bot-Api-Secret-Token": SECRET})
+        chunk = b"x" * (100 * 1024)
+        streamed = await _raw_post(port, {"Transfer-Encoding": "chunked", "X-Telegram-Bot-Api-Secret-Token": SECRET},
+                                   f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        async with httpx.AsyncClient() as client:
+            ok = await client.post(f"http://127.0.0.1:{port}/tg/hook", json=_update(9, 64, "税收优惠？"),
+                                   headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        await bot_api.wait_sent(64)
+    assert wrong.startswith(b"HTTP/1.1 403")
+    assert too_big.startswith(b"HTTP/1.1 413") and streamed.startswith(b"HTTP/1.1 413")
+    assert ok.status_code == 200
+
+
+async def test_webhook_secret_never_reaches_the_debug_log(bot_api, make_settings, recording_answerer) -> None:
+    import io
+    import logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    port = _free_port()
+    try:
+        settings = make_settings(webhook_url=f"http://127.0.0.1:{port}/tg/hook", webhook_listen="127.0.0.1",
+                                 webhook_port=port, webhook_secret=SECRET)
+        services = SimpleNamespace(settings=settings, answerer=recording_answerer())
+        application = build_application(services, rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0))
+        async with serve(application, webhook=webhook_options(settings)):
+            assert bot_api.calls_to("setWebhook")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    logged = stream.getvalue()
+    assert "setWebhook" in logged or "set_webhook" in logged, "PTB logged the call at DEBUG"
+    assert SECRET not in logged

@@ -1,0 +1,22 @@
+"""A group that chose English gets English framing around the Chinese quotes, with the same facts."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.meaning
+
+
+def test_the_language_setting_frames_a_chinese_question_in_english(answerer) -> None:
+    question = "贵州提高赤泥可利用性的责任单位是谁？"
+    zh = answerer.answer(question)
+    en = answerer.answer(question, language="en")
+    assert "省工业和信息化厅" in zh.answer.splitlines()[0]
+    first = en.answer.splitlines()[0]
+    assert "省工业和信息化厅" in first and first.isascii() is False
+    assert "Responsible" in first or "responsible" in first
+    assert [c.clause_id for c in en.citations] == [c.clause_id for c in zh.citations]
+
+
+def test_an_unknown_language_falls_back_to_the_questions_own(answerer) -> None:
+    assert answerer.answer("贵州提高赤泥可利用性的责任单位是谁？", language="fr").answer.startswith("省")
