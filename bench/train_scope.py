@@ -91,10 +91,27 @@ def cross_validate(x: np.ndarray, y: np.ndarray, l2: float, confidence: float) -
     return correct / len(y), declined
 
 
+def write_replies(examples: list[dict], x: np.ndarray) -> None:
+    """The known acknowledgements and greetings (train split) that a reply must resemble; prints how
+    close the held-out replies and the other examples come, to check MIN_REPLY_SIMILARITY."""
+    from chains.scope import REPLIES, REPLY_LABELS
+
+    replies = [i for i, e in enumerate(examples) if e["label"] in REPLY_LABELS]
+    train = np.array([i for i in replies if examples[i]["split"] == "train"])
+    held = [i for i in replies if examples[i]["split"] == "heldout"]
+    nearest = sorted(float(np.max(x[train] @ x[i])) for i in held)
+    print(f"held-out replies: lowest similarity to a train reply {nearest[0]:.3f}")
+    np.savez(OUT.with_name(REPLIES), vectors=x[train].astype(np.float16))
+    print(f"written: {OUT.with_name(REPLIES)}")
+
+
 def main() -> None:
     examples = load_examples()
     x = embed([e["text"] for e in examples])
     y = np.array([LABELS.index(e["label"]) for e in examples])
+    if "--replies" in sys.argv:
+        write_replies(examples, x)
+        return
     train_idx = np.array([i for i, e in enumerate(examples) if e["split"] == "train"])
     held_idx = np.array([i for i, e in enumerate(examples) if e["split"] == "heldout"])
     from bench.dev_eval import split_cases

@@ -96,6 +96,9 @@ def _tail(text: str, max_chars: int) -> str:
     return tail.strip()
 
 
+GARBLED_SHARE = 0.3  # a third of the characters unreadable: no sentence survives that
+
+
 def prepare(raw: str | bytes | None, max_chars: int) -> Prepared:
     """Clean a raw question; never raises, whatever it is given."""
     if raw is None:
@@ -103,6 +106,7 @@ def prepare(raw: str | bytes | None, max_chars: int) -> Prepared:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     text = _SURROGATE.sub("", str(raw))
+    replaced = text.count("\ufffd")
     text = text.replace("\ufffd", "")
     text = _CONTROL.sub(" ", text.replace("\t", " "))
     text = text.translate(_FULLWIDTH_ALNUM)
@@ -113,7 +117,10 @@ def prepare(raw: str | bytes | None, max_chars: int) -> Prepared:
         text = keep_question(text, max_chars)
         truncated = max_chars
     meaningful = any(unicodedata.category(ch)[0] in "LN" for ch in text)
-    return Prepared(text, truncated, empty=not meaningful, original_chars=original)
+    # text in the wrong encoding (GBK bytes read as UTF-8) is mostly U+FFFD: what is left of it is
+    # noise, not a question, so it is treated like an empty message (ask again), not classified
+    garbled = replaced >= GARBLED_SHARE * (replaced + len(text.replace(" ", "")))
+    return Prepared(text, truncated, empty=not meaningful or garbled, original_chars=original)
 
 
 def exact_scope(text: str) -> str | None:

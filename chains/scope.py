@@ -25,6 +25,13 @@ import numpy as np
 LABELS = ("policy", "ack", "greeting", "off_topic", "evasion", "injection")
 EXAMPLES = "scope_examples.jsonl"
 WEIGHTS = "scope_weights.npz"
+REPLIES = "scope_replies.npz"  # e5 vectors of the train-split acknowledgements and greetings
+REPLY_LABELS = ("ack", "greeting")
+# a message the classifier calls an acknowledgement or a greeting must also be this close to one
+# of the known ones: junk ("../../etc/passwd", a URL, another script) lands in those classes for
+# want of a better one, at 0.86-0.88 from its nearest example, while the held-out replies sit at
+# 0.904 or more (bench/train_scope.py --replies prints both)
+MIN_REPLY_SIMILARITY = 0.89
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class ScopeModel:
     labels: tuple[str, ...]
     min_confidence: float  # below this a non-policy label is not trusted: the question is answered
     examples_sha: str  # the examples file it was trained on
+    replies: np.ndarray | None = None  # (n, dimensions) known acknowledgements and greetings
 
     def probabilities(self, vector: Sequence[float]) -> dict[str, float]:
         logits = np.asarray(vector, dtype=np.float64) @ self.weights + self.bias
@@ -51,6 +59,10 @@ class ScopeModel:
         label = max(probs, key=lambda k: probs[k])
         if label != "policy" and probs[label] < self.min_confidence:
             return "policy", probs["policy"]
+        if label in REPLY_LABELS and self.replies is not None and len(self.replies):
+            nearest = float(np.max(self.replies @ np.asarray(vector, dtype=np.float64)))
+            if nearest < MIN_REPLY_SIMILARITY:  # like no known reply: not a message we understand
+                return "off_topic", probs[label]
         return label, probs[label]
 
 
@@ -83,8 +95,13 @@ def load_model() -> ScopeModel | None:
     except FileNotFoundError:
         return None
     data = np.load(io.BytesIO(raw))
+    try:
+        replies = np.load(io.BytesIO((resources.files("chains") / "data" / REPLIES).read_bytes()))["vectors"]
+    except FileNotFoundError:
+        replies = None
     return ScopeModel(
         weights=data["weights"].astype(np.float64), bias=data["bias"].astype(np.float64),
         labels=tuple(str(x) for x in data["labels"]), min_confidence=float(data["min_confidence"]),
         examples_sha=str(data["examples_sha"]),
+        replies=None if replies is None else replies.astype(np.float64),
     )

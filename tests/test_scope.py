@@ -79,3 +79,29 @@ def test_a_question_after_a_long_pasted_paragraph_is_what_is_answered(answerer) 
     answer = answerer.answer(pasted + "请问赤泥综合利用企业能享受哪些税收优惠？")
     assert answer.question == "请问赤泥综合利用企业能享受哪些税收优惠？"
     assert answer.notice and "500" in answer.notice and answer.citations
+
+
+def test_text_in_the_wrong_encoding_is_asked_again_not_classified() -> None:
+    from chains.guard import prepare
+
+    garbled = "�����ۺ�����˰���Ż�"  # GBK bytes of 赤泥综合利用税收优惠 read as UTF-8
+    assert prepare(garbled, 500).empty
+    assert not prepare("赤泥综合利用税收优惠�", 500).empty  # one bad character does not spoil a question
+
+
+@pytest.mark.meaning
+@pytest.mark.parametrize("text", ["../../../../etc/passwd", "https://example.com/a?b=c"])
+def test_junk_that_resembles_no_known_reply_is_not_taken_for_thanks_or_a_greeting(answerer, text: str) -> None:
+    answer = answerer.answer(text)
+    assert answer.scope not in ("ack", "greeting") and answer.abstained and not answer.citations
+
+
+@pytest.mark.meaning
+def test_every_held_out_reply_is_still_recognised() -> None:
+    model = load_model()
+    assert model is not None and model.replies is not None
+    e5 = E5Embeddings()
+    held = [e for e in load_examples() if e["split"] == "heldout" and e["label"] in ("ack", "greeting")]
+    assert held
+    for example in held:
+        assert model.classify(e5.embed_query(example["text"]))[0] != "off_topic", example["text"]

@@ -181,14 +181,15 @@ async def _answer(context: ContextTypes.DEFAULT_TYPE, request: Ask, started: flo
     markup = await rt.db(keyboard, rt, answer, answer_id, names, expandable=expandable,
                          feedback=answer.scope == "policy")
     blocks = answer_blocks(answer, text)
+    # counted before sending, so /stats right after the reply arrives already includes it
+    rt.stats.record(abstained=answer.abstained, fallback=answer.fallback_reason is not None, answer_s=answer_s)
     if request.edit:
         sent = await _edit(context, request, blocks, markup)
     else:
         sent = await send_blocks(context, request.chat_id, blocks, reply_to=request.reply_to,
                                  thread=request.thread, keyboard=markup)
     await rt.db(rt.store.link_messages, request.chat_id, answer_id, [m.message_id for m in sent], request.asked_in)
-    rt.stats.record(abstained=answer.abstained, fallback=answer.fallback_reason is not None, answer_s=answer_s,
-                    end_to_end_s=time.perf_counter() - started)
+    rt.stats.end_to_end_s.append(time.perf_counter() - started)
 
 
 async def _edit(context: ContextTypes.DEFAULT_TYPE, request: Ask, blocks: list, markup: InlineKeyboardMarkup | None

@@ -69,12 +69,13 @@ class BotStats:
     answer_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
     end_to_end_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
 
-    def record(self, *, abstained: bool, fallback: bool, answer_s: float, end_to_end_s: float) -> None:
+    def record(self, *, abstained: bool, fallback: bool, answer_s: float, end_to_end_s: float | None = None) -> None:
         self.answered += 1
         self.abstained += int(abstained)
         self.fallbacks += int(fallback)
         self.answer_s.append(answer_s)
-        self.end_to_end_s.append(end_to_end_s)
+        if end_to_end_s is not None:  # else appended once the reply is sent
+            self.end_to_end_s.append(end_to_end_s)
 
     def percentiles(self, which: str = "answer_s") -> tuple[float | None, float | None]:
         values = list(getattr(self, which))

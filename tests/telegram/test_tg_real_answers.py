@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from bot.telegram.names import short_names
 from tests.fakes.telegram_html import parse_telegram_html
 
@@ -90,9 +88,8 @@ async def test_stats_count_real_answers(bot_api, start_bot, real_services) -> No
     assert re.search(r"回答用时 p50 \d+ ms / p95 \d+ ms", stats)
 
 
-@pytest.mark.xfail(reason="until the answer service's scope classifier merges (scope is always policy)", strict=False)
 async def test_thanks_in_reply_to_a_real_answer_gets_a_reaction_not_an_answer(bot_api, start_bot, real_services) -> None:
-    """Needs the answer service's scope classifier (scope == "ack" for thanks / received)."""
+    """The answer service's scope classifier says scope == "ack" for thanks / received."""
     await start_bot(real_services.answerer)
     bot_api.user_message("@RedMudTestBot 赤泥综合利用企业可以享受税收优惠吗？", chat_id=GROUP - 1, user_id=5)
     (answer,) = await bot_api.wait_sent(GROUP - 1)
