@@ -1,12 +1,22 @@
-"""Fixed texts users see (Chinese first; English for English questions)."""
+"""Fixed texts users see (Chinese first; English for English questions).
+
+The example questions are data (``chains/data/example_questions.json``), and ``{places}`` is
+filled by the answer service with the places the indexed documents cover, so a plan staff add
+for a new province is named like the bundled ones.
+"""
 
 from __future__ import annotations
 
-EXAMPLES_ZH = ["赤泥综合利用企业可以享受税收优惠吗？", "贵州提高赤泥可利用性的责任单位是谁？"]
-EXAMPLES_EN = ["What is the national target for new red mud utilization rate by 2030?", "Which agencies are responsible for red mud use in Guizhou?"]
+import json
+from importlib import resources
 
-SCOPE_ZH = "我只能回答赤泥及工业固废综合利用政策方面的问题，依据国家、河南、贵州和焦作的相关政策文件。"
-SCOPE_EN = "I can only answer questions on red-mud and industrial solid-waste policy, from the national, Henan, Guizhou and Jiaozuo documents."
+PLACES = "{places}"  # replaced by the service with the places the indexed documents cover
+_EXAMPLES = json.loads((resources.files("chains") / "data" / "example_questions.json").read_text(encoding="utf-8"))
+EXAMPLES_ZH: list[str] = _EXAMPLES["zh"]
+EXAMPLES_EN: list[str] = _EXAMPLES["en"]
+
+SCOPE_ZH = "我只能回答赤泥及工业固废综合利用政策方面的问题，依据" + PLACES + "的相关政策文件。"
+SCOPE_EN = "I can only answer questions on red-mud and industrial solid-waste policy, from the " + PLACES + " documents."
 
 OFF_TOPIC = {
     "zh": "抱歉，这个问题不在我的范围内。" + SCOPE_ZH + "您可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES_ZH),

@@ -182,10 +182,11 @@ class AnswerService:
         answer = Answer(question=question, answer=message, abstained=True, intent=intent, scope=scope)
         return self._finish(answer, started, notice, standalone, **timings)
 
-    @staticmethod
     def _finish(
-        answer: Answer, started: float, notice: str | None, standalone: str | None = None, **timings: float
+        self, answer: Answer, started: float, notice: str | None, standalone: str | None = None, **timings: float
     ) -> Answer:
+        if M.PLACES in answer.answer:  # "依据{places}的相关政策文件": the places the index covers now
+            answer.answer = answer.answer.replace(M.PLACES, self._covered_places(detect_language(answer.answer)))
         if notice:
             answer.notice = notice
         if standalone:
@@ -198,6 +199,19 @@ class AnswerService:
             "total_ms": round((time.perf_counter() - started) * 1000, 2),
         }
         return answer
+
+    def _covered_places(self, lang: str) -> str:
+        """国家、河南、贵州和焦作 / national, Henan, Guizhou and Jiaozuo: from the documents, nation first."""
+        try:
+            docs: list[DocumentMeta] = list(self.index.snapshot().documents.values())
+        except Exception:  # no index yet: a decline must still be sent
+            docs = []
+        places = sorted({d.place for d in docs if d.place is not None}, key=lambda p: (p.level, p.code))
+        if lang == "en":
+            names = ["national" if p.level == 0 else (p.latin.capitalize() or p.label) for p in places]
+            return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names) or "policy"
+        names = [p.label for p in places]
+        return "、".join(names[:-1]) + "和" + names[-1] if len(names) > 1 else "".join(names) or "政策"
 
     # --- the knowledge base ---------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:

@@ -152,3 +152,9 @@ def test_json_answers_from_the_cli_cite_the_new_documents(world: dict[str, Any])
     assert proc.returncode == 0, proc.stderr
     answers = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [a["citations"][0]["doc_id"] for a in answers] == ["shanxi-2026", "sanmenxia-2026-tasks"]
+
+
+def test_a_decline_names_the_places_the_documents_cover_new_ones_included(world: dict[str, Any]) -> None:
+    declined = world["services"].answerer.answer("给我讲个笑话吧")
+    assert declined.abstained and "{places}" not in declined.answer
+    assert "山西" in declined.answer and "三门峡" in declined.answer and declined.answer.index("国家") < declined.answer.index("山西")
