@@ -185,8 +185,11 @@ class AnswerService:
     def _finish(
         self, answer: Answer, started: float, notice: str | None, standalone: str | None = None, **timings: float
     ) -> Answer:
-        if M.PLACES in answer.answer:  # "依据{places}的相关政策文件": the places the index covers now
-            answer.answer = answer.answer.replace(M.PLACES, self._covered_places(detect_language(answer.answer)))
+        if M.PLACES in answer.full_text:  # "依据{places}的相关政策文件": the places the index covers now
+            places = self._covered_places(detect_language(answer.answer))
+            answer.answer = answer.answer.replace(M.PLACES, places)
+            if answer.answer_full:
+                answer.answer_full = answer.answer_full.replace(M.PLACES, places)
         if notice:
             answer.notice = notice
         if standalone:
