@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +38,9 @@ def _questions() -> list[str]:
 
 
 def _measure(services: Any, questions: list[str], rounds: int = ROUNDS) -> list[float]:
-    latencies = []
-    for _ in range(rounds):
-        for q in questions:
-            started = time.perf_counter()
-            services.answerer.answer(q)
-            latencies.append((time.perf_counter() - started) * 1000)
-    return latencies
+    from bench.core import measure
+
+    return measure(services, questions, rounds)
 
 
 def _fifty_documents(dest: Path, n: int = INGEST_DOCS) -> Path:

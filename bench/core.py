@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,14 +56,19 @@ def bench_warm(data_dir: Path, rounds: int = 3) -> dict[str, float]:
 
     services = build_services(_settings(data_dir), llm=False)
     services.answerer.warm_up()
-    questions = [c["q"] for c in _cases()]
+    latencies = measure(services, [c["q"] for c in _cases()], rounds)
+    return {"p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "n": len(latencies)}
+
+
+def measure(services: Any, questions: list[str], rounds: int) -> list[float]:
+    """Milliseconds per warm answer, every question ``rounds`` times (the contention bench too)."""
     latencies = []
     for _ in range(rounds):
         for q in questions:
             started = time.perf_counter()
             services.answerer.answer(q)
             latencies.append((time.perf_counter() - started) * 1000)
-    return {"p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "n": len(latencies)}
+    return latencies
 
 
 def _env(data_dir: Path) -> dict[str, str]:
