@@ -3,12 +3,14 @@
 Every build writes a fresh Chroma collection and only then points the ``active`` record at
 it, so a build that fails or is killed half-way leaves the previous index serving; stale
 collections are dropped by the next build. Ids are clause ids and each record carries a
-content hash: an unchanged corpus is not rebuilt, and unchanged clauses reuse their vectors.
-The same code runs against an embedded ``PersistentClient`` or a shared Chroma server.
+content hash: an unchanged corpus is not rebuilt.
 
-Each clause's sentences are embedded too (a second collection, built beside the first), so
-that a composer can choose what to quote by meaning; they are keyed by the clause's content
-hash and reused like clause vectors. Callers ask the snapshot for scores
+What is embedded are segments (:mod:`knowledge.vectors`): each clause's context line and
+sentences, each distinct text once, stored in a second collection beside the first by its
+text. A clause's vector is pooled from its segments'; the sentence vectors let a composer choose
+what to quote by meaning; the next build reuses every vector whose text it meets again. The
+same code runs against an embedded ``PersistentClient`` or a shared Chroma server.
+Callers ask the snapshot for scores
 (:meth:`Snapshot.score_clauses`, :meth:`Snapshot.sentence_scores`), never for Chroma's shapes.
 """
 
@@ -24,11 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
 from knowledge.models import Clause, DocumentMeta
-from knowledge.snapshot import ClauseScores, Snapshot, passage_of, sentences_of
+from knowledge.snapshot import ClauseScores, Snapshot
+from knowledge.vectors import (
+    count_missing,
+    embed_missing,
+    passage_of,
+    pooled,
+    segments_of,
+    sentences_of,
+    text_id,
+)
 
 __all__ = ["BuildReport", "ClauseScores", "ClauseStore", "IndexCorrupt", "IndexMissing", "IndexUnavailable",
            "Snapshot", "open_client", "passage_of", "sentences_of"]
@@ -39,7 +51,6 @@ META_COLLECTION = "redmud-meta"
 CLAUSE_PREFIX = "redmud-clauses-"
 SENTENCE_PREFIX = "redmud-sentences-"
 ACTIVE_ID = "active"
-BATCH = 32  # texts per embedding call (previous release): bounds memory, not results
 
 
 class IndexUnavailable(RuntimeError):
@@ -229,24 +240,22 @@ class ClauseStore:
         docs_json = json.dumps([m.model_dump(mode="json") for m in metas], ensure_ascii=False)
         fingerprint = _fingerprint(clauses, docs_json)
 
-        previous = self._previous_vectors()
         record = self.active_record()
-        if not force and record and record.get("fingerprint") == fingerprint and previous:
+        if not force and record and record.get("fingerprint") == fingerprint and self._intact(record):
             return BuildReport(str(record["collection"]), len(metas), len(clauses), 0, True, time.perf_counter() - started)
 
         documents = {m.doc_id: m for m in metas}
-        passages = [passage_of(c, documents) for c in clauses]
-        vectors: list[list[float] | None] = [previous.get((c.clause_id, _hash(p))) for c, p in zip(clauses, passages, strict=True)]
-        todo = [i for i, v in enumerate(vectors) if v is None]
-        bar = _progress(len(todo), progress)
-        for start in range(0, len(todo), BATCH):
-            chunk = todo[start : start + BATCH]
-            embedded = self.embeddings.embed_documents([passages[i] for i in chunk])
-            for i, vec in zip(chunk, embedded, strict=True):
-                vectors[i] = vec
-            bar.update(len(chunk))
+        segments = [segments_of(c, documents) for c in clauses]
+        known = self._known_vectors(record)
+        wanted = [t for segs in segments for t in segs]
+        bar = _progress(count_missing(wanted, known), progress)
+
+        def step(n: int) -> None:
+            bar.update(n)
             if on_embedded:
-                on_embedded(len(chunk))
+                on_embedded(n)
+
+        embedded = embed_missing(wanted, known, self.embeddings, step)
         bar.close()
 
         name = f"{CLAUSE_PREFIX}{time.time_ns()}"
@@ -254,16 +263,17 @@ class ClauseStore:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         for start in range(0, len(clauses), 256):
-            part = clauses[start : start + 256]
+            part = range(start, min(start + 256, len(clauses)))
             collection.add(
-                ids=[c.clause_id for c in part],
-                embeddings=[vectors[start + i] for i in range(len(part))],
-                documents=[c.text for c in part],
-                metadatas=[{**_clause_metadata(c), "phash": _hash(passages[start + i])} for i, c in enumerate(part)],
+                ids=[clauses[i].clause_id for i in part],
+                embeddings=[pooled(segments[i], known) for i in part],
+                documents=[clauses[i].text for i in part],
+                metadatas=[_clause_metadata(clauses[i]) for i in part],
             )
         if collection.count() != len(clauses):
             raise IndexCorrupt("the new index is incomplete; the previous one stays active")
-        sentence_name = self._build_sentences(clauses, name.removeprefix(CLAUSE_PREFIX), record)
+        sentence_name = f"{SENTENCE_PREFIX}{name.removeprefix(CLAUSE_PREFIX)}"
+        self._store_segments(sentence_name, dict.fromkeys(wanted), known)
         self._meta().upsert(
             ids=[ACTIVE_ID],
             embeddings=[[1.0]],
@@ -280,52 +290,36 @@ class ClauseStore:
         )
         keep = {name, sentence_name, *(str(record.get(k) or "") for k in ("collection", "sentences") if record)}
         self._drop_stale(keep=keep)
-        return BuildReport(name, len(metas), len(clauses), len(todo), False, time.perf_counter() - started)
+        return BuildReport(name, len(metas), len(clauses), embedded, False, time.perf_counter() - started)
 
-    def _build_sentences(self, clauses: list[Clause], suffix: str, record: dict[str, Any] | None) -> str:
-        """Embed every clause's sentences into a new collection (reusing an unchanged clause's); its name."""
-        previous: dict[tuple[str, str], list[float]] = {}
-        if record and record.get("sentences"):
-            try:
-                got = self.client.get_collection(str(record["sentences"]), embedding_function=None).get(
-                    include=["documents", "metadatas", "embeddings"])
-                previous = {(m["hash"], t): list(map(float, e))
-                            for t, m, e in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True)}
-            except Exception as exc:
-                logger.info("previous sentence vectors not reusable (%s)", type(exc).__name__)
-        rows = [(c, i, s) for c in clauses for i, s in enumerate(sentences_of(c))]
-        vectors = [previous.get((c.content_hash, s)) for c, _, s in rows]
-        todo = [k for k, v in enumerate(vectors) if v is None]
-        for start in range(0, len(todo), BATCH):
-            chunk = todo[start : start + BATCH]
-            for k, vec in zip(chunk, self.embeddings.embed_documents([rows[k][2] for k in chunk]), strict=True):
-                vectors[k] = vec
-        name = f"{SENTENCE_PREFIX}{suffix}"
-        collection = self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
-        for start in range(0, len(rows), 256):
-            part = range(start, min(start + 256, len(rows)))
-            collection.add(
-                ids=[f"{rows[k][0].clause_id}~{rows[k][1]}" for k in part],
-                embeddings=[vectors[k] for k in part],
-                documents=[rows[k][2] for k in part],
-                metadatas=[{"clause_id": rows[k][0].clause_id, "hash": rows[k][0].content_hash, "i": rows[k][1]} for k in part],
-            )
-        return name
-
-    def _previous_vectors(self) -> dict[tuple[str, str], list[float]]:
-        """Vectors of the active index by (clause id, passage hash), to skip re-embedding."""
+    def _intact(self, record: dict[str, Any]) -> bool:
+        """Whether the active record's collection is there, whole (else an unchanged corpus is rebuilt)."""
         try:
-            name = self.active_name()
-            if not name:
-                return {}
-            got = self.client.get_collection(name, embedding_function=None).get(include=["embeddings", "metadatas"])
-            return {
-                (i, str(m.get("phash"))): list(map(float, e))
-                for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
-                if m.get("phash")
-            }
+            count = self.client.get_collection(str(record["collection"]), embedding_function=None).count()
         except Exception as exc:
-            logger.info("previous index not reusable (%s); embedding everything", type(exc).__name__)
+            logger.info("active index unreadable (%s); rebuilding", type(exc).__name__)
+            return False
+        return bool(count) and count == int(record.get("clauses", -1))
+
+    def _store_segments(self, name: str, texts: dict[str, None], known: dict[str, np.ndarray]) -> None:
+        """One row per distinct segment text, its id the text's hash: what the next build reuses
+        and what the snapshot reads sentence vectors from."""
+        collection = self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        rows = list(texts)
+        for start in range(0, len(rows), 1024):
+            part = rows[start : start + 1024]
+            collection.add(ids=[text_id(t) for t in part], embeddings=[known[t].tolist() for t in part], documents=part)
+
+    def _known_vectors(self, record: dict[str, Any] | None) -> dict[str, np.ndarray]:
+        """The active index's segment vectors by text, to skip embedding them again."""
+        if not record or not record.get("sentences"):
+            return {}
+        try:
+            got = self.client.get_collection(str(record["sentences"]), embedding_function=None).get(
+                include=["documents", "embeddings"])
+            return {t: np.asarray(e, dtype=np.float32) for t, e in zip(got["documents"], got["embeddings"], strict=True)}
+        except Exception as exc:
+            logger.info("previous vectors not reusable (%s); embedding everything", type(exc).__name__)
             return {}
 
     def _drop_stale(self, keep: set[str]) -> None:
@@ -338,17 +332,13 @@ class ClauseStore:
                     logger.debug("could not drop %s: %s", name, exc)
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def _is_not_found(exc: BaseException | None) -> bool:
     """chromadb's "collection does not exist" (NotFoundError, or a ValueError in older versions)."""
     return exc is not None and (type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc))
 
 
 # bump when what is embedded changes (passage format, sentence split): the next build re-embeds
-INDEX_FORMAT = "contextual-passages+sentences-1"
+INDEX_FORMAT = "pooled-segments-1"
 
 
 def _fingerprint(clauses: list[Clause], docs_json: str) -> str:

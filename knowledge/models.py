@@ -114,13 +114,16 @@ class Clause(BaseModel):
         """The clause's own words without a Q&A's question: what answers, for quoting."""
         return self.answer or self.text
 
-    def passage(self, doc_title: str = "") -> str:
-        """The text that is embedded and keyword-indexed: a contextual passage.
+    def context_line(self, doc_title: str = "") -> str:
+        """The document's title and the section path: what makes a short clause findable.
 
         A short item ("（二）加大资金支持。…") means little alone; with its document's title and
         its section path ("贵州省赤泥综合利用行动方案 > 三、保障措施 > （二）…") it can be found by
         questions that name the place, the plan or the chapter.
         """
-        heads = " > ".join(self.section_path)
-        context = " ".join(x for x in (doc_title, heads) if x)
+        return " ".join(x for x in (doc_title, " > ".join(self.section_path)) if x)
+
+    def passage(self, doc_title: str = "") -> str:
+        """The contextual passage (context line, then text): what is keyword-indexed."""
+        context = self.context_line(doc_title)
         return f"{context}\n{self.text}" if context else self.text

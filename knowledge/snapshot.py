@@ -20,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from knowledge.keyword import KeywordIndex, char_ngrams, tokenize
 from knowledge.models import Clause, DocumentMeta
-from knowledge.parser import split_sentences
+from knowledge.vectors import embed_missing, passage_of, sentences_of
 
 logger = logging.getLogger(__name__)
 
@@ -34,21 +34,6 @@ class ClauseScores:
     words: float  # BM25 over jieba words
     ngrams: float  # BM25 over character 1-2-grams
     sentence: float | None = None  # cosine of the clause's best-matching sentence (None: no sentences)
-
-
-def passage_of(clause: Clause, documents: dict[str, DocumentMeta]) -> str:
-    """The contextual passage of a clause: its document's place, titles and section path, then its text."""
-    meta = documents.get(clause.doc_id)
-    if meta is None:
-        return clause.passage()
-    names = [meta.jurisdiction_label, meta.title, meta.short_title or ""]
-    context = " ".join(n for i, n in enumerate(names) if n and not any(n in m for m in names[i + 1:] if m))
-    return clause.passage(context)
-
-
-def sentences_of(clause: Clause) -> list[str]:
-    """The sentences a composer may quote: those of the clause's own words (a Q&A's answer)."""
-    return split_sentences(clause.body)
 
 
 @dataclass
@@ -72,6 +57,10 @@ class Snapshot:
         self.keyword = KeywordIndex(passages)
         self.ngrams = KeywordIndex(passages, char_ngrams)
         self._sentences: dict[str, tuple[list[str], np.ndarray]] | None = None
+        # every clause's sentence vectors in one matrix (clause ids, matrix, each clause's first row):
+        # the best sentence of every clause is then one product and one reduceat, not a loop
+        self._stacked: tuple[list[str], np.ndarray, np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32),
+                                                                   np.zeros(0, dtype=np.intp))
         self._sentence_lock = threading.Lock()
         self._counts = Counter(c.doc_id for c in self.clauses)  # one pass, not one per document listed
 
@@ -103,7 +92,11 @@ class Snapshot:
         """Per clause, the cosine of its sentence closest to the query: one apt sentence in a
         long clause is evidence the clause's average vector blurs."""
         q = np.asarray(query_vector, dtype=np.float32)
-        return {cid: float((m @ q).max()) for cid, (_, m) in self._sentence_table().items() if len(m)}
+        self._sentence_table()
+        ids, stacked, starts = self._stacked
+        if not ids:
+            return {}
+        return dict(zip(ids, np.maximum.reduceat(stacked @ q, starts).tolist(), strict=True))
 
     def sentence_scores(self, clause_id: str, query_vector: Sequence[float]) -> list[tuple[str, float]]:
         """The clause's sentences (:func:`sentences_of`, in order) with their cosine similarity to the query."""
@@ -120,23 +113,29 @@ class Snapshot:
             return self._sentences
         with self._sentence_lock:
             if self._sentences is None:
-                self._sentences = self._read_sentences()
+                table = self._read_sentences()
+                ids = [cid for cid, (_, m) in table.items() if len(m)]
+                sizes = [len(table[cid][1]) for cid in ids]
+                stacked = np.vstack([table[cid][1] for cid in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
+                self._stacked = (ids, stacked, np.cumsum([0, *sizes[:-1]]).astype(np.intp))
+                self._sentences = table
         return self._sentences
 
     def _read_sentences(self) -> dict[str, tuple[list[str], np.ndarray]]:
-        rows: dict[str, list[tuple[int, str, list[float]]]] = {}
+        """Each clause's sentences with their vectors: the index stores one vector per distinct
+        text (:mod:`knowledge.vectors`); a sentence it lacks (an index built before) is embedded."""
+        known: dict[str, np.ndarray] = {}
         if self.sentence_collection is not None:
-            got = self.sentence_collection.get(include=["documents", "metadatas", "embeddings"])
-            for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True):
-                rows.setdefault(str(meta["clause_id"]), []).append((int(meta["i"]), text, vec))
-        elif self.embeddings is not None:
-            logger.info("this index has no sentence vectors: embedding them now (rebuild to store them)")
-            for clause in self.clauses:
-                sents = sentences_of(clause)
-                vecs = self.embeddings.embed_documents(sents) if sents else []
-                rows[clause.clause_id] = [(i, s, v) for i, (s, v) in enumerate(zip(sents, vecs, strict=True))]
-        table = {}
-        for cid, items in rows.items():
-            items.sort(key=lambda r: r[0])
-            table[cid] = ([t for _, t, _ in items], np.asarray([v for _, _, v in items], dtype=np.float32))
-        return table
+            got = self.sentence_collection.get(include=["documents", "embeddings"])
+            known = {t: np.asarray(v, dtype=np.float32) for t, v in zip(got["documents"], got["embeddings"], strict=True)}
+        per_clause = {c.clause_id: sentences_of(c) for c in self.clauses}
+        if self.embeddings is not None:
+            missing = embed_missing((s for sents in per_clause.values() for s in sents), known, self.embeddings)
+            if missing:
+                logger.info("embedded %d sentences the index lacked (rebuild to store them)", missing)
+        dim = next(iter(known.values())).shape[0] if known else 0
+        return {
+            cid: (sents, np.stack([known[s] for s in sents]) if sents else np.zeros((0, dim), dtype=np.float32))
+            for cid, sents in per_clause.items()
+            if all(s in known for s in sents)
+        }

@@ -84,7 +84,8 @@ def _edited_corpus(tmp_path: Path, source: Path = BUNDLED_CORPUS, copies: int = 
         text = (corpus / doc["file"]).read_text(encoding="utf-8")
         for i in range(copies):
             name = f"{doc['doc_id']}-v{i}"
-            (corpus / f"{name}.txt").write_text(text.replace("。", "。" + " " * (i + 1)), encoding="utf-8")
+            # every sentence changed (vectors are reused by text: a changed sentence must be embedded)
+            (corpus / f"{name}.txt").write_text(text.replace("。", f"（第{i + 1}版）。"), encoding="utf-8")
             docs.append({**doc, "doc_id": name, "file": f"{name}.txt"})
     manifest["documents"] = docs
     (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")

@@ -74,17 +74,27 @@ def test_rebuilding_unchanged_corpus_is_a_no_op(store: ClauseStore) -> None:
     embedded = store.embeddings.embedded  # type: ignore[attr-defined]
     again = store.build([source("a", PLAN_A)])
     assert again.skipped and again.collection_name == first.collection_name
-    assert first.embedded == 2 and store.embeddings.embedded == embedded  # type: ignore[attr-defined]
+    # two clauses, each a context line and two sentences: six distinct texts, each embedded once
+    assert first.embedded == 6 and store.embeddings.embedded == embedded  # type: ignore[attr-defined]
 
 
 def test_changed_clause_is_reembedded_alone_with_same_ids(store: ClauseStore) -> None:
     store.build([source("a", PLAN_A)])
     changed = PLAN_A.replace("烧结砖和路基材料", "烧结砖、免烧砖和路基材料")
     report = store.build([source("a", changed)])
-    assert not report.skipped and report.embedded == 1
+    assert not report.skipped and report.embedded == 1  # the one changed sentence, nothing else
     snap = store.load()
     assert [c.clause_id for c in snap.clauses] == ["a/一/一", "a/一/二"]
     assert "免烧砖" in snap.by_id["a/一/二"].text
+
+
+def test_a_sentence_two_documents_share_is_embedded_once(store: ClauseStore) -> None:
+    report = store.build([source("a", PLAN_A), source("c", PLAN_A)])
+    # the second copy brings only its two context lines (its title differs); its sentences are known
+    assert report.clauses == 4 and report.embedded == 6 + 2
+    snap = store.load()
+    va, vc = snap.collection.get(ids=["a/一/一", "c/一/一"], include=["embeddings"])["embeddings"]
+    assert list(va) != list(vc)  # each clause's vector still carries its own document's context
 
 
 def test_failed_build_leaves_previous_index_serving(tmp_path: Path) -> None:

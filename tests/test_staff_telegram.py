@@ -201,6 +201,22 @@ async def test_documents_in_groups_are_ignored(bot_api: FakeBotApi, start, servi
     assert not bot_api.sent(-100555) and not bot_api.calls_to("getFile")
 
 
+async def test_reload_goes_through_the_catalog(bot_api: FakeBotApi, start, services) -> None:  # noqa: F811
+    """/reload takes the library lock and settles an interrupted library change, as `redmud ingest` does:
+    a journal left by a change killed before its index was built is discarded, the index rebuilt."""
+    await start()
+    journal = services.catalog.journal
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text('{"write": [], "removed": [], "trash": [], "expect": ["never-built"], "docs": {}}',
+                       encoding="utf-8")
+    before = services.index.store().active_name()
+    bot_api.user_message("/reload", chat_id=ADMIN)
+    done = await bot_api.wait_for(lambda: any("索引已重建" in m["text"] for m in bot_api.sent(ADMIN)), timeout=120)
+    assert done and not journal.exists()
+    assert services.index.store().active_name() != before  # rebuilt (forced), and the answerer follows it
+    assert services.index.snapshot().collection_name == services.index.store().active_name()
+
+
 def test_caption_values_may_contain_spaces() -> None:
     from bot.telegram.upload import parse_caption
 

@@ -22,6 +22,7 @@ from bot.telegram import texts
 from bot.telegram.formatting import docs_blocks, help_blocks
 from bot.telegram.render import Block
 from bot.telegram.runtime import is_private, reply, run_blocking, runtime, services
+from bot.telegram.seams import Services, StaffServices
 from knowledge.intake import place_text
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply(update, context, texts.RELOADING)
         started = time.perf_counter()
         try:
-            count = await run_blocking(context, services(context).answerer.reload)
+            count = await run_blocking(context, _rebuild, services(context))
         except Exception as exc:
             logger.error("Reload failed:\n%s", redact("".join(traceback.format_exception(exc)), rt.token))
             await reply(update, context, texts.RELOAD_FAILED)
@@ -91,6 +92,14 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         rt.doc_titles = rt.doc_names = rt.places = None
         logger.info("Index reloaded by %s: %s clauses", update.effective_user.id if update.effective_user else "?", count)
         await reply(update, context, texts.RELOADED.format(count=count, seconds=time.perf_counter() - started))
+
+
+def _rebuild(svc: Services) -> int:
+    """The index from the library, through the catalog where there is one: the same lock and the
+    same recovery of an interrupted library change as `redmud ingest` (else the answerer's own)."""
+    if isinstance(svc, StaffServices):
+        return svc.catalog.rebuild(force=True).clauses
+    return svc.answerer.reload()
 
 
 GAPS_DAYS = 30
