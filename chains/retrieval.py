@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from chains.analysis import Analysis, PlaceCoverage
 from chains.fusion import WEIGHTS, FusionWeights
 from knowledge.gazetteer import load_gazetteer
-from knowledge.index import ClauseScores, Snapshot
+from knowledge.index import ScoreTable, Snapshot
 from knowledge.keyword import tokenize
 from knowledge.models import Clause, DocumentMeta
 
@@ -66,7 +67,11 @@ def heading_match(question_grams: set[str], clause: Clause, common: frozenset[st
     Users often paraphrase a task's heading ("扩大综合利用规模"); that is strong evidence.
     ``common`` holds the bigrams found in most headings ("综合", "利用"): they say nothing.
     """
-    grams = _heading_grams(clause.heading, common)
+    return heading_match_text(question_grams, clause.heading, common)
+
+
+def heading_match_text(question_grams: set[str], heading: str, common: frozenset[str]) -> float:
+    grams = _heading_grams(heading, common)
     if len(grams) < 2:
         return 0.0
     return len(grams & question_grams) / len(grams)
@@ -99,8 +104,7 @@ def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[st
     asked = _TITLE_NOISE.sub("", question)
     matched: dict[str, str] = {}  # doc id -> the (longest) title of it found in the question
     for doc_id, meta in documents.items():
-        forms = [meta.title, meta.short_title or "", _YEARS.sub("", meta.title)]  # "…方案（2025—2030年）" or "…方案"
-        found = [t for t in (_TITLE_NOISE.sub("", f) for f in forms) if len(t) >= 6 and t in asked]
+        found = [t for t in _title_forms(meta.title, meta.short_title or "") if t in asked]
         if found:
             matched[doc_id] = max(found, key=len)
         elif doc_id in question:
@@ -109,6 +113,14 @@ def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[st
     named = {d for d, t in matched.items() if not any(t != u and t in u for u in matched.values())}
     # a title that fits an old document and its successor alike means the current one
     return {d for d in named if documents[d].superseded_by not in named}
+
+
+@lru_cache(maxsize=8192)
+def _title_forms(title: str, short_title: str) -> tuple[str, ...]:
+    """A title as a question may write it: whole, short, or without its trailing years
+    ("…方案（2025—2030年）" or "…方案"), brackets and spaces dropped; six characters at least."""
+    forms = (_TITLE_NOISE.sub("", f) for f in (title, short_title, _YEARS.sub("", title)))
+    return tuple(f for f in forms if len(f) >= 6)
 
 
 def place_coverage(analysis: Analysis, documents: dict[str, DocumentMeta]) -> list[PlaceCoverage]:
@@ -151,42 +163,69 @@ def place_factor(doc: DocumentMeta, analysis: Analysis, w: FusionWeights) -> flo
     return 1.0
 
 
-def fuse(scores: list[ClauseScores], analysis: Analysis, snapshot: Snapshot, w: FusionWeights = WEIGHTS) -> list[Hit]:
-    """Normalised sides combined with weights ``w``, then the place and named-document factors."""
-    dense = [s.dense for s in scores if s.dense is not None]
-    lo, hi = (min(dense), max(dense)) if dense else (0.0, 1.0)
-    span = (hi - lo) or 1.0
-    sent = [s.sentence for s in scores if s.sentence is not None]
-    s_lo, s_span = (min(sent), (max(sent) - min(sent)) or 1.0) if sent else (0.0, 1.0)
-    best_words = max((s.words for s in scores), default=0.0) or 1.0
-    best_grams = max((s.ngrams for s in scores), default=0.0) or 1.0
+def fuse(table: ScoreTable, analysis: Analysis, snapshot: Snapshot, w: FusionWeights = WEIGHTS,
+         limit: int | None = None) -> list[Hit]:
+    """Normalised sides combined with weights ``w``, then the place and named-document factors;
+    the best ``limit`` hits (all when None), best first. Computed over arrays: a library of
+    hundreds of documents has thousands of clauses, and only the best few become hits."""
+    clauses = snapshot.clauses
+    if not clauses:
+        return []
+
+    def normalised(x: np.ndarray) -> np.ndarray:
+        """Min-max over the clauses that have a score; 0 for those that have none."""
+        have = ~np.isnan(x)
+        if not have.any():
+            return np.zeros_like(x)
+        lo, hi = float(x[have].min()), float(x[have].max())
+        return np.where(have, (np.nan_to_num(x, nan=lo) - lo) / ((hi - lo) or 1.0), 0.0)
+
+    score = w.dense * normalised(table.dense) + w.sentence * normalised(table.sentence)
+    score = score + w.words * table.words / (float(table.words.max()) or 1.0)
+    score = score + w.ngrams * table.ngrams / (float(table.ngrams.max()) or 1.0)
+    if w.heading:
+        score = score + w.heading * _heading_scores(snapshot, bigrams(analysis.question))
     named = named_documents(analysis.question, snapshot.documents)
-    question_grams = bigrams(analysis.question)
+    docs = [snapshot.documents.get(d) or DocumentMeta(doc_id=d, title=d) for d in snapshot.doc_order]
+    factors = np.array([_document_factor(doc, analysis, w, named) for doc in docs])
+    score = score * factors[snapshot.doc_index]
+    order = np.argsort(-score, kind="stable")[: limit if limit is not None else len(clauses)]
+    return [Hit(clauses[i], docs[snapshot.doc_index[i]], float(score[i]),
+                0.0 if np.isnan(table.dense[i]) else float(table.dense[i]), float(table.words[i]))
+            for i in order.tolist()]
+
+
+def _document_factor(doc: DocumentMeta, analysis: Analysis, w: FusionWeights, named: set[str]) -> float:
+    factor = place_factor(doc, analysis, w)
+    if doc.doc_id in named:
+        return factor * w.named_document
+    if doc.superseded_by:
+        return factor * w.superseded
+    return factor
+
+
+def _heading_scores(snapshot: Snapshot, question_grams: set[str]) -> np.ndarray:
+    """:func:`heading_match` for every clause, computed once per distinct heading."""
+    headings, index = _distinct_headings(snapshot)
     common = snapshot_common(snapshot)
-    factors: dict[str, float] = {}  # per document: its place and title factors
-    hits = []
-    for s in scores:
-        clause = s.clause
-        d_norm = (s.dense - lo) / span if s.dense is not None else 0.0
-        s_norm = (s.sentence - s_lo) / s_span if s.sentence is not None else 0.0
-        score = w.dense * d_norm + w.words * s.words / best_words + w.ngrams * s.ngrams / best_grams
-        score += w.sentence * s_norm
-        score += w.heading * heading_match(question_grams, clause, common)
-        doc = snapshot.documents.get(clause.doc_id) or DocumentMeta(doc_id=clause.doc_id, title=clause.doc_id)
-        if doc.doc_id not in factors:
-            factor = place_factor(doc, analysis, w)
-            if doc.doc_id in named:
-                factor *= w.named_document
-            elif doc.superseded_by:
-                factor *= w.superseded
-            factors[doc.doc_id] = factor
-        factor = factors[doc.doc_id]
-        hits.append(Hit(clause, doc, score * factor, s.dense or 0.0, s.words))
-    hits.sort(key=lambda h: h.score, reverse=True)
-    return hits
+    per_heading = np.array([heading_match_text(question_grams, h, common) for h in headings] or [0.0])
+    return per_heading[index]
 
 
 _COMMON_CACHE: dict[int, frozenset[str]] = {}
+_HEADINGS_CACHE: dict[int, tuple[list[str], np.ndarray]] = {}
+
+
+def _distinct_headings(snapshot: Snapshot) -> tuple[list[str], np.ndarray]:
+    """The snapshot's distinct headings and, per clause, the position of its own (once per snapshot)."""
+    key = id(snapshot)
+    if key not in _HEADINGS_CACHE:
+        if len(_HEADINGS_CACHE) > 8:
+            _HEADINGS_CACHE.clear()
+        position: dict[str, int] = {}
+        index = np.array([position.setdefault(c.heading, len(position)) for c in snapshot.clauses], dtype=np.intp)
+        _HEADINGS_CACHE[key] = (list(position), index)
+    return _HEADINGS_CACHE[key]
 
 
 def snapshot_common(snapshot: Snapshot) -> frozenset[str]:
@@ -213,13 +252,13 @@ def retrieve(
     set_places(analysis, snapshot.documents)
     keyword_text = analysis.keyword_text or analysis.retrieval_text
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
-    scores = snapshot.score_clauses(qvec, keyword_text)
-    hits = fuse(scores, analysis, snapshot, weights)
-    dense = [s.dense for s in scores if s.dense is not None]
+    table = snapshot.score_table(qvec, keyword_text)
+    hits = fuse(table, analysis, snapshot, weights, limit)
+    have_dense = ~np.isnan(table.dense)
     return Retrieval(
-        hits=hits[:limit],
-        best_dense=max(dense) if dense else 0.0,
-        best_keyword=max((s.words for s in scores), default=0.0),
+        hits=hits,
+        best_dense=float(table.dense[have_dense].max()) if have_dense.any() else 0.0,
+        best_keyword=float(table.words.max()) if len(table.words) else 0.0,
         query_tokens=tokenize(keyword_text),
         question_tokens=set(tokenize(analysis.question)),
         documents=snapshot.documents,

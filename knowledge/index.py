@@ -31,7 +31,7 @@ from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
 from knowledge.models import Clause, DocumentMeta
-from knowledge.snapshot import ClauseScores, Snapshot
+from knowledge.snapshot import ClauseScores, ScoreTable, Snapshot
 from knowledge.vectors import (
     count_missing,
     embed_missing,
@@ -42,7 +42,7 @@ from knowledge.vectors import (
     text_id,
 )
 
-__all__ = ["BuildReport", "ClauseScores", "ClauseStore", "IndexCorrupt", "IndexMissing", "IndexUnavailable",
+__all__ = ["BuildReport", "ClauseScores", "ScoreTable", "ClauseStore", "IndexCorrupt", "IndexMissing", "IndexUnavailable",
            "Snapshot", "open_client", "passage_of", "sentences_of"]
 
 logger = logging.getLogger(__name__)

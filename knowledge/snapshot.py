@@ -37,6 +37,16 @@ class ClauseScores:
 
 
 @dataclass
+class ScoreTable:
+    """Every clause's raw evidence for one query, as arrays in the snapshot's clause order."""
+
+    dense: np.ndarray  # cosine similarity; NaN when not among the nearest the index returned
+    words: np.ndarray  # BM25 over jieba words
+    ngrams: np.ndarray  # BM25 over character 1-2-grams
+    sentence: np.ndarray  # cosine of the clause's best-matching sentence; NaN: no sentences
+
+
+@dataclass
 class Snapshot:
     """An immutable view of one built index; answering holds one while a rebuild swaps in another."""
 
@@ -53,6 +63,8 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self.by_id = {c.clause_id: c for c in self.clauses}
+        self._position = {cid: i for i, cid in enumerate(self.by_id)}
+        self._stacked_positions = np.zeros(0, dtype=np.intp)
         passages = [passage_of(c, self.documents) for c in self.clauses]
         self.keyword = KeywordIndex(passages)
         self.ngrams = KeywordIndex(passages, char_ngrams)
@@ -63,40 +75,58 @@ class Snapshot:
                                                                    np.zeros(0, dtype=np.intp))
         self._sentence_lock = threading.Lock()
         self._counts = Counter(c.doc_id for c in self.clauses)  # one pass, not one per document listed
+        # each clause's document as a position in doc_order: per-document factors apply as one gather
+        self.doc_order = list(dict.fromkeys([*self.documents, *self._counts]))
+        where = {d: i for i, d in enumerate(self.doc_order)}
+        self.doc_index = np.array([where[c.doc_id] for c in self.clauses], dtype=np.intp)
 
     def clause_count(self, doc_id: str) -> int:
         return self._counts.get(doc_id, 0)
 
     # --- scoring ---------------------------------------------------------------------------
-    def score_clauses(self, query_vector: Sequence[float], keyword_text: str, nearest: int = 200) -> list[ClauseScores]:
-        """Every clause's dense and keyword scores for a query, in ``clauses`` order.
+    def score_table(self, query_vector: Sequence[float], keyword_text: str, nearest: int = 200) -> ScoreTable:
+        """Every clause's evidence for a query as arrays in ``clauses`` order (NaN: no score).
 
+        Arrays, not one object per clause: a library of hundreds of documents has thousands of
+        clauses, and a loop over them per question would cost more than the model does.
         ``nearest`` bounds the dense search (all clauses of a small library; for hundreds of
         documents, a clause outside the 200 nearest has no dense score, its keyword and
         sentence scores still count). 200 is eight times the candidates retrieval keeps.
         """
-        n = min(nearest, len(self.clauses))
-        dense: dict[str, float] = {}
+        size = len(self.clauses)
+        dense = np.full(size, np.nan, dtype=np.float64)
+        n = min(nearest, size)
         if n:
             res = self.collection.query(query_embeddings=[list(query_vector)], n_results=n, include=["distances"])
-            dense = {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)}
-        words = self.keyword.scores(tokenize(keyword_text))
-        grams = self.ngrams.scores(char_ngrams(keyword_text))
-        best = self._best_sentences(query_vector)
-        return [
-            ClauseScores(c, dense.get(c.clause_id), float(words[i]), float(grams[i]), best.get(c.clause_id))
-            for i, c in enumerate(self.clauses)
-        ]
+            for cid, d in zip(res["ids"][0], res["distances"][0], strict=True):
+                dense[self._position[cid]] = 1.0 - float(d)
+        return ScoreTable(
+            dense=dense,
+            words=self.keyword.scores(tokenize(keyword_text)).astype(np.float64),
+            ngrams=self.ngrams.scores(char_ngrams(keyword_text)).astype(np.float64),
+            sentence=self._best_sentences(query_vector),
+        )
 
-    def _best_sentences(self, query_vector: Sequence[float]) -> dict[str, float]:
-        """Per clause, the cosine of its sentence closest to the query: one apt sentence in a
-        long clause is evidence the clause's average vector blurs."""
+    def score_clauses(self, query_vector: Sequence[float], keyword_text: str, nearest: int = 200) -> list[ClauseScores]:
+        """:meth:`score_table`, one object per clause (for tools that read a few)."""
+        t = self.score_table(query_vector, keyword_text, nearest)
+
+        def opt(x: float) -> float | None:
+            return None if np.isnan(x) else float(x)
+
+        return [ClauseScores(c, opt(t.dense[i]), float(t.words[i]), float(t.ngrams[i]), opt(t.sentence[i]))
+                for i, c in enumerate(self.clauses)]
+
+    def _best_sentences(self, query_vector: Sequence[float]) -> np.ndarray:
+        """Per clause, the cosine of its sentence closest to the query (NaN: no sentences): one
+        apt sentence in a long clause is evidence the clause's average vector blurs."""
         q = np.asarray(query_vector, dtype=np.float32)
         self._sentence_table()
         ids, stacked, starts = self._stacked
-        if not ids:
-            return {}
-        return dict(zip(ids, np.maximum.reduceat(stacked @ q, starts).tolist(), strict=True))
+        best = np.full(len(self.clauses), np.nan, dtype=np.float64)
+        if ids:
+            best[self._stacked_positions] = np.maximum.reduceat(stacked @ q, starts)
+        return best
 
     def sentence_scores(self, clause_id: str, query_vector: Sequence[float]) -> list[tuple[str, float]]:
         """The clause's sentences (:func:`sentences_of`, in order) with their cosine similarity to the query."""
@@ -118,6 +148,7 @@ class Snapshot:
                 sizes = [len(table[cid][1]) for cid in ids]
                 stacked = np.vstack([table[cid][1] for cid in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
                 self._stacked = (ids, stacked, np.cumsum([0, *sizes[:-1]]).astype(np.intp))
+                self._stacked_positions = np.array([self._position[cid] for cid in ids], dtype=np.intp)
                 self._sentences = table
         return self._sentences
 
