@@ -30,6 +30,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
+from knowledge.keyword import TOKENIZER_ID, tokenize
 from knowledge.models import Clause, DocumentMeta
 from knowledge.snapshot import ClauseScores, ScoreTable, Snapshot
 from knowledge.vectors import (
@@ -208,10 +209,15 @@ class ClauseStore:
             documents = {d["doc_id"]: DocumentMeta.model_validate(d) for d in json.loads(record["documents"])}
         except Exception as exc:
             raise IndexCorrupt(f"the active index {name} is unreadable ({type(exc).__name__}: {exc})") from exc
+        words = None
+        if record.get("tokenizer") == TOKENIZER_ID:
+            words = [str(m.get("words", "")).split() for m in got["metadatas"]]
         if not clauses or int(record.get("clauses", -1)) != len(clauses):
             raise IndexCorrupt(f"the active index {name} is incomplete ({len(clauses)} clauses)")
         position = {doc_id: i for i, doc_id in enumerate(documents)}
-        clauses.sort(key=lambda c: (position.get(c.doc_id, len(position)), c.order))
+        order = sorted(range(len(clauses)), key=lambda i: (position.get(clauses[i].doc_id, len(position)), clauses[i].order))
+        clauses = [clauses[i] for i in order]
+        words = [words[i] for i in order] if words is not None else None
         sentences = None
         if record.get("sentences"):
             try:
@@ -219,7 +225,7 @@ class ClauseStore:
             except Exception as exc:  # the quoting aid is lost, not the index: embed them on demand
                 logger.warning("sentence vectors unreadable (%s); they will be recomputed", type(exc).__name__)
         return Snapshot(name, collection, clauses, documents, str(record.get("built_at", "")),
-                        sentences, self.embeddings)
+                        sentences, self.embeddings, words)
 
     # --- building --------------------------------------------------------------------------
     def build(
@@ -257,6 +263,7 @@ class ClauseStore:
 
         embedded = embed_missing(wanted, known, self.embeddings, step)
         bar.close()
+        words = self._words([passage_of(c, documents) for c in clauses], record)
 
         name = f"{CLAUSE_PREFIX}{time.time_ns()}"
         collection = self.client.create_collection(
@@ -268,7 +275,7 @@ class ClauseStore:
                 ids=[clauses[i].clause_id for i in part],
                 embeddings=[pooled(segments[i], known) for i in part],
                 documents=[clauses[i].text for i in part],
-                metadatas=[_clause_metadata(clauses[i]) for i in part],
+                metadatas=[{**_clause_metadata(clauses[i]), "words": words[i]} for i in part],
             )
         if collection.count() != len(clauses):
             raise IndexCorrupt("the new index is incomplete; the previous one stays active")
@@ -285,12 +292,28 @@ class ClauseStore:
                 "documents": docs_json,
                 "clauses": len(clauses),
                 "fingerprint": fingerprint,
+                "tokenizer": TOKENIZER_ID,
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             }],
         )
         keep = {name, sentence_name, *(str(record.get(k) or "") for k in ("collection", "sentences") if record)}
         self._drop_stale(keep=keep)
         return BuildReport(name, len(metas), len(clauses), embedded, False, time.perf_counter() - started)
+
+    def _words(self, passages: list[str], record: dict[str, Any] | None) -> list[str]:
+        """Each passage's jieba tokens (space-joined), reusing the active index's for a passage it
+        already tokenized under the same tokenizer: segmenting is the slow part of loading."""
+        previous: dict[str, str] = {}
+        if record and record.get("tokenizer") == TOKENIZER_ID:
+            try:
+                got = self.client.get_collection(str(record["collection"]), embedding_function=None).get(
+                    include=["documents", "metadatas"])
+                documents = {d["doc_id"]: DocumentMeta.model_validate(d) for d in json.loads(record["documents"])}
+                previous = {passage_of(_clause_from_record(t, m), documents): str(m.get("words", ""))
+                            for t, m in zip(got["documents"], got["metadatas"], strict=True)}
+            except Exception as exc:
+                logger.info("previous tokens not reusable (%s)", type(exc).__name__)
+        return [previous[p] if p in previous else " ".join(tokenize(p)) for p in passages]
 
     def _intact(self, record: dict[str, Any]) -> bool:
         """Whether the active record's collection is there, whole (else an unchanged corpus is rebuilt)."""
@@ -338,7 +361,7 @@ def _is_not_found(exc: BaseException | None) -> bool:
 
 
 # bump when what is embedded changes (passage format, sentence split): the next build re-embeds
-INDEX_FORMAT = "pooled-segments-1"
+INDEX_FORMAT = "pooled-segments-2"
 
 
 def _fingerprint(clauses: list[Clause], docs_json: str) -> str:

@@ -10,6 +10,7 @@ stored clauses whenever the dense index changes, so all sides always agree.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -38,6 +39,11 @@ STOPWORDS = set(
     "from about any there this that it its 里 中 上 吧 呀 哦 需要 有关 相关 怎么样 具体 一般 现在 目前 可能 应该".split()
 )
 _TOKEN_OK = re.compile(r"[\w%.]+", re.UNICODE)
+# what :func:`tokenize` depends on besides jieba's dictionary: tokens stored in an index built under
+# another value are not used (they are computed again)
+TOKENIZER_ID = hashlib.sha256(
+    "\x1f".join([*DOMAIN_WORDS, "", *sorted(MEANINGFUL_CHARS), "", *sorted(STOPWORDS)]).encode()
+).hexdigest()[:12]
 _init_lock = threading.Lock()
 _jieba_ready = False
 
@@ -96,10 +102,13 @@ class KeywordIndex:
     ``tokenizer`` is :func:`tokenize` (words) or :func:`char_ngrams`; queries must use the same one.
     """
 
-    def __init__(self, passages: list[str], tokenizer: Callable[[str], list[str]] = tokenize) -> None:
+    def __init__(self, passages: list[str], tokenizer: Callable[[str], list[str]] = tokenize,
+                 tokens: list[list[str]] | None = None) -> None:
+        """``tokens``: the passages already tokenized by ``tokenizer`` (kept in the index, so that
+        loading thousands of clauses does not segment them all again)."""
         self.size = len(passages)
         self.tokenizer = tokenizer
-        corpus = [tokenizer(p) or ["∅"] for p in passages]
+        corpus = [t or ["∅"] for t in tokens] if tokens is not None else [tokenizer(p) or ["∅"] for p in passages]
         self.vocab = {tok for doc in corpus for tok in doc}
         self.df: dict[str, int] = {}
         for doc in corpus:

@@ -57,6 +57,7 @@ class Snapshot:
     built_at: str
     sentence_collection: Any = None  # None for an index built before sentences were embedded
     embeddings: Embeddings | None = None  # only to embed sentences such an older index lacks
+    words: list[list[str]] | None = None  # each clause's passage as jieba tokens, when the index kept them
     keyword: KeywordIndex = field(init=False)  # jieba words
     ngrams: KeywordIndex = field(init=False)  # character n-grams
     by_id: dict[str, Clause] = field(init=False)
@@ -66,7 +67,8 @@ class Snapshot:
         self._position = {cid: i for i, cid in enumerate(self.by_id)}
         self._stacked_positions = np.zeros(0, dtype=np.intp)
         passages = [passage_of(c, self.documents) for c in self.clauses]
-        self.keyword = KeywordIndex(passages)
+        words = self.words if self.words is not None and len(self.words) == len(self.clauses) else None
+        self.keyword = KeywordIndex(passages, tokens=words)
         self.ngrams = KeywordIndex(passages, char_ngrams)
         self._sentences: dict[str, tuple[list[str], np.ndarray]] | None = None
         # every clause's sentence vectors in one matrix (clause ids, matrix, each clause's first row):

@@ -3,8 +3,8 @@
 Why. Embedding is nearly all of an ingest's time: e5 on the CPU costs about a millisecond per
 character on one thread, so a library of hundreds of documents took the better part of an hour
 when each clause's contextual passage was embedded whole and its sentences embedded again for
-quoting (every character twice). Now a clause is cut into *segments*: its context line (place,
-document title, section path) and the sentences of its text. Each distinct segment is embedded
+quoting (every character twice). Now a clause is cut into *segments*: its context (the document's
+place and titles; its section path) and the sentences of its text. Each distinct segment is embedded
 once and stored in the index by its text, so a later build, another document that repeats a
 sentence, or a clause that changed in one sentence reuses every other vector. The clause's vector
 is the length-weighted mean of its segments' vectors: the way the engine itself embeds a text
@@ -26,14 +26,17 @@ from knowledge.parser import split_sentences
 BATCH = 32  # texts per embedding call: bounds memory and gives the progress bar its steps, not results
 
 
+def document_context(meta: DocumentMeta | None) -> str:
+    """A document's place and titles, each named once."""
+    if meta is None:
+        return ""
+    names = [meta.jurisdiction_label, meta.title, meta.short_title or ""]
+    return " ".join(n for i, n in enumerate(names) if n and not any(n in m for m in names[i + 1:] if m))
+
+
 def context_of(clause: Clause, documents: dict[str, DocumentMeta]) -> str:
     """The clause's context line: its document's place and titles, then its section path."""
-    meta = documents.get(clause.doc_id)
-    if meta is None:
-        return clause.context_line()
-    names = [meta.jurisdiction_label, meta.title, meta.short_title or ""]
-    title = " ".join(n for i, n in enumerate(names) if n and not any(n in m for m in names[i + 1:] if m))
-    return clause.context_line(title)
+    return clause.context_line(document_context(documents.get(clause.doc_id)))
 
 
 def passage_of(clause: Clause, documents: dict[str, DocumentMeta]) -> str:
@@ -48,9 +51,11 @@ def sentences_of(clause: Clause) -> list[str]:
 
 
 def segments_of(clause: Clause, documents: dict[str, DocumentMeta]) -> list[str]:
-    """What is embedded for a clause: the context line, a Q&A's question, then the quotable
-    sentences (so the sentence vectors quoting needs come with the clause's own)."""
-    parts = [context_of(clause, documents)]
+    """What is embedded for a clause: its context line in two parts (the document's place and
+    titles, shared by all its clauses; the section path, shared by documents with the same
+    outline), a Q&A's question, then the quotable sentences (so the sentence vectors quoting
+    needs come with the clause's own)."""
+    parts = [document_context(documents.get(clause.doc_id)), " > ".join(clause.section_path)]
     if clause.question:
         parts += split_sentences(clause.question)
     parts += sentences_of(clause) or [clause.text]

@@ -69,13 +69,25 @@ def test_build_load_and_metadata_roundtrip(store: ClauseStore) -> None:
     assert snap.clauses[best[0][0]].clause_id == "b/一/一"
 
 
+def test_the_index_keeps_each_passages_tokens(store: ClauseStore) -> None:
+    """Loading thousands of clauses must not segment them all again: the tokens come from the index,
+    and they are the ones the tokenizer gives."""
+    from knowledge.index import passage_of
+    from knowledge.keyword import tokenize
+
+    store.build([source("a", PLAN_A), source("b", PLAN_B)])
+    snap = store.load()
+    assert snap.words == [tokenize(passage_of(c, snap.documents)) for c in snap.clauses]
+    assert all(snap.words)
+
+
 def test_rebuilding_unchanged_corpus_is_a_no_op(store: ClauseStore) -> None:
     first = store.build([source("a", PLAN_A)])
     embedded = store.embeddings.embedded  # type: ignore[attr-defined]
     again = store.build([source("a", PLAN_A)])
     assert again.skipped and again.collection_name == first.collection_name
-    # two clauses, each a context line and two sentences: six distinct texts, each embedded once
-    assert first.embedded == 6 and store.embeddings.embedded == embedded  # type: ignore[attr-defined]
+    # the document's title, two section paths and four sentences: seven distinct texts, each embedded once
+    assert first.embedded == 7 and store.embeddings.embedded == embedded  # type: ignore[attr-defined]
 
 
 def test_changed_clause_is_reembedded_alone_with_same_ids(store: ClauseStore) -> None:
@@ -90,8 +102,8 @@ def test_changed_clause_is_reembedded_alone_with_same_ids(store: ClauseStore) ->
 
 def test_a_sentence_two_documents_share_is_embedded_once(store: ClauseStore) -> None:
     report = store.build([source("a", PLAN_A), source("c", PLAN_A)])
-    # the second copy brings only its two context lines (its title differs); its sentences are known
-    assert report.clauses == 4 and report.embedded == 6 + 2
+    # the second copy brings only its own title; its section paths and sentences are known
+    assert report.clauses == 4 and report.embedded == 7 + 1
     snap = store.load()
     va, vc = snap.collection.get(ids=["a/一/一", "c/一/一"], include=["embeddings"])["embeddings"]
     assert list(va) != list(vc)  # each clause's vector still carries its own document's context
