@@ -46,6 +46,7 @@ class Scale:
     documents: int
     clauses: int
     ingest_s: float
+    embedded_texts: int  # distinct texts (titles, section paths, sentences) the full ingest embedded
     add_one_s: float
     add_one_embedded: int
     p50_ms: float
@@ -76,7 +77,8 @@ def measure(data_dir: Path, corpus: Path | None) -> Scale:
     started = time.perf_counter()
     report = services.catalog.rebuild()
     ingest_s = time.perf_counter() - started
-    _progress(f"{report.documents} documents, {report.clauses} clauses: full ingest {ingest_s:.1f} s")
+    _progress(f"{report.documents} documents, {report.clauses} clauses, {report.embedded} texts embedded:"
+              f" full ingest {ingest_s:.1f} s")
     services.answerer.warm_up()
 
     upload = Upload("shanxi.txt", F.SHANXI.encode(), {"doc_id": "bench-added", "jurisdiction": "山西"})
@@ -96,7 +98,7 @@ def measure(data_dir: Path, corpus: Path | None) -> Scale:
     _progress(f"{report.documents} documents: warm p50 {np.percentile(latencies, 50):.0f} ms")
     proc = subprocess.run([sys.executable, "-c", ANSWER_RSS], input="\n".join(questions) + "\n", text=True,
                           capture_output=True, env=_env(data_dir, corpus), cwd=ROOT, check=True)
-    return Scale(report.documents, report.clauses, ingest_s, add_one_s, embedded,
+    return Scale(report.documents, report.clauses, ingest_s, report.embedded, add_one_s, embedded,
                  float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95)),
                  float(proc.stdout.strip().splitlines()[-1]))
 
@@ -137,20 +139,24 @@ def run(docs: int = 200) -> tuple[Scale, Scale, tuple[float, int, int]]:
     return small, large, upload
 
 
-def rows(docs: int = 200) -> list[tuple[str, str, str]]:
+def rows(docs: int = 200) -> list[tuple[str, str, str, bool | None]]:
+    """Rows for `make bench` (bench/run.py): (figure, measured, target, met)."""
     small, large, (upload_rss, upload_bytes, upload_clauses) = run(docs)
+    full = docs >= 200  # the targets are for 200 documents; a smaller run (--docs 40) is context only
     return [
-        (f"full ingest, {small.documents} / {large.documents} documents ({small.clauses} / {large.clauses} clauses)",
-         f"{small.ingest_s:.1f} s / {large.ingest_s:.1f} s", "200 documents <= 300 s"),
-        (f"add one document to {small.documents} / {large.documents} ({large.add_one_embedded} clauses embedded)",
-         f"{small.add_one_s:.1f} s / {large.add_one_s:.1f} s", "to 200: <= 20 s"),
-        (f"warm answer p50 / p95 at {small.documents} documents", f"{small.p50_ms:.0f} / {small.p95_ms:.0f} ms", "—"),
+        (f"full ingest, {small.documents} / {large.documents} documents ({small.clauses} / {large.clauses} clauses;"
+         f" {small.embedded_texts} / {large.embedded_texts} distinct texts embedded)",
+         f"{small.ingest_s:.1f} s / {large.ingest_s:.1f} s", "200 documents <= 300 s",
+         large.ingest_s <= 300 if full else None),
+        (f"add one document to {small.documents} / {large.documents} ({large.add_one_embedded} texts embedded)",
+         f"{small.add_one_s:.1f} s / {large.add_one_s:.1f} s", "to 200: <= 20 s", large.add_one_s <= 20 if full else None),
+        (f"warm answer p50 / p95 at {small.documents} documents", f"{small.p50_ms:.0f} / {small.p95_ms:.0f} ms", "—", None),
         (f"warm answer p50 / p95 at {large.documents} documents", f"{large.p50_ms:.0f} / {large.p95_ms:.0f} ms",
-         f"p50 <= 1.5 x {small.p50_ms:.0f} ms"),
+         f"p50 <= 1.5 x {small.p50_ms:.0f} ms", large.p50_ms <= 1.5 * small.p50_ms if full else None),
         (f"peak RSS answering, {small.documents} / {large.documents} documents",
-         f"{small.rss_mb:.0f} MB / {large.rss_mb:.0f} MB", "<= 600 MB"),
+         f"{small.rss_mb:.0f} MB / {large.rss_mb:.0f} MB", "<= 600 MB", large.rss_mb <= 600),
         (f"peak RSS reading the largest accepted upload ({upload_bytes / 2**20:.1f} MB .docx, {upload_clauses} clauses)",
-         f"{upload_rss:.0f} MB", "bounded by the ingest limits"),
+         f"{upload_rss:.0f} MB", "bounded by the ingest limits", None),
     ]
 
 
@@ -161,8 +167,8 @@ def main() -> None:
     from bot.app import configure_logging
 
     configure_logging("WARNING")
-    for figure, measured, target in rows(args.docs):
-        print(f"| {figure} | {measured} | {target} |")
+    for figure, measured, target, met in rows(args.docs):
+        print(f"| {figure} | {measured} | {target}{' **(missed)**' if met is False else ''} |")
 
 
 if __name__ == "__main__":

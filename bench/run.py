@@ -6,7 +6,7 @@ busy laptop must not rewrite a tracked file. Every run leaves `bench/results/lat
 
 Rows are (figure, measured, target) or (figure, measured, target, met): `met` is True or False
 where the target is a bound this run can check, None (or absent) where it is context.
-`--only NAME` runs one part (core, contention, bot, soak), e.g. after changing it.
+`--only NAME` runs one part (core, contention, bot, soak, library), e.g. after changing it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-PARTS = {"core": "bench.core", "contention": "bench.contention", "bot": "bench.bench_bot", "soak": "bench.soak"}
+PARTS = {"core": "bench.core", "contention": "bench.contention", "bot": "bench.bench_bot", "soak": "bench.soak",
+         "library": "bench.bench_library"}
 
 Row = tuple[str, str, str, bool | None]
 

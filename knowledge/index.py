@@ -32,6 +32,7 @@ from langchain_core.embeddings import Embeddings
 from knowledge.corpus import SourceDocument
 from knowledge.keyword import TOKENIZER_ID, tokenize
 from knowledge.models import Clause, DocumentMeta
+from knowledge.records import from_record, to_record
 from knowledge.snapshot import ClauseScores, ScoreTable, Snapshot
 from knowledge.vectors import (
     count_missing,
@@ -110,41 +111,6 @@ def open_client(path: Path | None = None, host: str | None = None, port: int = 8
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
-def _clause_metadata(clause: Clause) -> dict[str, Any]:
-    return {
-        "doc_id": clause.doc_id,
-        "section": clause.section,
-        "section_path": json.dumps(clause.section_path, ensure_ascii=False),
-        "section_keys": json.dumps(clause.section_keys, ensure_ascii=False),
-        "units": json.dumps(clause.responsible_units, ensure_ascii=False),
-        "kind": clause.kind,
-        "order": clause.order,
-        "piece": clause.piece,
-        "ordinal": clause.ordinal,
-        "hash": clause.content_hash,
-        "heading": clause.heading,
-        "question": clause.question,
-        "answer": clause.answer,
-    }
-
-
-def _clause_from_record(text: str, meta: dict[str, Any]) -> Clause:
-    return Clause(
-        doc_id=meta["doc_id"],
-        section_path=json.loads(meta["section_path"]),
-        section_keys=json.loads(meta["section_keys"]),
-        text=text,
-        responsible_units=json.loads(meta["units"]),
-        kind=meta["kind"],
-        order=int(meta["order"]),
-        piece=int(meta["piece"]),
-        ordinal=int(meta["ordinal"]),
-        heading=str(meta.get("heading") or ""),
-        question=str(meta.get("question") or ""),
-        answer=str(meta.get("answer") or ""),
-    )
-
-
 class ClauseStore:
     """Builds and loads clause indexes in one Chroma database (embedded or server)."""
 
@@ -205,13 +171,14 @@ class ClauseStore:
         try:
             collection = self.client.get_collection(name, embedding_function=None)
             got = collection.get(include=["documents", "metadatas"])
-            clauses = [_clause_from_record(t, m) for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+            records = [from_record(t, m) for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+            clauses = [c for c, _ in records]
             documents = {d["doc_id"]: DocumentMeta.model_validate(d) for d in json.loads(record["documents"])}
         except Exception as exc:
             raise IndexCorrupt(f"the active index {name} is unreadable ({type(exc).__name__}: {exc})") from exc
         words = None
         if record.get("tokenizer") == TOKENIZER_ID:
-            words = [str(m.get("words", "")).split() for m in got["metadatas"]]
+            words = [(w or "").split() for _, w in records]
         if not clauses or int(record.get("clauses", -1)) != len(clauses):
             raise IndexCorrupt(f"the active index {name} is incomplete ({len(clauses)} clauses)")
         position = {doc_id: i for i, doc_id in enumerate(documents)}
@@ -274,8 +241,7 @@ class ClauseStore:
             collection.add(
                 ids=[clauses[i].clause_id for i in part],
                 embeddings=[pooled(segments[i], known) for i in part],
-                documents=[clauses[i].text for i in part],
-                metadatas=[{**_clause_metadata(clauses[i]), "words": words[i]} for i in part],
+                metadatas=[to_record(clauses[i], words[i]) for i in part],
             )
         if collection.count() != len(clauses):
             raise IndexCorrupt("the new index is incomplete; the previous one stays active")
@@ -309,8 +275,8 @@ class ClauseStore:
                 got = self.client.get_collection(str(record["collection"]), embedding_function=None).get(
                     include=["documents", "metadatas"])
                 documents = {d["doc_id"]: DocumentMeta.model_validate(d) for d in json.loads(record["documents"])}
-                previous = {passage_of(_clause_from_record(t, m), documents): str(m.get("words", ""))
-                            for t, m in zip(got["documents"], got["metadatas"], strict=True)}
+                records = [from_record(t, m) for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+                previous = {passage_of(c, documents): w for c, w in records if w is not None}
             except Exception as exc:
                 logger.info("previous tokens not reusable (%s)", type(exc).__name__)
         return [previous[p] if p in previous else " ".join(tokenize(p)) for p in passages]
@@ -361,7 +327,7 @@ def _is_not_found(exc: BaseException | None) -> bool:
 
 
 # bump when what is embedded changes (passage format, sentence split): the next build re-embeds
-INDEX_FORMAT = "pooled-segments-2"
+INDEX_FORMAT = "pooled-segments-3"
 
 
 def _fingerprint(clauses: list[Clause], docs_json: str) -> str:

@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from knowledge.corpus import SourceDocument
 from knowledge.index import ClauseStore, IndexMissing, open_client
 from knowledge.manager import IndexManager
-from knowledge.models import DocumentMeta
+from knowledge.models import Clause, DocumentMeta
 from tests.conftest import model_embeddings
 
 PLAN_A = """一、主要任务
@@ -67,6 +67,17 @@ def test_build_load_and_metadata_roundtrip(store: ClauseStore) -> None:
     # the keyword side agrees with the dense side
     best = snap.keyword.search(["税收优惠"], 3)
     assert snap.clauses[best[0][0]].clause_id == "b/一/一"
+
+
+def test_an_index_written_in_the_earlier_record_shape_still_reads() -> None:
+    from knowledge.records import from_record, to_record
+
+    clause = Clause(doc_id="a", section_path=["一、主要任务"], section_keys=["一"], text="问：谁负责？答：市工信局。",
+                    responsible_units=["市工信局"], kind="qa", order=3, question="谁负责？", answer="市工信局。")
+    assert from_record(None, to_record(clause, "市工信局 负责")) == (clause, "市工信局 负责")
+    earlier = {"doc_id": "a", "section_path": '["一、主要任务"]', "section_keys": '["一"]', "units": '["市工信局"]',
+               "kind": "qa", "order": 3, "piece": 0, "ordinal": 0, "question": "谁负责？", "answer": "市工信局。"}
+    assert from_record(clause.text, earlier) == (clause, None)
 
 
 def test_the_index_keeps_each_passages_tokens(store: ClauseStore) -> None:
