@@ -16,10 +16,13 @@ from __future__ import annotations
 import io
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,17 +41,67 @@ from bot.settings import Settings  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
-# Tests that use these fixtures answer over the whole bundled corpus (built once, ~20 s of e5)
+# Tests that use these fixtures answer over the whole bundled corpus (built once, about a minute of e5 on one
+# core, in the background while the tests that do not need it run)
 SLOW_FIXTURES = {"services", "answerer", "real_services", "eval_answers", "built", "make_llm_service", "llm_service"}
-# Modules whose tests run `redmud` or a Chroma server as real processes, or build indexes of their own
+# Modules whose tests run `redmud` or a Chroma server as real processes, or build indexes of their own (on e5)
 SLOW_MODULES = {"test_faults.py", "test_chroma_server.py", "test_staff_cli.py", "test_staff_ingest.py",
-                "test_staff_telegram.py", "test_encoder_threads.py", "test_llm_superseded.py"}
+                "test_staff_telegram.py", "test_encoder_threads.py", "test_llm_superseded.py", "test_staff_places.py"}
+
+
+def _uses_session_index(item: pytest.Item) -> bool:
+    return bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
+        if _uses_session_index(item) or item.path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+    # The modules that answer over the session index run after the others (each module whole, in
+    # its own order), so that the index, built in the background meanwhile, is ready or nearly.
+    later = {item.path for item in items if _uses_session_index(item)}
+    items.sort(key=lambda item: item.path in later)
+
+
+_background: dict[str, Any] = {}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start building the session index (tests/session_index.py) when a selected test needs it."""
+    if session.config.option.collectonly or not any(_uses_session_index(item) for item in session.items):
+        return
+    home = Path(tempfile.mkdtemp(prefix="redmud-session-index-"))
+    log = open(home / "build.log", "wb")  # noqa: SIM115 - closed at the end of the session
+    _background.update(home=home, log=log, proc=subprocess.Popen(
+        [sys.executable, "-m", "tests.session_index", str(home / "data")], cwd=REPO,
+        env=cli_env(home / "data"), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    proc = _background.pop("proc", None)
+    if proc is not None and proc.poll() is None:  # a run stopped early: the build is not needed
+        proc.kill()
+    if proc is not None:
+        proc.wait()
+        _background.pop("log").close()
+        shutil.rmtree(_background.pop("home"), ignore_errors=True)
+
+
+def _prebuilt_index() -> Path | None:
+    """The index that the background build made (waiting for it to finish), or None if there is
+    none or it failed (then ``services`` builds one itself, and says why)."""
+    proc = _background.get("proc")
+    if proc is None:
+        return None
+    proc.wait()
+    index = _background["home"] / "data" / "index"
+    if proc.returncode == 0 and index.is_dir():
+        return index
+    _background["log"].flush()
+    tail = (_background["home"] / "build.log").read_text(encoding="utf-8", errors="replace")[-2000:]
+    warnings.warn(f"the background build of the session index failed ({proc.returncode}); building it here\n{tail}",
+                  stacklevel=2)
+    return None
 
 
 def model_embeddings() -> Embeddings:
@@ -150,7 +203,11 @@ def settings(session_data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def services(settings: Settings) -> Services:
-    """A real AnswerService over a real Chroma index of the bundled corpus (extractive mode)."""
+    """A real AnswerService over a real Chroma index of the bundled corpus (extractive mode): the
+    index built in the background (``pytest_collection_finish``), copied, or else built here."""
+    prebuilt = _prebuilt_index()
+    if prebuilt is not None:
+        shutil.copytree(prebuilt, settings.data_dir / "index")
     built = build_services(settings, llm=False)
     built.answerer.warm_up()
     return built

@@ -1,10 +1,14 @@
 """Faults between and during runs: a killed ingest, a damaged index, ingest while answering.
 
 Faults between runs need real processes (a SIGKILL, a file damaged while nothing has it open),
-so `redmud` runs as a subprocess here. They run over two of the five bundled documents: every
-repair embeds the whole corpus again, and what is tested (the repair) does not depend on its size.
-The ingest is killed at a known point, after its first batch of clauses is embedded (read from
-its progress bar on a pseudo-terminal), never after a guessed number of seconds.
+so `redmud` runs as a subprocess where the process is the point; the runs that only look at
+what a fault left behind (the next ingest, an answer afterwards) run in-process. The indexes
+here are built over the two-document test corpus (tests/staff_files.py): every repair embeds
+the whole corpus again, and what is tested (the repair) does not depend on its size.
+
+A killed ingest is killed at a known point, never after a guessed number of seconds: it runs
+under tests/held_cli.py, which stops it for good when it reaches a named call (the second batch
+of embeddings, the library write after the index swap), and it is killed there.
 """
 
 from __future__ import annotations
@@ -20,51 +24,69 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from bot.app import build_services
-from knowledge.corpus import BUNDLED_CORPUS
 from knowledge.embeddings import E5Embeddings
 from knowledge.index import ClauseStore, open_client
-from tests.conftest import cli_env, corpus_of, make_settings
+from knowledge.manager import _clear_chroma_cache
+from tests import staff_files as F
+from tests.conftest import OUR_PREFIXES, cli_env, make_settings, redmud_in_process
+from tests.held_cli import HELD
 
 ROOT = Path(__file__).resolve().parent.parent
 
+QUESTION, SAYS = "赤泥建材产品标准由哪个部门负责？", "市场监管总局"  # answered from the test corpus's base-plan
 
-def _env(data_dir: Path, corpus_dir: Path | None = None) -> dict[str, str]:
-    return cli_env(data_dir, **({"REDMUD_CORPUS_DIR": str(corpus_dir)} if corpus_dir else {}))
+# where a held `redmud` stops (tests/held_cli.py): the second embedding call of an index build
+# (the first batch is embedded, the new index not yet written), and the library write of a
+# document change (the new index is swapped in, the library does not say so yet)
+SECOND_BATCH = ("knowledge.embeddings:E5Embeddings.embed_documents", 2)
+LIBRARY_WRITE = ("knowledge.library:Library.add", 1)
+LIBRARY_WRITTEN = ("knowledge.library:Library.untrash", 1)  # just after a document's files are written
+
+
+def _env(data_dir: Path, corpus_dir: Path) -> dict[str, str]:
+    return cli_env(data_dir, REDMUD_CORPUS_DIR=str(corpus_dir))
 
 
 def _cli(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """A real `redmud` process."""
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, input=stdin, capture_output=True,
                           timeout=900, cwd=ROOT)
 
 
-SMALL_DOCS = ("cn-2022-industrial-resources", "jiaozuo-2022-proposal-reply")
+def _in_process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`redmud ARGS` in this process (tests/conftest.py), with the settings of ``env``."""
+    _clear_chroma_cache()  # open the index afresh, as a new process would: others have written to it
+    done = redmud_in_process(*args, env={k: v for k, v in env.items() if k.startswith(OUR_PREFIXES)})
+    _clear_chroma_cache()
+    return done
 
 
-def _copy_index(services, dest: Path) -> None:
-    shutil.copytree(services.settings.data_dir / "index", dest / "index")
-
-
-def _small_corpus(dest: Path) -> Path:
-    """The two bundled documents the questions below are answered from."""
-    return corpus_of(dest, SMALL_DOCS)
+def _store(data_dir: Path) -> ClauseStore:
+    _clear_chroma_cache()
+    return ClauseStore(open_client(data_dir / "index"), E5Embeddings())
 
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with the small corpus and its index, built once in-process; tests copy it."""
+    """A home with the test corpus and its index, built once in-process; tests copy it."""
     home = tmp_path_factory.mktemp("faults")
-    corpus = _small_corpus(home / "corpus")
+    corpus = F.make_corpus(home / "corpus")
     built = build_services(make_settings(home / "data", corpus_dir=corpus), llm=False)
     built.answerer.warm_up()
+    _clear_chroma_cache()
     return home
+
+
+def _copy_index(services, dest: Path) -> None:
+    shutil.copytree(services.settings.data_dir / "index", dest / "index")
 
 
 def _home(small: Path, tmp_path: Path) -> tuple[Path, Path]:
@@ -73,89 +95,123 @@ def _home(small: Path, tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "data", small / "corpus"
 
 
-def _edited_corpus(tmp_path: Path, source: Path = BUNDLED_CORPUS, copies: int = 2) -> Path:
-    """The corpus, every clause changed a little and the whole repeated, so that a rebuild must
-    embed every clause again, in several batches: one to wait for, more to be killed in."""
+def _tasks(n: int) -> str:
+    """A plan of ``n`` short clauses: more than one batch of embeddings (32), little to embed."""
+    return "\n".join(["赤泥综合利用任务清单", "一、主要任务"]
+                     + [f"（{i}）赤泥利用任务第{i}项。支持企业开展第{i}类赤泥利用示范，规模达到{i * 3}万吨。"
+                        for i in range(1, n + 1)])
+
+
+def _grown_corpus(tmp_path: Path, source: Path) -> Path:
+    """The corpus and one more document of 40 new clauses: a rebuild reuses the vectors of the
+    clauses it already has and embeds the 40 in two batches, one to finish and one to be killed in."""
     corpus = tmp_path / "corpus"
     shutil.copytree(source, corpus)
+    (corpus / "task-list.txt").write_text(_tasks(40), encoding="utf-8")
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
-    docs = []
-    for doc in manifest["documents"]:
-        text = (corpus / doc["file"]).read_text(encoding="utf-8")
-        for i in range(copies):
-            name = f"{doc['doc_id']}-v{i}"
-            # every sentence changed (vectors are reused by text: a changed sentence must be embedded)
-            (corpus / f"{name}.txt").write_text(text.replace("。", f"（第{i + 1}版）。"), encoding="utf-8")
-            docs.append({**doc, "doc_id": name, "file": f"{name}.txt"})
-    manifest["documents"] = docs
+    manifest["documents"].append({"doc_id": "task-list", "file": "task-list.txt", "title": "赤泥综合利用任务清单",
+                                  "jurisdiction": "national", "date": "2025-01-01"})
     (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return corpus
 
 
-def _kill_after_first_batch(env: dict[str, str]) -> tuple[str, int]:
-    """Start `redmud ingest` with stderr on a pseudo-terminal (so it draws its progress bar),
-    SIGKILL it as soon as the bar shows some but not all clauses embedded: (the bar, exit code)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a 0-column bar draws nothing
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=slave)
-    os.close(slave)
-    seen = ""
-    try:
-        while proc.poll() is None:
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if not ready:
-                continue
-            try:
-                seen += os.read(master, 4096).decode(errors="replace")
-            except OSError:  # the child closed the terminal
-                break
-            done = [(int(a), int(b)) for a, b in re.findall(r"(\d+)/(\d+)", seen)]
-            if any(0 < a < b for a, b in done):
-                proc.send_signal(signal.SIGKILL)
-                break
-    finally:
-        proc.wait(timeout=60)
-        os.close(master)
-    return seen, proc.returncode
+def _kill_when_held(point: tuple[str, int], args: list[str], env: dict[str, str], *,
+                    tty: bool = False) -> tuple[str, str, int]:
+    """Run `redmud ARGS` held at ``point`` (tests/held_cli.py) and SIGKILL it as soon as it says it
+    is held there: (its stdout, its stderr, its exit code). With ``tty`` its stderr is a terminal
+    (120 columns), so that it draws its progress bar."""
+    target, nth = point
+    command = [sys.executable, "-m", "tests.held_cli", target, str(nth), "--", *args]
+    with tempfile.TemporaryFile() as err_file:
+        if tty:
+            master, slave = pty.openpty()
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a 0-column bar draws nothing
+            proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=slave)
+            os.close(slave)
+        else:
+            proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=err_file)
+        assert proc.stdout is not None
+        out, err = b"", b""
+        streams = [proc.stdout.fileno(), *([master] if tty else [])]
+        try:
+            while proc.stdout.fileno() in streams:  # until it is held, or it ends without being held
+                for fd in select.select(streams, [], [])[0]:
+                    try:
+                        data = os.read(fd, 4096)
+                    except OSError:  # the child closed its terminal
+                        data = b""
+                    if not data:
+                        streams.remove(fd)
+                    elif fd == proc.stdout.fileno():
+                        out += data
+                    else:
+                        err += data
+                if f"{HELD} {target}\n".encode() in out:
+                    proc.send_signal(signal.SIGKILL)
+                    break
+        finally:
+            if proc.poll() is None and f"{HELD} {target}\n".encode() not in out:
+                proc.kill()
+            proc.wait(timeout=60)
+            if tty:
+                while select.select([master], [], [], 0)[0]:
+                    try:
+                        data = os.read(master, 4096)
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    err += data
+                os.close(master)
+            else:
+                err_file.seek(0)
+                err = err_file.read()
+            proc.stdout.close()
+    return out.decode(errors="replace"), err.decode(errors="replace"), proc.returncode
+
+
+def _assert_killed_where_held(point: tuple[str, int], out: str, err: str, code: int) -> None:
+    assert f"{HELD} {point[0]}" in out, (out[-500:], err[-2000:])  # it reached the point, and ...
+    assert code == -signal.SIGKILL, (code, err[-2000:])  # ... died there
 
 
 def test_ingest_killed_half_way_leaves_the_previous_index_answering(small, tmp_path: Path) -> None:
     data_dir, corpus = _home(small, tmp_path)
-    active_before = ClauseStore(open_client(data_dir / "index"), E5Embeddings()).active_name()
-    env = _env(data_dir, _edited_corpus(tmp_path, corpus))
-    bar, code = _kill_after_first_batch(env)
-    assert code == -signal.SIGKILL and "embedding clauses" in bar, bar[-500:]  # killed inside embedding
+    active_before = _store(data_dir).active_name()
+    env = _env(data_dir, _grown_corpus(tmp_path, corpus))
+    out, bar, code = _kill_when_held(SECOND_BATCH, ["ingest"], env, tty=True)
+    _assert_killed_where_held(SECOND_BATCH, out, bar, code)
+    # killed inside embedding the 40 new clauses (their first batch done: the bar may or may not have
+    # redrawn it yet, tqdm redraws at most every 0.1 s), on a terminal that showed the bar
+    assert "embedding clauses" in bar and re.search(r"\d+/40\b", bar), bar[-500:]
 
-    from knowledge.manager import _clear_chroma_cache
-
-    _clear_chroma_cache()
-    assert ClauseStore(open_client(data_dir / "index"), E5Embeddings()).active_name() == active_before
-    answer = _cli("ask", "--json", "焦作领导小组办公室设在哪里？", env=_env(data_dir, corpus))
+    assert _store(data_dir).active_name() == active_before
+    answer = _cli("ask", "--json", QUESTION, env=_env(data_dir, corpus))  # a new process after the kill
     assert answer.returncode == 0, answer.stderr.decode()
-    assert "市工信局" in json.loads(answer.stdout)["answer"]
+    assert SAYS in json.loads(answer.stdout)["answer"]
 
-    again = _cli("ingest", env=env)
+    again = _in_process("ingest", env=env)
     assert again.returncode == 0, again.stderr.decode()
     assert "索引已建立" in again.stdout.decode()
-    _clear_chroma_cache()
-    assert ClauseStore(open_client(data_dir / "index"), E5Embeddings()).active_name() != active_before
+    store = _store(data_dir)
+    assert store.active_name() != active_before
+    assert len([c for c in store.load().clauses if c.doc_id == "task-list"]) == 40
 
 
 def test_damaged_index_is_rebuilt_with_a_clear_message(small, tmp_path: Path) -> None:
     data_dir, corpus = _home(small, tmp_path)
     db = data_dir / "index" / "chroma.sqlite3"
     db.write_bytes(db.read_bytes()[: db.stat().st_size // 3])  # truncated between runs
-    proc = _cli("ask", "--json", "焦作领导小组办公室设在哪里？", env=_env(data_dir, corpus))
+    proc = _cli("ask", "--json", QUESTION, env=_env(data_dir, corpus))
     assert proc.returncode == 0
     err = proc.stderr.decode()
     assert "rebuilding it from the corpus" in err and "Traceback" not in err
-    assert "市工信局" in json.loads(proc.stdout)["answer"]
+    assert SAYS in json.loads(proc.stdout)["answer"]
 
 
 def test_missing_index_is_built_on_first_question(small, tmp_path: Path) -> None:
-    proc = _cli("ask", "--json", "到2025年主要再生资源品种利用量目标是多少？", env=_env(tmp_path, small / "corpus"))
-    assert proc.returncode == 0 and "4.8亿吨" in json.loads(proc.stdout)["answer"]
+    proc = _in_process("ask", "--json", QUESTION, env=_env(tmp_path, small / "corpus"))
+    assert proc.returncode == 0 and SAYS in json.loads(proc.stdout)["answer"]
     assert (tmp_path / "index").exists()
 
 
@@ -198,16 +254,12 @@ def _broken_dirs(data_dir: Path) -> list[Path]:
 
 
 def _small(tmp_path: Path) -> dict[str, str]:
-    """A data dir with a built index of the two-document test corpus (cheap to rebuild)."""
-    from tests.staff_files import make_corpus
-
-    env = _env(tmp_path, make_corpus(tmp_path / "corpus"))
-    built = _cli("ingest", env=env)
+    """A data dir with a built index of the two-document test corpus (built in-process: the
+    processes are what the tests below start): the environment of `redmud` there."""
+    env = _env(tmp_path, F.make_corpus(tmp_path / "corpus"))
+    built = _in_process("ingest", env=env)
     assert built.returncode == 0, built.stderr.decode()
     return env
-
-
-QUESTION, SAYS = "赤泥建材产品标准由哪个部门负责？", "市场监管总局"
 
 
 def test_concurrent_forced_ingests_queue_on_one_lock(tmp_path: Path) -> None:
@@ -225,10 +277,7 @@ def test_concurrent_forced_ingests_queue_on_one_lock(tmp_path: Path) -> None:
         assert reader.returncode == 0 and b"rebuilding it from the corpus" not in reader.stderr, reader.stderr.decode()
         assert SAYS in json.loads(reader.stdout)["answer"]
     assert _broken_dirs(tmp_path) == []
-    from knowledge.manager import _clear_chroma_cache
-
-    _clear_chroma_cache()
-    snapshot = ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).load()
+    snapshot = _store(tmp_path).load()
     assert len(snapshot.documents) == 2 and snapshot.clauses
 
 
@@ -238,10 +287,7 @@ def test_a_write_failure_is_not_corruption(tmp_path: Path) -> None:
     import resource
 
     env = _small(tmp_path)
-    from knowledge.manager import _clear_chroma_cache
-
-    _clear_chroma_cache()
-    active = ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_name()
+    active = _store(tmp_path).active_name()
 
     def no_writes() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
@@ -253,34 +299,45 @@ def test_a_write_failure_is_not_corruption(tmp_path: Path) -> None:
     if proc.returncode != 0:
         assert "nothing can be written there" in err and "left as it is" in err
     assert _broken_dirs(tmp_path) == [] and (tmp_path / "index").is_dir()
-    again = _cli("ask", "--json", QUESTION, env=env)
+    again = _in_process("ask", "--json", QUESTION, env=env)
     assert again.returncode == 0 and SAYS in json.loads(again.stdout)["answer"]
-    _clear_chroma_cache()
-    assert ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_name() == active
+    assert _store(tmp_path).active_name() == active
 
 
 def test_a_killed_ingest_never_leaves_a_document_only_in_the_library(tmp_path: Path) -> None:
-    """SIGKILL at several moments of `redmud ingest FILE`: every document the library holds is in
-    the index, and the next ingest finishes or forgets the interrupted change (issue 12, item 4)."""
+    """SIGKILL at three moments of `redmud ingest FILE`: every document the library holds is in
+    the index, and the next ingest finishes or forgets the interrupted change (issue 12, item 4).
+
+    The moments: (1) while the new index is embedded (the change is journalled, nothing swapped);
+    (2) the next try, after its index is swapped in and before the library is written; (3) the
+    next, while it finishes the change that (2) left (the document's files just written, the
+    journal still there)."""
     env = _small(tmp_path)
     plan = tmp_path / "big-plan.txt"
-    lines = ["一、主要任务"] + [f"（{i}）赤泥综合利用任务第{i}项。支持企业开展第{i}类赤泥利用示范，规模达到{i * 3}万吨。"
-                               for i in range(1, 61)]
-    plan.write_text("\n".join(lines), encoding="utf-8")
-    from knowledge.manager import _clear_chroma_cache
+    plan.write_text(_tasks(40), encoding="utf-8")
+    ingest = ["ingest", str(plan), "--doc-id", "big-plan", "--replace"]
+    journal = tmp_path / "library" / "journal.json"
 
-    for delay in (4.0, 8.0, 12.0):
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", str(plan), "--doc-id", "big-plan",
-                                 "--replace"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        _clear_chroma_cache()
-        record = ClauseStore(open_client(tmp_path / "index"), E5Embeddings()).active_record()
-        indexed = {d["doc_id"] for d in json.loads(record["documents"])}
-        in_library = {p.stem for p in (tmp_path / "library" / "docs").glob("*.json")}
-        assert in_library <= indexed, (delay, in_library, indexed)
-    done = _cli("ingest", str(plan), "--doc-id", "big-plan", "--replace", env=env)
+    def in_library() -> set[str]:
+        return {p.stem for p in (tmp_path / "library" / "docs").glob("*.json")}
+
+    def indexed() -> set[str]:
+        record = _store(tmp_path).active_record()
+        assert record is not None
+        return {d["doc_id"] for d in json.loads(record["documents"])}
+
+    seen = []
+    for point in (SECOND_BATCH, LIBRARY_WRITE, LIBRARY_WRITTEN):
+        out, err, code = _kill_when_held(point, ingest, env)
+        _assert_killed_where_held(point, out, err, code)
+        assert journal.exists()  # killed in the middle of a change
+        assert in_library() <= indexed(), (point, in_library(), indexed())
+        seen.append(("big-plan" in in_library(), "big-plan" in indexed()))
+    # (1) nothing changed yet; (2) only the index has it; (3) both have it
+    assert seen == [(False, False), (False, True), (True, True)]
+
+    done = _in_process(*ingest, env=env)
     assert done.returncode == 0, done.stderr.decode()
-    docs = _cli("docs", env=env).stdout.decode()
-    assert "big-plan" in docs and not (tmp_path / "library" / "journal.json").exists()
+    docs = _in_process("docs", env=env).stdout.decode()
+    assert "big-plan" in docs and not journal.exists()
+    assert in_library() <= indexed() and "big-plan" in in_library()

@@ -1,5 +1,6 @@
 """Staff add a new province's plan, a city's task table (.docx), and a plan that supersedes an
-older one, through `redmud ingest` (in-process ``bot.cli.main``, one real subprocess), then ask.
+older one, through `redmud ingest` (in-process ``bot.cli.main``: test_staff_cli.py runs a staff
+ingest as a real process, test_cli.py and test_hostile.py `ask --json -`), then ask.
 
 The knowledge side (places stored as gazetteer codes, tables, supersession in the index, the
 `docs` listing) is this module's to check. Some answer-side assertions (figures and units in the
@@ -10,9 +11,6 @@ and composer work on chains/; they are asserted here all the same, each in its o
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +18,8 @@ import pytest
 from bot.app import build_services
 from bot.cli import main as redmud
 from tests import staff_files as F
-from tests.conftest import cli_env, make_settings
+from tests.conftest import make_settings, redmud_in_process
 
-ROOT = Path(__file__).resolve().parent.parent
 NO_LOCAL = "知识库中没有"
 
 
@@ -35,13 +32,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
              "henan-old.txt": F.HENAN_OLD.encode(), "henan-new.txt": F.HENAN_NEW.encode()}
     for name, content in files.items():
         (home / name).write_bytes(content)
-    env = cli_env(data, REDMUD_CORPUS_DIR=str(corpus))
-    # one real process, as staff run it
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(home / "shanxi.txt"), "--doc-id", "shanxi-2026",
-                           "--jurisdiction", "山西", "--date", "2026-02-01"], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    outputs = {"shanxi": proc.stdout}
+    proc = redmud_in_process("ingest", str(home / "shanxi.txt"), "--doc-id", "shanxi-2026", "--jurisdiction", "山西",
+                             "--date", "2026-02-01", env={"REDMUD_DATA_DIR": str(data), "REDMUD_CORPUS_DIR": str(corpus)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    outputs = {"shanxi": proc.stdout.decode()}
     mp = pytest.MonkeyPatch()
     mp.setenv("REDMUD_DATA_DIR", str(data))
     mp.setenv("REDMUD_CORPUS_DIR", str(corpus))
@@ -145,12 +139,11 @@ def test_the_superseding_plan_figure_opens_the_answer(world: dict[str, Any]) -> 
 
 
 def test_json_answers_from_the_cli_cite_the_new_documents(world: dict[str, Any]) -> None:
-    env = cli_env(world["services"].settings.data_dir, REDMUD_CORPUS_DIR=str(world["services"].settings.corpus_dir))
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", "-"], env=env, cwd=ROOT, text=True,
-                          input="山西对赤泥利用有什么补贴？\n三门峡赤泥路基材料由哪个部门负责？\n", capture_output=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    answers = [json.loads(line) for line in proc.stdout.splitlines()]
+    settings = world["services"].settings
+    proc = redmud_in_process("ask", "--json", "-", stdin="山西对赤泥利用有什么补贴？\n三门峡赤泥路基材料由哪个部门负责？\n".encode(),
+                             env={"REDMUD_DATA_DIR": str(settings.data_dir), "REDMUD_CORPUS_DIR": str(settings.corpus_dir)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    answers = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert [a["citations"][0]["doc_id"] for a in answers] == ["shanxi-2026", "sanmenxia-2026-tasks"]
 
 
