@@ -44,8 +44,8 @@ def _measure(services: Any, questions: list[str], rounds: int = ROUNDS) -> list[
 
 
 def _fifty_documents(dest: Path, n: int = INGEST_DOCS) -> Path:
-    """A corpus of `n` documents: the bundled five, each repeated with its sentences changed a
-    little, so that every clause must be embedded (no vector can be reused)."""
+    """A corpus of `n` documents: the bundled five, each repeated with every sentence changed a
+    little, so that every sentence must be embedded (vectors are reused by text)."""
     from knowledge.corpus import BUNDLED_CORPUS
 
     dest.mkdir(parents=True)
@@ -55,7 +55,7 @@ def _fifty_documents(dest: Path, n: int = INGEST_DOCS) -> Path:
         doc = base[i % len(base)]
         text = (BUNDLED_CORPUS / doc.get("file", f"{doc['doc_id']}.txt")).read_text(encoding="utf-8")
         name = f"{doc['doc_id']}-copy{i}"
-        (dest / f"{name}.txt").write_text(text.replace("。", "。" + " " * (i // len(base) + 1)), encoding="utf-8")
+        (dest / f"{name}.txt").write_text(text.replace("。", f"（第{i // len(base) + 1}份）。"), encoding="utf-8")
         docs.append({**doc, "doc_id": name, "file": f"{name}.txt"})
     (dest / "manifest.json").write_text(json.dumps({**manifest, "documents": docs}, ensure_ascii=False),
                                         encoding="utf-8")
