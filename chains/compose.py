@@ -20,7 +20,7 @@ from chains.notes import not_specified, place_notes, superseded_note, superseded
 from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
 from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
-from knowledge.keyword import KeywordIndex
+from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share
 
 __all__ = ["cite", "compose", "select_hits", "superseded_note", "superseded_notes", "topic_weights"]
 
@@ -29,23 +29,32 @@ SPECIFIC_IDF = 1.0  # tokens rarer than this carry the question's topic; "赤泥
 REFERENCE_WORDS = {"国家", "方案", "文件", "政策", "规定", "提到", "提出", "意思", "全国", "省", "市", "里", "中"}
 MAX_POINTS = 3  # the brief answer's supporting points (issue 9: "at most three")
 POINT_RATIO = 0.5
+REL_SHARE = 0.4
+RANK_KEEP = 3
+RANK_SHARE = 0.75
 POINT_BUDGET = 80  # characters of quote per point (90 tried on the dev split: longer, not more correct)
 
 
 def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, float]:
     """How much each query token says about the topic: rare words most, the user's own words over
-    synonyms. The name of a place that has documents says where, not what; the name of one
-    without (a province a national plan's column lists) is what the question is about."""
+    synonyms, words of the documents' language over everyday ones (:func:`domain_share`: "东西",
+    "分别" are rare in the documents, yet say nothing). The name of a place that has documents
+    says where, not what; the name of one without (a province a national plan's column lists)
+    is what the question is about."""
     gazetteer = load_gazetteer()
     documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
     ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
     for tok in set(retrieval.query_tokens):
         if tok not in keyword.vocab and ngrams is not None:
-            # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half weight
-            for ch in dict.fromkeys(tok):
-                if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
-                    weights[ch] = max(weights.get(ch, 0.0), 0.5 * ngrams.idf(ch))
+            # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
+            # weight, as far as the word and the character are the documents' language ("到底" is not)
+            for piece in dictionary_pieces(tok):  # "啥意思", no word of the dictionary: 啥 + 意思
+                share = domain_share(piece, keyword)
+                for ch in dict.fromkeys(piece):
+                    if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
+                        w = 0.5 * ngrams.idf(ch) * share * domain_share(ch, ngrams)
+                        weights[ch] = max(weights.get(ch, 0.0), w)
             continue
         if tok in REFERENCE_WORDS:
             continue
@@ -54,7 +63,7 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
             continue  # a place with documents of its own: retrieval ranks by place; a place without is a topic
 
         idf = keyword.idf(tok)
-        w = idf if idf >= SPECIFIC_IDF else 0.1 * idf
+        w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
         weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
     return weights
 
@@ -84,10 +93,12 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
         return []
     relevance = [_score(_heading(h) + h.clause.text, weights) for h in candidates]
     best_rel = max(relevance)
+    top_score = candidates[0].score
+    ranked = [n == 0 or (n < RANK_KEEP and h.score >= RANK_SHARE * top_score) for n, h in enumerate(candidates)]
     if best_rel < MIN_SENTENCE_SCORE:
-        top = candidates[0].score
-        return [h for i, h in enumerate(candidates[:2]) if i == 0 or h.score >= 0.8 * top]
-    eligible = [(h, r) for h, r in zip(candidates, relevance, strict=True) if r >= 0.4 * best_rel]
+        return [h for h, keep in zip(candidates, ranked, strict=True) if keep]
+    eligible = [(h, r) for n, (h, r) in enumerate(zip(candidates, relevance, strict=True))
+                if r >= REL_SHARE * best_rel or ranked[n]]
     top = eligible[0][0].score
     keep = [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
     places = asked_places(analysis)
