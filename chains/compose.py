@@ -94,11 +94,11 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
     relevance = [_score(_heading(h) + h.clause.text, weights) for h in candidates]
     best_rel = max(relevance)
     top_score = candidates[0].score
-    ranked = [n == 0 or (n < RANK_KEEP and h.score >= RANK_SHARE * top_score) for n, h in enumerate(candidates)]
+    by_rank = [n == 0 or (n < RANK_KEEP and h.score >= RANK_SHARE * top_score) for n, h in enumerate(candidates)]
     if best_rel < MIN_SENTENCE_SCORE:
-        return [h for h, keep in zip(candidates, ranked, strict=True) if keep]
+        return [h for h, keep in zip(candidates, by_rank, strict=True) if keep]
     eligible = [(h, r) for n, (h, r) in enumerate(zip(candidates, relevance, strict=True))
-                if r >= REL_SHARE * best_rel or ranked[n]]
+                if r >= REL_SHARE * best_rel or by_rank[n]]
     top = eligible[0][0].score
     keep = [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
     places = asked_places(analysis)
