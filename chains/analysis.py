@@ -37,6 +37,16 @@ SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
                    "how to apply", "application", "documents required", "eligib"]),
 ]
 
+# "哪几个部门", "哪些单位", "什么机构": a who-question however the count or the office word is put
+_WHO = re.compile(r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委)")
+
+# a part of a question asks when it has a question word or particle, or ends in "不/没" ("能进园区不",
+# "有关系没"); the other parts ("八部门那个方案", "我们园区还有锰渣") only set the context
+_ASKING = re.compile(r"[吗么呢啥谁几哪咋]|什么|多少|如何|怎么|怎样|是否|能否|可否|有没有|行不行|干嘛|意思|[没不否]$")
+_EN_ASKING = re.compile(r"^(?:is|are|can|could|do|does|did|will|would|may|should|what|which|how|who|when|where|why)\b")
+# a year written with two digits ("27年", "30年前"), read as this century's: the documents write four
+_SHORT_YEAR = re.compile(r"(?<![\d.])([1-9]\d)(?=\s*年(?!代|度|内|来|以))")
+
 # words that ask *who* rather than *about what*: they would match any clause naming an office
 AGENCY_META = ["责任单位", "责任部门", "负责单位", "负责部门", "主管部门", "哪个部门", "哪些部门", "什么部门", "谁负责", "是谁", "涉及哪些", "有哪些单位"]
 
@@ -69,6 +79,8 @@ class Analysis:
     jurisdictions: set[str] = field(default_factory=set)
     other_places: list[str] = field(default_factory=list)
     asks: list[str] = field(default_factory=list)  # rate | deadline | procedure
+    parts: list[str] = field(default_factory=list)  # the parts that ask something (one for a simple question)
+    context: str = ""  # the parts that do not ask ("八部门那个方案"): what every asking part is about
     is_yes_no: bool = False
     retrieval_text: str = ""  # the question plus glossary terms (dense side)
     keyword_text: str = ""  # the same without words that only say what kind of answer is wanted
@@ -84,17 +96,38 @@ def _has(text: str, terms: list[str]) -> bool:
     return any(t in text for t in terms)
 
 
+def question_parts(question: str) -> tuple[list[str], str]:
+    """The parts of a question that ask something, in order ("指导思想跟双碳有关系没？基本原则有哪几条"
+    asks two things), and the rest, which sets their context ("八部门那个方案"). Parts are cut at
+    punctuation and spaces (at "?" and ";" in English); a question without any asking part is one part."""
+    if detect_language(question) == "en":
+        pieces = [p.strip() for p in re.split(r"[?;？；]+", question) if p.strip()]
+        asking = [p for p in pieces if _EN_ASKING.match(p.lower())]
+    else:
+        pieces = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
+        asking = [p for p in pieces if _ASKING.search(p)]
+    if not asking:
+        return [question.strip()], ""
+    return asking, " ".join(p for p in pieces if p not in asking)
+
+
+def full_years(text: str) -> str:
+    """Two-digit years as the documents write them: "27年" -> "2027年"."""
+    return _SHORT_YEAR.sub(lambda m: "20" + m.group(1), text)
+
+
 def analyse(question: str) -> Analysis:
     lower = question.lower()
     language = detect_language(question)
     named = load_gazetteer().find(question)
-    intent = next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
+    intent = "agency" if _WHO.search(question) else next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
     asks = [name for name, terms in SPECIFIC_ASKS if _has(lower, terms)]
     is_yes_no = bool(re.search(r"(吗|(?<![什怎那多这])么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)
     )
+    parts, context = question_parts(full_years(question))
     extra = expand(question) if language == "en" or re.search(r"[A-Za-z]{3,}", question) else []
-    retrieval_text = " ".join([question, *extra])
+    retrieval_text = " ".join([full_years(question), *extra])
     keyword_text = retrieval_text
     if intent == "agency":
         keyword_text = re.sub("|".join(AGENCY_META), " ", keyword_text)
@@ -106,6 +139,8 @@ def analyse(question: str) -> Analysis:
         national=any(p.level == 0 for p in named),
         asks=asks,
         is_yes_no=is_yes_no,
+        parts=parts,
+        context=context,
         retrieval_text=retrieval_text,
         keyword_text=keyword_text,
     )

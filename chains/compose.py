@@ -197,14 +197,15 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
     for q in by_relevance:
         if len(points) == MAX_POINTS:
             break
-        if q is head.quoted and not head.units:
+        shown = head.shown if q is head.quoted else next((sh for _, m, sh in head.more if m is q), None)
+        if shown is not None and not (q is head.quoted and head.units):
             # what the first line had no room for: the clause's other sentences on the question
             said = {t for t in weights if t in first}
             new = {t: w for t, w in weights.items() if t not in said}
             rest: list[int] = []
             for i in sorted(q.order):  # a sentence adding the question's words, or continuing a list shown
-                if i not in head.shown and (keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
-                                            or (listing and (i - 1 in head.shown or i - 1 in rest))):
+                if i not in shown and (keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
+                                       or (listing and (i - 1 in shown or i - 1 in rest))):
                     rest.append(i)
             text = q.brief_of(rest, weights, POINT_BUDGET) if rest else ""
         elif best >= MIN_SENTENCE_SCORE and q.score < POINT_RATIO * best:
@@ -244,6 +245,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     grouped = _grouped(by_relevance)
     numbers = {id(q): n for n, q in enumerate(grouped, start=1)}
     first = _ref(head.text, numbers[id(head.quoted)], lang) if head.quoted is not None else head.text
+    for text, q, _ in head.more:  # a part of the question another clause answers, with its own number
+        first += ("" if lang == "zh" else " ") + _ref(text, numbers[id(q)], lang)
 
     indexed = list(retrieval.documents.values())
     cited_docs = [q.hit.doc for q in grouped]

@@ -14,9 +14,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis
+from chains.analysis import Analysis, full_years
 from chains.coverage import label, local_to, relevant_to
-from chains.quoting import MIN_SENTENCE_SCORE, NEAR_BEST, Quoted, abridge, keyword_score
+from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
+from chains.glossary import expand
+from chains.quoting import (
+    ABRIDGE_AT,
+    ELLIPSIS,
+    HEADING_SHARE,
+    MIN_SENTENCE_SCORE,
+    NEAR_BEST,
+    Quoted,
+    abridge,
+    keyword_score,
+    year_context,
+)
 from knowledge.gazetteer import Place
 
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
@@ -24,6 +36,13 @@ _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元
 _NUMBER = re.compile(r"\d")
 _MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
 _COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
+# what kind of answer a part asks for, by its question word, and what such an answer looks like
+# (the documents' own formats: "工信部联节〔2024〕225号", "2022年1月27日", "15%")
+_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
+    (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
+    (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURE),
+]
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
@@ -35,6 +54,7 @@ DIRECT_SHARE = 0.3
 # directly (dev split: 0.1-0.3 flag the same four answers, all off the question; no correct one lost)
 INDIRECT_SHARE = 0.15
 RANK_POWER = 1.0  # how much the clause's retrieval score scales its sentences' match (0: not at all)
+MAX_HEAD_SENTENCES = 3  # sentences the first line combines for a question of several parts (as many as the brief's points)
 FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
 
 
@@ -45,6 +65,8 @@ class Headline:
     shown: list[int] = field(default_factory=list)  # the quoted clause's sentences the line shows
     units: bool = False  # the line is the clause's responsible-unit list
     agencies: bool = False  # the line names offices (a list of units or a sentence naming them)
+    # the line's further parts, each from another clause (its text, the clause, the sentences it shows)
+    more: list[tuple[str, Quoted, list[int]]] = field(default_factory=list)
 
 
 def _local(quoted: Sequence[Quoted], places: Sequence[Place]) -> list[Quoted]:
@@ -75,6 +97,11 @@ def asking_clause(question: str) -> str:
     return parts[-1] if parts else question
 
 
+def asked_kind(part: str) -> re.Pattern[str] | None:
+    """The form of the answer a part asks for (a document number, a date, a measured figure), if any."""
+    return next((form for asks, form in _KINDS if asks.search(part)), None)
+
+
 def _figure_bonus(sentence: str, counts: bool) -> float:
     """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几)."""
     if _MEASURE.search(sentence):
@@ -85,18 +112,19 @@ def _figure_bonus(sentence: str, counts: bool) -> float:
 
 
 def _best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
-                   focus: Mapping[str, float], counts: bool = False) -> tuple[Quoted, int] | None:
+                   focus: Mapping[str, float], counts: bool = False,
+                   exclude: Sequence[tuple[Quoted, int]] = ()) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
     (the clause that fits the whole question beats one that shares a rare word with it). The
     ``prefer``red clauses lead when one matches nearly as well: a place's own documents for a
     question about that place, the provisions that apply everywhere for a question naming none."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
     candidates = [
-        ((q.scores[i] + keyword_score(q.body[i], focus) + (_figure_bonus(q.body[i], counts) if figures else 0.0))
-         * (q.hit.score / top) ** RANK_POWER, -n, q, i)
+        ((q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus)
+          + (_figure_bonus(q.body[i], counts) if figures else 0.0)) * (q.hit.score / top) ** RANK_POWER, -n, q, i)
         for n, q in enumerate(quoted[:3])
         for i in q.picked
-        if not figures or _NUMBER.search(q.body[i])
+        if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)
     ]
     if not candidates:
         return None
@@ -148,17 +176,226 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
-    # a figure is answered by its sentence; other questions get the clause's sentences that cover
-    # the rest of the question, while they fit the preview
-    rest = [] if figures and _QUANTITY.search(q.body[i]) else [j for j in (q.order or q.picked) if j != i]
-    brief, shown = q.brief_parts([i, *rest], weights, HEAD_BUDGET, figures)
-    text = _framed(brief, q, lang)
-    said = " ".join(q.body[j] for j in shown) + " " + " ".join(q.hit.clause.section_path)
+    # a figure is answered by its sentence; a question of several parts (or places) by a sentence
+    # for each; any other by the sentences that cover the rest of the question, from this clause
+    # or the next best, then the clause's others while they fit
+    single = figures and bool(_QUANTITY.search(q.body[i]))
+    plan = _facet_plan(analysis, pool, quoted, places, weights, prefer, (q, i))
+    if len(plan) < 2:
+        plan = [Pick(q, i, dict(weights), _items(analysis.parts[0] if analysis.parts else "", q))] if single \
+            else _plan(pool, q, i, weights, _items(analysis.question, q))
+    lead = plan[0].q
+    rest = [] if single else [j for j in (lead.order or lead.picked) if j != plan[0].i]
+    segments = _line(plan, rest, weights, HEAD_BUDGET, figures, lang)
+    (text, q, shown), more = segments[0], segments[1:]
+    said = " ".join(sq.body[j] + " " + " ".join(sq.hit.clause.section_path) for _, sq, sh in segments for j in sh)
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text
     elif share < INDIRECT_SHARE:  # the closest sentence shares little of what was asked: say so
         text = M.YES_NO[lang]["no_direct"] + text
     elif analysis.is_yes_no:
-        text = _yes_no(analysis, q, i, weights, lang) + text
-    return Headline(text, q, shown)
+        text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang) + text
+    return Headline(text, q, shown, more=more)
+
+
+@dataclass
+class Pick:
+    """One sentence the first line shows: the clause, the sentence, the words it must keep when
+    abridged, and the clause's list items when it answers a "which ones" with them."""
+
+    q: Quoted
+    i: int
+    focus: dict[str, float]
+    items: list[str] = field(default_factory=list)
+    also: list[int] = field(default_factory=list)  # sentences of the clause shown with it (what a title heads)
+
+
+def _items(part: str, q: Quoted) -> list[str]:
+    """The clause's list items when the part asks "which ones" and the clause enumerates."""
+    return list_items(q.hit.clause.body) if ENUMERATES.search(part) else []
+
+
+def part_weights(part: str, context: str, weights: Mapping[str, float]) -> dict[str, float]:
+    """The topic words of one part of the question (for English, the terms its words translate to);
+    the words of the parts that only set the context count half, as a heading's do for its sentences."""
+    def words(text: str) -> set[str]:
+        text = " ".join([text, *expand(text)]) if re.search(r"[A-Za-z]{3,}", text) else full_years(text)
+        return {t for t in weights if t in text}
+
+    own, shared = words(part), words(context) if context else set()
+    return {t: weights[t] * (1.0 if t in own else HEADING_SHARE) for t in own | shared}
+
+
+def _facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quoted], places: Sequence[Place],
+                weights: Mapping[str, float], prefer: Callable[[Quoted], bool],
+                first: tuple[Quoted, int]) -> list[Pick]:
+    """A sentence for each part of the question that has words of its own, or else for each place
+    it names (the nation included): "国家和贵州各点了哪几种固废" wants both."""
+    picks: list[Pick] = []
+    parts = [(p, part_weights(p, analysis.context, weights)) for p in analysis.parts] if len(analysis.parts) > 1 else []
+    for part, focus in parts:
+        own = part_weights(part, "", weights)
+        if sum(own.values()) < MIN_SENTENCE_SCORE:
+            continue  # "这块谁负责": nothing of its own to match; the clause the other parts find answers it
+        figures = bool(_COUNT_ASK.search(part) or re.search(r"多少|how much", part))
+        follow = _item_content(picks, own)
+        if follow is not None:  # "扩容增量那个包括啥" after the list of actions: what that item says
+            picks.append(Pick(follow[0], follow[1], _untitled(focus, follow[0])))
+            continue
+        choice = _part_sentence(pool, focus, prefer, figures, [], part)
+        same = next((p for p in picks if choice is not None and (p.q, p.i) == choice), None)
+        if same is not None and keyword_score(same.q.body[same.i], own) >= MIN_SENTENCE_SCORE:
+            same.focus.update(_untitled(own, same.q))  # one sentence answers both parts: it keeps the words of both
+            continue
+        if same is not None:
+            choice = _part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part)
+        if choice is None:
+            continue
+        q, i = choice
+        items = _items(part, q)
+        i = next((k for k, sentence in enumerate(q.body) if items and items[0] in sentence), i)
+        # a sentence that is only a title ("二是赤泥综合利用扩容增量行动。") is answered by the one after it
+        also = [i + 1] if not items and len(q.body[i]) <= ITEM_CHARS and i + 1 < len(q.body) else []
+        picks.append(Pick(q, i, _untitled(focus, q), items, also))
+    if len(picks) > 1:
+        return picks[:MAX_HEAD_SENTENCES]
+    groups = [[q for q in quoted if q.hit.doc.level == 0]] if analysis.national and places else []
+    groups += [[q for q in quoted if relevant_to(q.hit.doc, [p]) and q.hit.doc.level > 0] for p in places]
+    if len(groups) < 2:
+        return []
+    picks = []
+    for group in groups:
+        choice = (_best_sentence(group, analysis.intent == "target", prefer, weights)
+                  or _best_sentence(group, False, prefer, weights))
+        if choice is not None and choice not in [(p.q, p.i) for p in picks]:
+            picks.append(Pick(choice[0], choice[1], _untitled(weights, choice[0])))
+    return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []
+
+
+def _item_content(picks: Sequence[Pick], own: Mapping[str, float]) -> tuple[Quoted, int] | None:
+    """When a list shown already has an item this part names, the sentence after the item's title."""
+    for pick in picks:
+        for item in pick.items:
+            if keyword_score(item, own) < MIN_SENTENCE_SCORE:
+                continue
+            k = next((k for k, sentence in enumerate(pick.q.body) if item in sentence), None)
+            if k is not None and k + 1 < len(pick.q.body):
+                return pick.q, k + 1
+    return None
+
+
+def _kind_bonus(part: str, q: Quoted, i: int) -> float:
+    """A sentence of the kind the part asks for: a document number for "文号", a date for "什么时候",
+    a list of as many items as the part says for "哪四个" (any list for "哪几条")."""
+    if ENUMERATES.search(part):
+        items, count = list_items(q.hit.clause.body), stated_count(part)
+        if len(items) >= 2 and count in (None, len(items)):
+            return FIGURE_BONUS
+    kind = asked_kind(part)
+    return FIGURE_BONUS if kind is not None and kind.search(q.body[i]) else 0.0
+
+
+def _part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],
+                   figures: bool, used: Sequence[tuple[Quoted, int]], part: str = "") -> tuple[Quoted, int] | None:
+    """The sentence that answers one part: the part's own words in the sentence or its headings
+    ("基本原则有哪几条" is answered by the clause headed 基本原则), weighed by the clause's rank; a
+    sentence of the kind asked for (a figure, a date, a list); the whole question's match breaks ties."""
+    top = max((q.hit.score for q in pool), default=0.0) or 1.0
+    kinds = asked_kind(part) is not None or bool(ENUMERATES.search(part))
+    scored = [
+        ((keyword_score(" ".join([q.body[i], *q.hit.clause.section_path, year_context(q.body, i) or ""]), focus)
+          + (_kind_bonus(part, q, i) if kinds else _figure_bonus(q.body[i], False) if figures else 0.0))
+         * (q.hit.score / top) ** RANK_POWER, q.scores[i], -n, q, i)
+        for n, q in enumerate(pool[:MAX_HEAD_SENTENCES]) for i in range(len(q.body))
+        if not any(p is q and k == i for p, k in used)
+    ]
+    scored = [s for s in scored if s[0] >= MIN_SENTENCE_SCORE]
+    if not scored:
+        return None
+    best = max(scored, key=lambda x: x[:3])
+    preferred = [s for s in scored if prefer(s[3]) and s[0] >= NEAR_BEST * best[0]]
+    _, _, _, q, i = max(preferred, key=lambda x: x[:3]) if preferred else best
+    return q, i
+
+
+def _untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
+    """The words an abridged sentence must keep, less those its headings already say ("指导思想"
+    answered by the clause headed 指导思想 wants the sentence's part on 碳达峰, not its opening)."""
+    heads = " ".join(q.hit.clause.section_path)
+    rest = {t: w for t, w in focus.items() if t not in heads}
+    return rest if sum(rest.values()) >= MIN_SENTENCE_SCORE else dict(focus)
+
+
+def _plan(pool: Sequence[Quoted], q: Quoted, i: int, weights: Mapping[str, float], items: list[str]) -> list[Pick]:
+    """The sentences the first line combines: the best one, then, while one adds a specific word of
+    the question that the line lacks, the sentence that adds most, from this clause or the next
+    best ones. Each comes with the words it was chosen for, which its abridged form must keep."""
+    def words(text: str) -> set[str]:
+        return {t for t in weights if t in text}
+
+    covered = words(q.body[i] + " ".join(items)) | words(" ".join(q.hit.clause.section_path))
+    plan = [Pick(q, i, dict(weights), items)]
+    while len(plan) < MAX_HEAD_SENTENCES:
+        best: tuple[tuple[float, float], Quoted, int, set[str]] | None = None
+        for other in pool[:MAX_HEAD_SENTENCES]:
+            heads = words(" ".join(other.hit.clause.section_path)) - covered
+            for j, sentence in enumerate(other.body):
+                own = words(sentence) - covered
+                if not own or any(p.q is other and p.i == j for p in plan):
+                    continue
+                gain = sum(weights[t] for t in own) + HEADING_SHARE * sum(weights[t] for t in heads - own)
+                if best is None or (gain, other.scores[j]) > best[0]:
+                    best = ((gain, other.scores[j]), other, j, own | heads)
+        if best is None or best[0][0] < MIN_SENTENCE_SCORE:
+            break
+        _, other, j, new = best
+        plan.append(Pick(other, j, {t: weights[t] for t in new}))
+        covered |= new
+    return plan
+
+
+def _line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget: int, figures: bool,
+          lang: str) -> list[tuple[str, Quoted, list[int]]]:
+    """The first line's text per clause (framed with its place, in the order the plan met them) and
+    the sentences each shows. Every planned sentence gets an equal share of ``budget`` (what one
+    leaves unused goes to the next); the first clause's other sentences fill what remains."""
+    parts: dict[int, dict[int, str]] = {}
+    clauses: dict[int, Quoted] = {}
+    used = 0
+    for n, pick in enumerate(plan):
+        room = max(budget - used - (budget // len(plan)) * (len(plan) - n - 1), 0)
+        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures)
+        parts.setdefault(id(pick.q), {})[pick.i] = part
+        clauses.setdefault(id(pick.q), pick.q)
+        used += len(part)
+        for j in pick.also:
+            part = abridge(pick.q.body[j], weights, max(room - len(part), 0), figures)
+            parts[id(pick.q)].setdefault(j, part)
+            used += len(part)
+    first = plan[0].q
+    for j in rest if not plan[0].items else []:
+        if j in parts[id(first)]:
+            continue
+        part = abridge(first.body[j], weights, min(ABRIDGE_AT, max(budget - used, 0)), figures)
+        if used + len(part) > budget:
+            continue
+        parts[id(first)][j] = part
+        used += len(part)
+    out: list[tuple[str, Quoted, list[int]]] = []
+    for key, q in clauses.items():
+        text = q.render(parts[key])
+        previous = out[-1][1] if out else None
+        same_place = previous is not None and label(previous.hit.doc, lang) == label(q.hit.doc, lang)
+        out.append((text if same_place and lang == "zh" else _framed(text, q, lang), q, sorted(parts[key])))
+    return out
+
+
+def _listed(items: list[str], room: int) -> str:
+    """A clause's list items, joined as the documents join lists, cut with "……" where they run out of room."""
+    shown: list[str] = []
+    for item in items:
+        if shown and len("、".join([*shown, item])) > room:
+            return "、".join(shown) + ELLIPSIS
+        shown.append(item)
+    return "、".join(shown) + "。"
