@@ -15,6 +15,7 @@ from chains import messages as M
 from chains.analysis import SPECIFIC_ASKS, Analysis
 from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.headline import Headline, headline
+from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
 from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
@@ -117,6 +118,12 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
             elif ranked.score >= 0.5 * top:
                 keep = [*keep[: top_k - 1], ranked]
     return keep
+
+
+def _same_clause(a: Hit, b: Hit) -> bool:
+    """The same clause, or pieces of one (which :func:`merge_pieces` cites as one)."""
+    x, y = a.clause, b.clause
+    return (x.doc_id, x.section_keys, x.ordinal) == (y.doc_id, y.section_keys, y.ordinal)
 
 
 def _heading(hit: Hit) -> str:
@@ -239,6 +246,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if similarity is None:  # the index's sentence vectors, where retrieval provides them
         similarity = getattr(retrieval, "sentence_similarity", None)
     figures = analysis.intent == "target"
+    facts = document_facts(analysis.question, hits, retrieval, lang)
+    if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
+        hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
     by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity) for h in merge_pieces(hits)]
     places = asked_places(analysis)
     head = headline(analysis, by_relevance, places, weights, lang)
@@ -247,6 +257,11 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     first = _ref(head.text, numbers[id(head.quoted)], lang) if head.quoted is not None else head.text
     for text, q, _ in head.more:  # a part of the question another clause answers, with its own number
         first += ("" if lang == "zh" else " ") + _ref(text, numbers[id(q)], lang)
+    if facts is not None:  # what the question asks about a document itself comes first
+        source = next(q for q in grouped if _same_clause(q.hit, facts.hit))
+        said = _ref(facts.text, numbers[id(source)], lang)
+        quoted_part = head.text.split("：", 1)[-1].split(": ", 1)[-1].rstrip("。")
+        first = said if quoted_part and quoted_part in facts.text and not head.more else said + ("" if lang == "zh" else " ") + first
 
     indexed = list(retrieval.documents.values())
     cited_docs = [q.hit.doc for q in grouped]
