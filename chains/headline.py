@@ -36,6 +36,7 @@ _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元
 _NUMBER = re.compile(r"\d")
 _MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
 _COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
+_COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
 # what kind of answer a part asks for, by its question word, and what such an answer looks like
 # (the documents' own formats: "工信部联节〔2024〕225号", "2022年1月27日", "15%")
 _KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
@@ -102,17 +103,28 @@ def asked_kind(part: str) -> re.Pattern[str] | None:
     return next((form for asks, form in _KINDS if asks.search(part)), None)
 
 
-def _figure_bonus(sentence: str, counts: bool) -> float:
-    """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几)."""
+def counted(question: str) -> re.Pattern[str] | None:
+    """What a "how many" question counts, as a figure would state it: "几大行动" -> "4大行动", "四大行动"."""
+    m = _COUNTED_THING.search(question)
+    if m is None:
+        return None
+    return re.compile(rf"[\d一二三四五六七八九十两]+\s*{m.group(1)}{re.escape(m.group(2))}")
+
+
+def _figure_bonus(sentence: str, counts: bool | re.Pattern[str] | None) -> float:
+    """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几),
+    best one of the very thing counted."""
+    if isinstance(counts, re.Pattern) and counts.search(sentence):
+        return FIGURE_BONUS
     if _MEASURE.search(sentence):
         return FIGURE_BONUS / 2 if counts else FIGURE_BONUS
     if _QUANTITY.search(sentence):
-        return FIGURE_BONUS if counts else FIGURE_BONUS / 2
+        return FIGURE_BONUS / 2 if isinstance(counts, re.Pattern) else FIGURE_BONUS if counts else FIGURE_BONUS / 2
     return 0.0
 
 
 def _best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
-                   focus: Mapping[str, float], counts: bool = False,
+                   focus: Mapping[str, float], counts: bool | re.Pattern[str] | None = False,
                    exclude: Sequence[tuple[Quoted, int]] = ()) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
     (the clause that fits the whole question beats one that shares a rare word with it). The
@@ -167,7 +179,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     asking = asking_clause(analysis.question)
     # (a one-clause question has no part that asks more than the rest)
     focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
-    counts = bool(_COUNT_ASK.search(analysis.question))
+    counts = counted(analysis.question) or bool(_COUNT_ASK.search(analysis.question))
     def prefer(q: Quoted) -> bool:
         return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
 
@@ -182,13 +194,13 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     single = figures and bool(_QUANTITY.search(q.body[i]))
     plan = _facet_plan(analysis, pool, quoted, places, weights, prefer, (q, i))
     if len(plan) < 2:
-        plan = [Pick(q, i, dict(weights), _items(analysis.parts[0] if analysis.parts else "", q))] if single \
-            else _plan(pool, q, i, weights, _items(analysis.question, q))
+        first_pick = _pick(analysis.question, q, i, dict(weights))
+        plan = [first_pick] if single else _plan(pool, first_pick, weights)
     lead = plan[0].q
     rest = [] if single else [j for j in (lead.order or lead.picked) if j != plan[0].i]
     segments = _line(plan, rest, weights, HEAD_BUDGET, figures, lang)
     (text, q, shown), more = segments[0], segments[1:]
-    said = " ".join(sq.body[j] + " " + " ".join(sq.hit.clause.section_path) for _, sq, sh in segments for j in sh)
+    said = " ".join(t + " " + " ".join(sq.hit.clause.section_path) for t, sq, _ in segments)
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
     if analysis.intent == "agency":
         text = M.NO_UNITS[lang] + text
@@ -211,9 +223,18 @@ class Pick:
     also: list[int] = field(default_factory=list)  # sentences of the clause shown with it (what a title heads)
 
 
-def _items(part: str, q: Quoted) -> list[str]:
-    """The clause's list items when the part asks "which ones" and the clause enumerates."""
-    return list_items(q.hit.clause.body) if ENUMERATES.search(part) else []
+def _pick(part: str, q: Quoted, i: int, focus: dict[str, float]) -> Pick:
+    """Sentence ``i`` of the clause as the answer to ``part``: the clause's list items instead when
+    the part asks "which ones" and the clause enumerates (after the sentence with the count when
+    it asks "how many"); with the sentence after it when it is only a title."""
+    items = list_items(q.hit.clause.body) if ENUMERATES.search(part) else []
+    if items:
+        at = next((k for k, sentence in enumerate(q.body) if items[0] in sentence), i)
+        counting = _COUNT_ASK.search(part) and at != i and _QUANTITY.search(q.body[i])
+        return Pick(q, at, focus, items, [i] if counting else [])
+    # "二是赤泥综合利用扩容增量行动。" says only what the sentence after it is about
+    also = [i + 1] if len(q.body[i]) <= ITEM_CHARS and i + 1 < len(q.body) else []
+    return Pick(q, i, focus, [], also)
 
 
 def part_weights(part: str, context: str, weights: Mapping[str, float]) -> dict[str, float]:
@@ -252,12 +273,7 @@ def _facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quo
             choice = _part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part)
         if choice is None:
             continue
-        q, i = choice
-        items = _items(part, q)
-        i = next((k for k, sentence in enumerate(q.body) if items and items[0] in sentence), i)
-        # a sentence that is only a title ("二是赤泥综合利用扩容增量行动。") is answered by the one after it
-        also = [i + 1] if not items and len(q.body[i]) <= ITEM_CHARS and i + 1 < len(q.body) else []
-        picks.append(Pick(q, i, _untitled(focus, q), items, also))
+        picks.append(_pick(part, choice[0], choice[1], _untitled(focus, choice[0])))
     if len(picks) > 1:
         return picks[:MAX_HEAD_SENTENCES]
     groups = [[q for q in quoted if q.hit.doc.level == 0]] if analysis.national and places else []
@@ -327,15 +343,16 @@ def _untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
     return rest if sum(rest.values()) >= MIN_SENTENCE_SCORE else dict(focus)
 
 
-def _plan(pool: Sequence[Quoted], q: Quoted, i: int, weights: Mapping[str, float], items: list[str]) -> list[Pick]:
+def _plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]) -> list[Pick]:
     """The sentences the first line combines: the best one, then, while one adds a specific word of
     the question that the line lacks, the sentence that adds most, from this clause or the next
     best ones. Each comes with the words it was chosen for, which its abridged form must keep."""
     def words(text: str) -> set[str]:
         return {t for t in weights if t in text}
 
-    covered = words(q.body[i] + " ".join(items)) | words(" ".join(q.hit.clause.section_path))
-    plan = [Pick(q, i, dict(weights), items)]
+    q = first.q
+    covered = words(" ".join([q.body[first.i], *first.items, *(q.body[j] for j in first.also), *q.hit.clause.section_path]))
+    plan = [first]
     while len(plan) < MAX_HEAD_SENTENCES:
         best: tuple[tuple[float, float], Quoted, int, set[str]] | None = None
         for other in pool[:MAX_HEAD_SENTENCES]:
@@ -365,13 +382,18 @@ def _line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budge
     used = 0
     for n, pick in enumerate(plan):
         room = max(budget - used - (budget // len(plan)) * (len(plan) - n - 1), 0)
-        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures)
-        parts.setdefault(id(pick.q), {})[pick.i] = part
+        mine = parts.setdefault(id(pick.q), {})
         clauses.setdefault(id(pick.q), pick.q)
+        for j in pick.also if pick.items else []:  # the count before its list ("落实4大行动、9项工作。")
+            mine.setdefault(j, abridge(pick.q.body[j], pick.focus, room // 2, figures))
+            room -= len(mine[j])
+            used += len(mine[j])
+        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures)
+        mine[pick.i] = part
         used += len(part)
-        for j in pick.also:
+        for j in [] if pick.items else pick.also:
             part = abridge(pick.q.body[j], weights, max(room - len(part), 0), figures)
-            parts[id(pick.q)].setdefault(j, part)
+            mine.setdefault(j, part)
             used += len(part)
     first = plan[0].q
     for j in rest if not plan[0].items else []:
