@@ -24,6 +24,8 @@ from chains.quoting import (
     HEADING_SHARE,
     MIN_SENTENCE_SCORE,
     NEAR_BEST,
+    SIMILARITY_CEIL,
+    SIMILARITY_FLOOR,
     Quoted,
     abridge,
     keyword_score,
@@ -56,7 +58,14 @@ DIRECT_SHARE = 0.3
 INDIRECT_SHARE = 0.15
 RANK_POWER = 1.0  # how much the clause's retrieval score scales its sentences' match (0: not at all)
 MAX_HEAD_SENTENCES = 3  # sentences the first line combines for a question of several parts (as many as the brief's points)
+# how much a sentence's closeness in meaning to one part of the question counts, against its words
+# (at most this much, at e5 cosine SIMILARITY_CEIL and above; fitted by bench/tune_answers.py, 5-fold
+# CV on the dev split, chains/data/answer_tuning.json)
+PART_SIMILARITY = 6.0
 FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
+
+
+PartSimilarity = Callable[[int, Quoted], list[float]]
 
 
 @dataclass
@@ -168,8 +177,10 @@ def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float],
 
 
 def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
-             lang: str) -> Headline:
-    """The direct answer and the quote it rests on; ``quoted`` is in relevance order."""
+             lang: str, part_similarity: PartSimilarity | None = None) -> Headline:
+    """The direct answer and the quote it rests on; ``quoted`` is in relevance order.
+    ``part_similarity(k, q)`` gives the similarity of each of the clause's sentences to the
+    question's part ``k`` alone, where the index can tell."""
     if analysis.intent == "agency":
         found = _agency(analysis, quoted, places, weights, lang)
         if found is not None:
@@ -192,7 +203,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     # for each; any other by the sentences that cover the rest of the question, from this clause
     # or the next best, then the clause's others while they fit
     single = figures and bool(_QUANTITY.search(q.body[i]))
-    plan = _facet_plan(analysis, pool, quoted, places, weights, prefer, (q, i))
+    plan = _facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
     if len(plan) < 2:
         first_pick = _pick(analysis.question, q, i, dict(weights))
         plan = [first_pick] if single else _plan(pool, first_pick, weights)
@@ -250,12 +261,13 @@ def part_weights(part: str, context: str, weights: Mapping[str, float]) -> dict[
 
 def _facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quoted], places: Sequence[Place],
                 weights: Mapping[str, float], prefer: Callable[[Quoted], bool],
-                first: tuple[Quoted, int]) -> list[Pick]:
+                part_similarity: PartSimilarity | None) -> list[Pick]:
     """A sentence for each part of the question that has words of its own, or else for each place
     it names (the nation included): "国家和贵州各点了哪几种固废" wants both."""
     picks: list[Pick] = []
     parts = [(p, part_weights(p, analysis.context, weights)) for p in analysis.parts] if len(analysis.parts) > 1 else []
-    for part, focus in parts:
+    for k, (part, focus) in enumerate(parts):
+        sims = (lambda q, k=k: part_similarity(k, q)) if part_similarity is not None else None  # type: ignore[misc]
         own = part_weights(part, "", weights)
         if sum(own.values()) < MIN_SENTENCE_SCORE:
             continue  # "这块谁负责": nothing of its own to match; the clause the other parts find answers it
@@ -264,13 +276,13 @@ def _facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quo
         if follow is not None:  # "扩容增量那个包括啥" after the list of actions: what that item says
             picks.append(Pick(follow[0], follow[1], _untitled(focus, follow[0])))
             continue
-        choice = _part_sentence(pool, focus, prefer, figures, [], part)
+        choice = _part_sentence(pool, focus, prefer, figures, [], part, sims)
         same = next((p for p in picks if choice is not None and (p.q, p.i) == choice), None)
         if same is not None and keyword_score(same.q.body[same.i], own) >= MIN_SENTENCE_SCORE:
             same.focus.update(_untitled(own, same.q))  # one sentence answers both parts: it keeps the words of both
             continue
         if same is not None:
-            choice = _part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part)
+            choice = _part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims)
         if choice is None:
             continue
         picks.append(_pick(part, choice[0], choice[1], _untitled(focus, choice[0])))
@@ -313,15 +325,25 @@ def _kind_bonus(part: str, q: Quoted, i: int) -> float:
 
 
 def _part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],
-                   figures: bool, used: Sequence[tuple[Quoted, int]], part: str = "") -> tuple[Quoted, int] | None:
+                   figures: bool, used: Sequence[tuple[Quoted, int]], part: str = "",
+                   sims: Callable[[Quoted], list[float]] | None = None) -> tuple[Quoted, int] | None:
     """The sentence that answers one part: the part's own words in the sentence or its headings
-    ("基本原则有哪几条" is answered by the clause headed 基本原则), weighed by the clause's rank; a
-    sentence of the kind asked for (a figure, a date, a list); the whole question's match breaks ties."""
+    ("基本原则有哪几条" is answered by the clause headed 基本原则) and its meaning (the sentence's
+    similarity to the part alone: "标准出来后企业要干嘛" finds "有关企业应……对标达标"), weighed by the
+    clause's rank; a sentence of the kind asked for (a figure, a date, a list); the whole
+    question's match breaks ties."""
     top = max((q.hit.score for q in pool), default=0.0) or 1.0
     kinds = asked_kind(part) is not None or bool(ENUMERATES.search(part))
+    meaning = {id(q): sims(q) for q in pool[:MAX_HEAD_SENTENCES]} if sims is not None else {}
+
+    def similar(q: Quoted, i: int) -> float:
+        row = meaning.get(id(q)) or []
+        v = row[i] if i < len(row) else 0.0
+        return PART_SIMILARITY * min(1.0, max(0.0, (v - SIMILARITY_FLOOR) / (SIMILARITY_CEIL - SIMILARITY_FLOOR)))
+
     scored = [
         ((keyword_score(" ".join([q.body[i], *q.hit.clause.section_path, year_context(q.body, i) or ""]), focus)
-          + (_kind_bonus(part, q, i) if kinds else _figure_bonus(q.body[i], False) if figures else 0.0))
+          + similar(q, i) + (_kind_bonus(part, q, i) if kinds else _figure_bonus(q.body[i], False) if figures else 0.0))
          * (q.hit.score / top) ** RANK_POWER, q.scores[i], -n, q, i)
         for n, q in enumerate(pool[:MAX_HEAD_SENTENCES]) for i in range(len(q.body))
         if not any(p is q and k == i for p, k in used)
@@ -406,6 +428,11 @@ def _line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budge
         used += len(part)
     out: list[tuple[str, Quoted, list[int]]] = []
     for key, q in clauses.items():
+        titles = [t for t in list_items(q.hit.clause.body)]
+        for j in sorted(parts[key]):  # an item's sentence keeps the item's title ("坚持绿色安全。") before it
+            if j > 0 and j - 1 not in parts[key] and len(q.body[j - 1]) <= ITEM_CHARS + 3 \
+                    and any(t in q.body[j - 1] for t in titles):
+                parts[key][j - 1] = q.body[j - 1]
         text = q.render(parts[key])
         previous = out[-1][1] if out else None
         same_place = previous is not None and label(previous.hit.doc, lang) == label(q.hit.doc, lang)

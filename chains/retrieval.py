@@ -47,6 +47,14 @@ class Retrieval:
     documents: dict[str, DocumentMeta] = field(default_factory=dict)  # every indexed document, by id
     query_vector: list[float] = field(default_factory=list)
     snapshot: Snapshot | None = None
+    part_vectors: list[list[float]] = field(default_factory=list)  # one per asking part of a question of several
+
+    def part_similarity(self, k: int, clause: Clause, sentences: list[str]) -> list[float]:
+        """The similarity of each of ``sentences`` (the clause's) to the question's part ``k`` alone."""
+        if self.snapshot is None or k >= len(self.part_vectors):
+            return []
+        sims = dict(self.snapshot.sentence_scores(clause.clause_id, self.part_vectors[k]))
+        return [sims.get(s, 0.0) for s in sentences]
 
     def sentence_similarity(self, clause: Clause) -> dict[str, float]:
         """Each sentence of the clause (as the index split it) with its cosine similarity to the question."""
@@ -216,7 +224,9 @@ def retrieve(
     scores = snapshot.score_clauses(qvec, keyword_text)
     hits = fuse(scores, analysis, snapshot, weights)
     dense = [s.dense for s in scores if s.dense is not None]
+    parts = analysis.parts if len(analysis.parts) > 1 else []
     return Retrieval(
+        part_vectors=[list(embeddings.embed_query(p)) for p in parts],
         hits=hits[:limit],
         best_dense=max(dense) if dense else 0.0,
         best_keyword=max((s.words for s in scores), default=0.0),
