@@ -47,6 +47,25 @@ _EN_ASKING = re.compile(r"^(?:is|are|can|could|do|does|did|will|would|may|should
 # a year written with two digits ("27年", "30年前"), read as this century's: the documents write four
 _SHORT_YEAR = re.compile(r"(?<![\d.])([1-9]\d)(?=\s*年(?!代|度|内|来|以))")
 
+# what kind of answer a question (or a part of it) asks for, by its question word, and what such an
+# answer looks like in the documents' own formats ("工信部联节〔2024〕225号", "2022年1月27日", "15%",
+# "增值税、企业所得税"): the first that applies
+_MEASURED = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
+KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
+    (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
+    (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
+    # a tax question is answered by the taxes a provision names, not only by "税收优惠"
+    (re.compile(r"税|\btax", re.IGNORECASE), re.compile(r"[\u4e00-\u9fff]{2,6}税(?=[、，,。；;和及等与\s])")),
+]
+
+
+def asked_kind(text: str) -> re.Pattern[str] | None:
+    """The form of the answer ``text`` asks for (a document number, a date, a measured figure, the
+    taxes by name), if any."""
+    return next((form for asks, form in KINDS if asks.search(text)), None)
+
+
 # words that ask *who* rather than *about what*: they would match any clause naming an office
 AGENCY_META = ["责任单位", "责任部门", "负责单位", "负责部门", "主管部门", "哪个部门", "哪些部门", "什么部门", "谁负责", "是谁", "涉及哪些", "有哪些单位"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chains import messages as M
-from chains.analysis import SPECIFIC_ASKS, Analysis
+from chains.analysis import SPECIFIC_ASKS, Analysis, asked_kind
 from chains.coverage import asked_places, label, local_to, relevant_to
-from chains.headline import Headline, headline
+from chains.headline import Headline, asking_clause, headline
 from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
@@ -105,6 +105,7 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
                 if r >= REL_SHARE * best_rel or by_rank[n]]
     top = eligible[0][0].score
     keep = [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
+    keep = _with_kind(keep, retrieval.hits, analysis, weights, top_k)
     places = asked_places(analysis)
     if places:
         # the provisions that apply in the places asked about (theirs, their province's, the nation's);
@@ -127,6 +128,17 @@ def _same_clause(a: Hit, b: Hit) -> bool:
     """The same clause, or pieces of one (which :func:`merge_pieces` cites as one)."""
     x, y = a.clause, b.clause
     return (x.doc_id, x.section_keys, x.ordinal) == (y.doc_id, y.section_keys, y.ordinal)
+
+
+def _with_kind(keep: list[Hit], hits: list[Hit], analysis: Analysis, weights: Mapping[str, float], top_k: int) -> list[Hit]:
+    """The kept clauses, and the best-ranked clause on the topic that gives the kind of answer asked
+    for when none of them does ("有税收优惠吗": the clause naming 增值税、企业所得税; retrieval ranks it
+    low, as it says 优惠政策 rather than 税收优惠)."""
+    kind = asked_kind(asking_clause(analysis.question))
+    if kind is None or any(kind.search(h.clause.text) for h in keep):
+        return keep
+    found = next((h for h in hits if kind.search(h.clause.text) and _score(h.clause.text, weights) >= MIN_SENTENCE_SCORE), None)
+    return [*keep[: top_k - 1], found] if found is not None else keep
 
 
 def _heading(hit: Hit) -> str:
@@ -249,7 +261,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if similarity is None:  # the index's sentence vectors, where retrieval provides them
         similarity = getattr(retrieval, "sentence_similarity", None)
     figures = analysis.intent == "target"
-    facts = document_facts(analysis.question, hits, retrieval, lang)
+    facts = document_facts(analysis.question, hits, retrieval, lang, analysis.parts)
     if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
         hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
     by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity) for h in merge_pieces(hits)]
@@ -272,7 +284,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
         source = next(q for q in grouped if _same_clause(q.hit, facts.hit))
         said = _ref(facts.text, numbers[id(source)], lang)
         quoted_part = head.text.split("：", 1)[-1].split(": ", 1)[-1].rstrip("。")
-        first = said if quoted_part and quoted_part in facts.text and not head.more else said + ("" if lang == "zh" else " ") + first
+        repeated = quoted_part and quoted_part in facts.text and not head.more
+        first = said if facts.alone or repeated else said + ("" if lang == "zh" else " ") + first
 
     indexed = list(retrieval.documents.values())
     cited_docs = [q.hit.doc for q in grouped]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis, full_years
+from chains.analysis import Analysis, asked_kind, full_years
 from chains.coverage import label, local_to, relevant_to
 from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
 from chains.glossary import expand
@@ -32,6 +32,7 @@ from chains.quoting import (
     year_context,
 )
 from knowledge.gazetteer import Place
+from knowledge.keyword import MEANINGFUL_CHARS
 
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
 _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
@@ -39,13 +40,6 @@ _NUMBER = re.compile(r"\d")
 _MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
 _COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 _COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
-# what kind of answer a part asks for, by its question word, and what such an answer looks like
-# (the documents' own formats: "工信部联节〔2024〕225号", "2022年1月27日", "15%")
-_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
-    (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
-    (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURE),
-]
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
@@ -107,11 +101,6 @@ def asking_clause(question: str) -> str:
     return parts[-1] if parts else question
 
 
-def asked_kind(part: str) -> re.Pattern[str] | None:
-    """The form of the answer a part asks for (a document number, a date, a measured figure), if any."""
-    return next((form for asks, form in _KINDS if asks.search(part)), None)
-
-
 def counted(question: str) -> re.Pattern[str] | None:
     """What a "how many" question counts, as a figure would state it: "几大行动" -> "4大行动", "四大行动"."""
     m = _COUNTED_THING.search(question)
@@ -134,17 +123,23 @@ def _figure_bonus(sentence: str, counts: bool | re.Pattern[str] | None) -> float
 
 def _best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
                    focus: Mapping[str, float], counts: bool | re.Pattern[str] | None = False,
-                   exclude: Sequence[tuple[Quoted, int]] = ()) -> tuple[Quoted, int] | None:
+                   exclude: Sequence[tuple[Quoted, int]] = (), kind: re.Pattern[str] | None = None) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
-    (the clause that fits the whole question beats one that shares a rare word with it). The
+    (the clause that fits the whole question beats one that shares a rare word with it); a sentence
+    of the ``kind`` of answer asked for (a date, the taxes by name) counts like a figure. The
     ``prefer``red clauses lead when one matches nearly as well: a place's own documents for a
     question about that place, the provisions that apply everywhere for a question naming none."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
+
+    def bonus(sentence: str) -> float:
+        return max(_figure_bonus(sentence, counts) if figures else 0.0,
+                   FIGURE_BONUS if kind is not None and kind.search(sentence) else 0.0)
+
     candidates = [
-        ((q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus)
-          + (_figure_bonus(q.body[i], counts) if figures else 0.0)) * (q.hit.score / top) ** RANK_POWER, -n, q, i)
+        ((q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus) + bonus(q.body[i]))
+         * (q.hit.score / top) ** RANK_POWER, -n, q, i)
         for n, q in enumerate(quoted[:3])
-        for i in q.picked
+        for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body) if kind is not None and kind.search(b)})
         if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)
     ]
     if not candidates:
@@ -194,8 +189,9 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     def prefer(q: Quoted) -> bool:
         return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
 
+    kind = asked_kind(asking)
     choice = ((_best_sentence(pool, True, prefer, focus, counts) if figures else None)
-              or _best_sentence(pool, False, prefer, focus))
+              or _best_sentence(pool, False, prefer, focus, kind=kind))
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
@@ -206,7 +202,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     plan = _facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
     if len(plan) < 2:
         first_pick = _pick(analysis.question, q, i, dict(weights))
-        plan = [first_pick] if single else _plan(pool, first_pick, weights)
+        plan = [first_pick] if single else _plan(pool, first_pick, weights, kind, focus or weights)
     lead = plan[0].q
     rest = [] if single else [j for j in (lead.order or lead.picked) if j != plan[0].i]
     segments = _line(plan, rest, weights, HEAD_BUDGET, figures, lang)
@@ -365,16 +361,29 @@ def _untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
     return rest if sum(rest.values()) >= MIN_SENTENCE_SCORE else dict(focus)
 
 
-def _plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]) -> list[Pick]:
-    """The sentences the first line combines: the best one, then, while one adds a specific word of
-    the question that the line lacks, the sentence that adds most, from this clause or the next
-    best ones. Each comes with the words it was chosen for, which its abridged form must keep."""
-    def words(text: str) -> set[str]:
-        return {t for t in weights if t in text}
+def _plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float], kind: re.Pattern[str] | None = None,
+          asking: Mapping[str, float] | None = None) -> list[Pick]:
+    """The sentences the first line combines: the best one; the best sentence of the ``kind`` of
+    answer asked for when the line has none and one is on what the question asks (``asking``, the
+    words of its asking part: "有税收优惠吗" is answered by the taxes a provision names); then, while one adds a specific word of the question that the line lacks, the
+    sentence that adds most, from this clause or the next best ones. Each comes with the words it
+    was chosen for, which its abridged form must keep."""
+    def words(text: str) -> set[str]:  # words, not the characters standing in for a word the documents lack
+        return {t for t in weights if t in text and (len(t) > 1 or t in MEANINGFUL_CHARS)}
 
     q = first.q
-    covered = words(" ".join([q.body[first.i], *first.items, *(q.body[j] for j in first.also), *q.hit.clause.section_path]))
+    shown = " ".join([q.body[first.i], *first.items, *(q.body[j] for j in first.also)])
+    covered = words(" ".join([shown, *q.hit.clause.section_path]))
     plan = [first]
+    total = sum((asking or weights).values()) or 1.0
+    if kind is not None and not kind.search(shown):
+        found = [(other.scores[j], -n, other, j) for n, other in enumerate(pool[:MAX_HEAD_SENTENCES])
+                 for j, sentence in enumerate(other.body)
+                 if kind.search(sentence) and keyword_score(sentence, asking or weights) >= DIRECT_SHARE * total]
+        if found:
+            _, _, other, j = max(found, key=lambda x: x[:2])
+            plan.append(Pick(other, j, {m.group(0): 1.0 for m in kind.finditer(other.body[j])}))
+            covered |= words(other.body[j])
     while len(plan) < MAX_HEAD_SENTENCES:
         best: tuple[tuple[float, float], Quoted, int, set[str]] | None = None
         for other in pool[:MAX_HEAD_SENTENCES]:
@@ -398,7 +407,7 @@ def _line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budge
           lang: str) -> list[tuple[str, Quoted, list[int]]]:
     """The first line's text per clause (framed with its place, in the order the plan met them) and
     the sentences each shows. Every planned sentence gets an equal share of ``budget`` (what one
-    leaves unused goes to the next); the first clause's other sentences fill what remains."""
+    leaves unused goes to the next); the first clause's other sentences fill what remains when it is the only one."""
     parts: dict[int, dict[int, str]] = {}
     clauses: dict[int, Quoted] = {}
     used = 0
@@ -418,7 +427,7 @@ def _line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budge
             mine.setdefault(j, part)
             used += len(part)
     first = plan[0].q
-    for j in rest if not plan[0].items else []:
+    for j in rest if not plan[0].items and len(plan) == 1 else []:
         if j in parts[id(first)]:
             continue
         part = abridge(first.body[j], weights, min(ABRIDGE_AT, max(budget - used, 0)), figures)

@@ -20,7 +20,8 @@ _VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布)"
 # what a question asks about a document, by field: Chinese verbs of issuing, English "issued"
 ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("issuer", re.compile(
-        rf"(?:哪些|哪几个|哪个|几个|什么|谁)(?:部门|部委|单位|机构)?{_VERB}|(?:由|是)(?:谁|哪)\S{{0,6}}{_VERB}|发文(?:单位|机关)|"
+        rf"(?:哪些|哪几个|哪个|几个|什么|谁)(?:部门|部委|单位|机构)?{_VERB}|(?:由|是)(?:谁|哪[个些几]?(?:部门|部委|单位|机构|家))\S{{0,4}}{_VERB}|"
+        r"发文(?:单位|机关)|"
         r"印发单位|who issued|issued by|which (?:ministries|departments|agencies) (?:issued|published)", re.IGNORECASE)),
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(
@@ -33,12 +34,19 @@ LABELS = {
     "zh": {"issuer": "发文单位", "doc_number": "文号", "date": "日期"},
     "en": {"issuer": "issued by", "doc_number": "document number", "date": "date"},
 }
+NOT_STATED = {"zh": "文件未载明", "en": "not stated in the document"}
 
 
 @dataclass
 class DocumentFacts:
     text: str  # the line, without its citation number
     hit: Hit  # the clause it is cited to
+    alone: bool = False  # every part of the question asks about the document: the line is the whole answer
+
+
+def only_about_documents(parts: Sequence[str]) -> bool:
+    """Every asking part asks for the issuer, the number or the date ("是几个部委发的？文号多少")."""
+    return bool(parts) and all(any(p.search(part) for _, p in ASKS) or _COUNTED_OFFICES.search(part) for part in parts)
 
 
 def _squash(text: str) -> str:
@@ -80,7 +88,8 @@ def _source(doc: DocumentMeta, values: Sequence[str], clauses: Sequence[Clause])
     return min(own, key=lambda c: c.order) if own else None
 
 
-def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str) -> DocumentFacts | None:
+def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str,
+                   parts: Sequence[str] = ()) -> DocumentFacts | None:
     """The line answering what the question asks about a document, if it asks: the document it
     names by title, else the one the best hit is from."""
     documents = retrieval.documents
@@ -89,12 +98,13 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     if doc is None:
         return None
     fields = asked_fields(question, doc)
-    values = {f: _value(doc, f, lang) for f in fields}
-    values = {f: v for f, v in values.items() if v}
+    found = {f: _value(doc, f, lang) for f in fields}
     snapshot = retrieval.snapshot
-    if not values or snapshot is None:
+    if not fields or snapshot is None:
         return None
-    raw = [getattr(doc, f) for f in values if f != "date"] + ([_value(doc, "date", "zh") or ""] if "date" in values else [])
+    # a field the document does not state is said to be missing, not guessed
+    values = {f: v or NOT_STATED[lang] for f, v in found.items()}
+    raw = [getattr(doc, f) for f in found if f != "date" and found[f]] + ([_value(doc, "date", "zh") or ""] if found.get("date") else [])
     clause = _source(doc, raw, snapshot.clauses)
     if clause is None:
         return None
@@ -104,4 +114,5 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     text = f"{doc.display_title}{'——' if lang == 'zh' else ' — '}{body}"
     source_doc = documents.get(clause.doc_id, doc)
     existing = next((h for h in hits if h.clause.clause_id == clause.clause_id), None)
-    return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0))
+    return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0),
+                         alone=only_about_documents(parts))
