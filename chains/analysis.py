@@ -66,6 +66,12 @@ def asked_kind(text: str) -> re.Pattern[str] | None:
     return next((form for asks, form in KINDS if asks.search(text)), None)
 
 
+# an English who-question's frame ("Who is responsible for", "Which departments are in charge of")
+_WHO_FRAME = re.compile(
+    r"\b(?:who|which (?:departments?|agenc(?:y|ies)|offices?|bod(?:y|ies)|ministr(?:y|ies)|units?|authorit(?:y|ies)))\b"
+    r"(?:\s+(?:is|are|will be|should be|would be))?(?:\s+(?:responsible|in charge|tasked|leading|leads?))?(?:\s+(?:for|of|with))?",
+    re.IGNORECASE)
+
 # words that ask *who* rather than *about what*: they would match any clause naming an office
 AGENCY_META = ["责任单位", "责任部门", "负责单位", "负责部门", "主管部门", "哪个部门", "哪些部门", "什么部门", "谁负责", "是谁", "涉及哪些", "有哪些单位"]
 
@@ -145,10 +151,14 @@ def analyse(question: str) -> Analysis:
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)
     )
     parts, context = question_parts(full_years(question))
-    extra = expand(question) if language == "en" or re.search(r"[A-Za-z]{3,}", question) else []
+    latin = language == "en" or bool(re.search(r"[A-Za-z]{3,}", question))
+    extra = expand(question) if latin else []
     retrieval_text = " ".join([full_years(question), *extra])
     keyword_text = retrieval_text
     if intent == "agency":
+        # "who is responsible for X" is about X: the offices come from the clause that is about X
+        topic = _WHO_FRAME.sub(" ", re.sub("|".join(AGENCY_META), " ", full_years(question))).strip()
+        retrieval_text = " ".join([topic, *(expand(topic) if latin else [])]) if topic else retrieval_text
         keyword_text = re.sub("|".join(AGENCY_META), " ", keyword_text)
     return Analysis(
         question=question,

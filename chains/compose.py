@@ -216,7 +216,9 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
     nearly as well, each abridged and labelled with its place."""
     best = max((q.score for q in by_relevance), default=0.0)
     points: list[str] = []
-    for q in by_relevance:
+    # a first line that is only a list of units is explained by its clause's sentence, which comes first
+    lead = [q for q in by_relevance if q is head.quoted] if head.units else []
+    for q in lead + [q for q in by_relevance if all(q is not x for x in lead)]:
         if len(points) == MAX_POINTS:
             break
         shown = head.shown if q is head.quoted else next((sh for _, m, sh in head.more if m is q), None)
