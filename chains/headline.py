@@ -291,7 +291,7 @@ def _facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quo
     picks = []
     for group in groups:
         choice = (_best_sentence(group, analysis.intent == "target", prefer, weights)
-                  or _best_sentence(group, False, prefer, weights))
+                  or _best_sentence(group, False, prefer, weights, kind=asked_kind(analysis.question)))
         if choice is not None and choice not in [(p.q, p.i) for p in picks]:
             picks.append(Pick(choice[0], choice[1], _untitled(weights, choice[0])))
     return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []
