@@ -102,6 +102,7 @@ class Analysis:
     # question names the nation or only places no document covers) and the labels of places no
     # document covers: the older composer's view, derived from ``coverage`` by retrieval
     jurisdictions: set[str] = field(default_factory=set)
+    documents: list[str] = field(default_factory=list)  # ids of the documents it names or refers to (set by retrieval)
     other_places: list[str] = field(default_factory=list)
     asks: list[str] = field(default_factory=list)  # rate | deadline | procedure
     parts: list[str] = field(default_factory=list)  # the parts that ask something (one for a simple question)

@@ -284,8 +284,13 @@ def _facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quo
         picks.append(_pick(part, choice[0], choice[1], _untitled(focus, choice[0])))
     if len(picks) > 1:
         return picks[:MAX_HEAD_SENTENCES]
-    groups = [[q for q in quoted if q.hit.doc.level == 0]] if analysis.national and places else []
-    groups += [[q for q in quoted if relevant_to(q.hit.doc, [p]) and q.hit.doc.level > 0] for p in places]
+    documents = getattr(analysis, "documents", [])
+    if len(documents) > 1:  # "国家赤泥方案跟八部门方案都是依据哪些法规": each document's answer
+        groups = [[q for q in quoted if q.hit.doc.doc_id == d] for d in documents]
+    else:
+        groups = [[q for q in quoted if q.hit.doc.level == 0]] if analysis.national and places else []
+        groups += [[q for q in quoted if relevant_to(q.hit.doc, [p]) and q.hit.doc.level > 0] for p in places]
+    groups = [g for g in groups if g]
     if len(groups) < 2:
         return []
     picks = []

@@ -10,6 +10,7 @@ national documents are never penalised since they apply everywhere.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,6 +120,34 @@ def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[st
     return {d for d in named if documents[d].superseded_by not in named}
 
 
+# how users refer to a document: its kind ("八部门方案", "焦作答复", "国家文件"), after a few words saying which
+_MENTION = re.compile(r"([\u4e00-\u9fff]{1,12}?)(?:那个|这个|的)?(方案|文件|答复|解答|通知|规划|意见|办法)")
+
+
+def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
+    """Documents the question refers to by a short name ("八部门方案", "国家赤泥方案", "焦作答复").
+
+    Each mention is matched against every document's names (place, short title, title) by the
+    character pairs they share, each pair weighted by how few documents have it (idf): the one
+    document that matches best is the one meant; a tie ("国家方案" fits both national plans)
+    refers to none. Documents named by their full title are :func:`named_documents`."""
+    names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title])) for d, m in documents.items()}
+    grams = {d: bigrams(n) for d, n in names.items()}
+    count: dict[str, int] = {}
+    for gs in grams.values():
+        for g in gs:
+            count[g] = count.get(g, 0) + 1
+    found: set[str] = set()
+    for m in _MENTION.finditer(question):
+        mention = bigrams(m.group(1) + m.group(2))
+        scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
+                  for d, gs in grams.items()}
+        ranked = sorted(scores.items(), key=lambda x: -x[1])
+        if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            found.add(ranked[0][0])
+    return {d for d in found if documents[d].superseded_by not in found}
+
+
 def place_coverage(analysis: Analysis, documents: dict[str, DocumentMeta]) -> list[PlaceCoverage]:
     """For each place named: whether a document of it is indexed, and the nearest place with one."""
     gazetteer = load_gazetteer()
@@ -168,7 +197,8 @@ def fuse(scores: list[ClauseScores], analysis: Analysis, snapshot: Snapshot, w: 
     s_lo, s_span = (min(sent), (max(sent) - min(sent)) or 1.0) if sent else (0.0, 1.0)
     best_words = max((s.words for s in scores), default=0.0) or 1.0
     best_grams = max((s.ngrams for s in scores), default=0.0) or 1.0
-    named = named_documents(analysis.question, snapshot.documents)
+    named = set(analysis.documents) or named_documents(analysis.question, snapshot.documents) | referred_documents(
+        analysis.question, snapshot.documents)
     question_grams = bigrams(analysis.question)
     common = snapshot_common(snapshot)
     factors: dict[str, float] = {}  # per document: its place and title factors
@@ -219,6 +249,8 @@ def retrieve(
     ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
     """
     set_places(analysis, snapshot.documents)
+    analysis.documents = sorted(named_documents(analysis.question, snapshot.documents)
+                                | referred_documents(analysis.question, snapshot.documents))
     keyword_text = analysis.keyword_text or analysis.retrieval_text
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     scores = snapshot.score_clauses(qvec, keyword_text)
