@@ -263,7 +263,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if similarity is None:  # the index's sentence vectors, where retrieval provides them
         similarity = getattr(retrieval, "sentence_similarity", None)
     figures = analysis.intent == "target"
-    facts = document_facts(analysis.question, hits, retrieval, lang, analysis.parts)
+    facts = document_facts(analysis.question, hits, retrieval, lang, analysis.parts, getattr(analysis, "documents", []))
     if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
         hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
     by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity) for h in merge_pieces(hits)]

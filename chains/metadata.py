@@ -89,12 +89,12 @@ def _source(doc: DocumentMeta, values: Sequence[str], clauses: Sequence[Clause])
 
 
 def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str,
-                   parts: Sequence[str] = ()) -> DocumentFacts | None:
+                   parts: Sequence[str] = (), referred: Sequence[str] = ()) -> DocumentFacts | None:
     """The line answering what the question asks about a document, if it asks: the document it
-    names by title, else the one the best hit is from."""
+    names by title or refers to ("八部门方案"), else the one the best hit is from."""
     documents = retrieval.documents
-    named = [d for d in named_documents(question, documents)]
-    doc = documents[named[0]] if named else (hits[0].doc if hits else None)
+    named = sorted(named_documents(question, documents)) or [d for d in referred if d in documents]
+    doc = documents[named[0]] if len(named) == 1 else (hits[0].doc if hits else None)
     if doc is None:
         return None
     fields = asked_fields(question, doc)
