@@ -98,18 +98,26 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     """The direct answer and the quote it rests on; ``quoted`` is in relevance order.
     ``part_similarity(k, q)`` gives the similarity of each of the clause's sentences to the
     question's part ``k`` alone, where the index can tell."""
-    if analysis.intent == "agency":
-        found = _agency(analysis, quoted, places, weights, lang)
-        if found is not None:
-            return found
     pool = _local(quoted, places) or list(quoted)
+
+    def prefer(q: Quoted) -> bool:
+        return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
+
+    facets = facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
+    # a who-question is answered by the units the clause lists; without such a list, by the sentence
+    # naming the offices, unless it asks several things each with words of its own ("领导小组组长是谁
+    # 办公室设在哪": a sentence for each)
+    who = analysis.intent == "agency"
+    if who:
+        found = _agency(analysis, quoted, places, weights, lang)
+        if found is not None and (found.units or len(facets) < 2):
+            return found
+        who = len(facets) < 2
     figures = analysis.intent == "target" and len(places) < 2
     asking = asking_clause(analysis.question)
     # (a one-clause question has no part that asks more than the rest)
     focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
     counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
-    def prefer(q: Quoted) -> bool:
-        return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
 
     kind = asked_kind(asking)
     choice = ((best_sentence(pool, True, prefer, focus, counts) if figures else None)
@@ -121,7 +129,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     # for each; any other by the sentences that cover the rest of the question, from this clause
     # or the next best, then the clause's others while they fit
     single = figures and bool(QUANTITY.search(q.body[i]))
-    plan = facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
+    plan = facets
     if len(plan) < 2:
         first_pick = pick(analysis.question, q, i, dict(weights))
         plan = [first_pick] if single else cover_plan(pool, first_pick, weights, kind, focus or weights)
@@ -131,7 +139,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     (text, q, shown), more = segments[0], segments[1:]
     said = " ".join(t + " " + " ".join(sq.hit.clause.section_path) for t, sq, _ in segments)
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
-    if analysis.intent == "agency":
+    if who:
         text = M.NO_UNITS[lang] + text
     elif share < INDIRECT_SHARE:  # the closest sentence shares little of what was asked: say so
         text = M.YES_NO[lang]["no_direct"] + text

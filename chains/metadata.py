@@ -91,10 +91,11 @@ def _source(doc: DocumentMeta, values: Sequence[str], clauses: Sequence[Clause])
 def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str,
                    parts: Sequence[str] = (), referred: Sequence[str] = ()) -> DocumentFacts | None:
     """The line answering what the question asks about a document, if it asks: the document it
-    names by title or refers to ("八部门方案"), else the one the best hit is from."""
+    names by title or refers to ("八部门方案")."""
     documents = retrieval.documents
     named = sorted(named_documents(question, documents)) or [d for d in referred if d in documents]
-    doc = documents[named[0]] if len(named) == 1 else (hits[0].doc if hits else None)
+    # the document must be named: "who issued it" about whatever ranked first would answer at random
+    doc = documents[named[0]] if len(named) == 1 else None
     if doc is None:
         return None
     fields = asked_fields(question, doc)
