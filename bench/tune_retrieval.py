@@ -32,6 +32,7 @@ from chains.retrieval import (
     heading_match,
     named_documents,
     place_factor,
+    referred_documents,
     retrieve,
     set_places,
     snapshot_common,
@@ -81,7 +82,7 @@ def features(services, cases: list[dict]):
         best_g = max(s.ngrams for s in scores) or 1.0
         sent = [s.sentence for s in scores if s.sentence is not None]
         s_lo, s_hi = min(sent), max(sent)
-        named = named_documents(analysis.question, snap.documents)
+        named = named_documents(analysis.question, snap.documents) | referred_documents(analysis.question, snap.documents)
         grams = bigrams(analysis.question)
         for j, s in enumerate(scores):
             sides[0, i, j] = ((s.dense - lo) / ((hi - lo) or 1.0)) if s.dense is not None else 0.0

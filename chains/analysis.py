@@ -29,13 +29,48 @@ INTENT_RULES: list[tuple[str, list[str]]] = [
 
 # what a question may ask for that the documents might not give; each with where it is set
 SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
-    ("rate", ["比例", "税率", "减按", "百分之", "几成", "多少钱", "金额", "额度", "多少补贴", "补多少", "退多少", "减免多少", "what rate", "what percentage", "how much tax"]),
+    ("rate", ["比例", "税率", "利率", "减按", "百分之", "几成", "多少钱", "金额", "额度", "多少补贴", "补多少", "退多少", "减免多少", "what rate", "what percentage", "how much tax"]),
     ("deadline", ["截止", "期限", "什么时候申请", "何时申请", "申报时间", "deadline"]),
     ("quantity", ["多少", "几个", "几项", "几家", "几大", "几倍", "几年", "数值", "how much", "how many", "what is the rate"]),
     ("time", ["什么时候", "何时", "哪一年", "哪年", "哪天", "when "]),
     ("procedure", ["申请材料", "什么材料", "怎么申请", "如何申请", "申请流程", "申报流程", "办理流程", "手续", "申请条件", "申报条件",
                    "how to apply", "application", "documents required", "eligib"]),
 ]
+
+# "哪几个部门", "哪些单位", "什么机构": a who-question however the count or the office word is put
+_WHO = re.compile(r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委)")
+
+# a part of a question asks when it has a question word or particle, an "A不A" ("能不能", "有没有"),
+# or ends in "不/没" ("能进园区不", "有关系没"); the other parts ("八部门那个方案", "我们园区还有锰渣") only set the context
+_ASKING = re.compile(r"[吗么呢啥谁几哪咋]|什么|多少|如何|怎么|怎样|是否|能否|可否|([\u4e00-\u9fff])[不没]\1|干嘛|意思|[没不否]$")
+_EN_ASKING = re.compile(r"^(?:is|are|can|could|do|does|did|will|would|may|should|what|which|how|who|when|where|why)\b")
+# a year written with two digits ("27年", "30年前"), read as this century's: the documents write four
+_SHORT_YEAR = re.compile(r"(?<![\d.])([1-9]\d)(?=\s*年(?!代|度|内|来|以))")
+
+# what kind of answer a question (or a part of it) asks for, by its question word, and what such an
+# answer looks like in the documents' own formats ("工信部联节〔2024〕225号", "2022年1月27日", "15%",
+# "增值税、企业所得税"): the first that applies
+_MEASURED = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
+KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
+    (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
+    (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
+    # a tax question is answered by the taxes a provision names, not only by "税收优惠"
+    (re.compile(r"税|\btax", re.IGNORECASE), re.compile(r"[\u4e00-\u9fff]{2,6}税(?=[、，,。；;和及等与\s])")),
+]
+
+
+def asked_kind(text: str) -> re.Pattern[str] | None:
+    """The form of the answer ``text`` asks for (a document number, a date, a measured figure, the
+    taxes by name), if any."""
+    return next((form for asks, form in KINDS if asks.search(text)), None)
+
+
+# an English who-question's frame ("Who is responsible for", "Which departments are in charge of")
+_WHO_FRAME = re.compile(
+    r"\b(?:who|which (?:departments?|agenc(?:y|ies)|offices?|bod(?:y|ies)|ministr(?:y|ies)|units?|authorit(?:y|ies)))\b"
+    r"(?:\s+(?:is|are|will be|should be|would be))?(?:\s+(?:responsible|in charge|tasked|leading|leads?))?(?:\s+(?:for|of|with))?",
+    re.IGNORECASE)
 
 # words that ask *who* rather than *about what*: they would match any clause naming an office
 AGENCY_META = ["责任单位", "责任部门", "负责单位", "负责部门", "主管部门", "哪个部门", "哪些部门", "什么部门", "谁负责", "是谁", "涉及哪些", "有哪些单位"]
@@ -67,8 +102,11 @@ class Analysis:
     # question names the nation or only places no document covers) and the labels of places no
     # document covers: the older composer's view, derived from ``coverage`` by retrieval
     jurisdictions: set[str] = field(default_factory=set)
+    documents: list[str] = field(default_factory=list)  # ids of the documents it names or refers to (set by retrieval)
     other_places: list[str] = field(default_factory=list)
     asks: list[str] = field(default_factory=list)  # rate | deadline | procedure
+    parts: list[str] = field(default_factory=list)  # the parts that ask something (one for a simple question)
+    context: str = ""  # the parts that do not ask ("八部门那个方案"): what every asking part is about
     is_yes_no: bool = False
     retrieval_text: str = ""  # the question plus glossary terms (dense side)
     keyword_text: str = ""  # the same without words that only say what kind of answer is wanted
@@ -84,19 +122,44 @@ def _has(text: str, terms: list[str]) -> bool:
     return any(t in text for t in terms)
 
 
+def question_parts(question: str) -> tuple[list[str], str]:
+    """The parts of a question that ask something, in order ("指导思想跟双碳有关系没？基本原则有哪几条"
+    asks two things), and the rest, which sets their context ("八部门那个方案"). Parts are cut at
+    punctuation and spaces (at "?" and ";" in English); a question without any asking part is one part."""
+    if detect_language(question) == "en":
+        pieces = [p.strip() for p in re.split(r"[?;？；]+", question) if p.strip()]
+        asking = [p for p in pieces if _EN_ASKING.match(p.lower())]
+    else:
+        pieces = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
+        asking = [p for p in pieces if _ASKING.search(p)]
+    if not asking:
+        return [question.strip()], ""
+    return asking, " ".join(p for p in pieces if p not in asking)
+
+
+def full_years(text: str) -> str:
+    """Two-digit years as the documents write them: "27年" -> "2027年"."""
+    return _SHORT_YEAR.sub(lambda m: "20" + m.group(1), text)
+
+
 def analyse(question: str) -> Analysis:
     lower = question.lower()
     language = detect_language(question)
     named = load_gazetteer().find(question)
-    intent = next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
+    intent = "agency" if _WHO.search(question) else next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
     asks = [name for name, terms in SPECIFIC_ASKS if _has(lower, terms)]
     is_yes_no = bool(re.search(r"(吗|(?<![什怎那多这])么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)
     )
-    extra = expand(question) if language == "en" or re.search(r"[A-Za-z]{3,}", question) else []
-    retrieval_text = " ".join([question, *extra])
+    parts, context = question_parts(full_years(question))
+    latin = language == "en" or bool(re.search(r"[A-Za-z]{3,}", question))
+    extra = expand(question) if latin else []
+    retrieval_text = " ".join([full_years(question), *extra])
     keyword_text = retrieval_text
     if intent == "agency":
+        # "who is responsible for X" is about X: the offices come from the clause that is about X
+        topic = _WHO_FRAME.sub(" ", re.sub("|".join(AGENCY_META), " ", full_years(question))).strip()
+        retrieval_text = " ".join([topic, *(expand(topic) if latin else [])]) if topic else retrieval_text
         keyword_text = re.sub("|".join(AGENCY_META), " ", keyword_text)
     return Analysis(
         question=question,
@@ -106,6 +169,8 @@ def analyse(question: str) -> Analysis:
         national=any(p.level == 0 for p in named),
         asks=asks,
         is_yes_no=is_yes_no,
+        parts=parts,
+        context=context,
         retrieval_text=retrieval_text,
         keyword_text=keyword_text,
     )

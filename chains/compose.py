@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chains import messages as M
-from chains.analysis import SPECIFIC_ASKS, Analysis
+from chains.analysis import SPECIFIC_ASKS, Analysis, asked_kind
 from chains.coverage import asked_places, label, local_to, relevant_to
-from chains.headline import Headline, headline
+from chains.headline import Headline, asking_clause, headline
+from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
 from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
 from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
-from knowledge.keyword import KeywordIndex
+from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share
 
 __all__ = ["cite", "compose", "select_hits", "superseded_note", "superseded_notes", "topic_weights"]
 
@@ -29,23 +30,35 @@ SPECIFIC_IDF = 1.0  # tokens rarer than this carry the question's topic; "赤泥
 REFERENCE_WORDS = {"国家", "方案", "文件", "政策", "规定", "提到", "提出", "意思", "全国", "省", "市", "里", "中"}
 MAX_POINTS = 3  # the brief answer's supporting points (issue 9: "at most three")
 POINT_RATIO = 0.5
+REL_SHARE = 0.4  # a clause is cited when it holds this share of the best one's topic weight (previous release)
+# …or when retrieval ranks it among the best RANK_KEEP within RANK_SHARE of the top score, however its
+# words differ from the question's ("修路" / "路基材料"); both fitted by bench/tune_answers.py (5-fold CV
+# on the dev split, chains/data/answer_tuning.json)
+RANK_KEEP = 4
+RANK_SHARE = 0.75
 POINT_BUDGET = 80  # characters of quote per point (90 tried on the dev split: longer, not more correct)
 
 
 def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, float]:
     """How much each query token says about the topic: rare words most, the user's own words over
-    synonyms. The name of a place that has documents says where, not what; the name of one
-    without (a province a national plan's column lists) is what the question is about."""
+    synonyms, words of the documents' language over everyday ones (:func:`domain_share`: "东西",
+    "分别" are rare in the documents, yet say nothing). The name of a place that has documents
+    says where, not what; the name of one without (a province a national plan's column lists)
+    is what the question is about."""
     gazetteer = load_gazetteer()
     documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
     ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
     for tok in set(retrieval.query_tokens):
         if tok not in keyword.vocab and ngrams is not None:
-            # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half weight
-            for ch in dict.fromkeys(tok):
-                if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
-                    weights[ch] = max(weights.get(ch, 0.0), 0.5 * ngrams.idf(ch))
+            # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
+            # weight, as far as the word and the character are the documents' language ("到底" is not)
+            for piece in dictionary_pieces(tok):  # "啥意思", no word of the dictionary: 啥 + 意思
+                share = domain_share(piece, keyword)
+                for ch in dict.fromkeys(piece):
+                    if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
+                        w = 0.5 * ngrams.idf(ch) * share * domain_share(ch, ngrams)
+                        weights[ch] = max(weights.get(ch, 0.0), w)
             continue
         if tok in REFERENCE_WORDS:
             continue
@@ -54,7 +67,7 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
             continue  # a place with documents of its own: retrieval ranks by place; a place without is a topic
 
         idf = keyword.idf(tok)
-        w = idf if idf >= SPECIFIC_IDF else 0.1 * idf
+        w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
         weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
     return weights
 
@@ -84,12 +97,15 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
         return []
     relevance = [_score(_heading(h) + h.clause.text, weights) for h in candidates]
     best_rel = max(relevance)
+    top_score = candidates[0].score
+    by_rank = [n == 0 or (n < RANK_KEEP and h.score >= RANK_SHARE * top_score) for n, h in enumerate(candidates)]
     if best_rel < MIN_SENTENCE_SCORE:
-        top = candidates[0].score
-        return [h for i, h in enumerate(candidates[:2]) if i == 0 or h.score >= 0.8 * top]
-    eligible = [(h, r) for h, r in zip(candidates, relevance, strict=True) if r >= 0.4 * best_rel]
+        return [h for h, keep in zip(candidates, by_rank, strict=True) if keep]
+    eligible = [(h, r) for n, (h, r) in enumerate(zip(candidates, relevance, strict=True))
+                if r >= REL_SHARE * best_rel or by_rank[n]]
     top = eligible[0][0].score
     keep = [h for h, _ in eligible if h.score >= 0.5 * top][:top_k]
+    keep = _with_kind(keep, retrieval.hits, analysis, weights, top_k)
     places = asked_places(analysis)
     if places:
         # the provisions that apply in the places asked about (theirs, their province's, the nation's);
@@ -106,6 +122,23 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
             elif ranked.score >= 0.5 * top:
                 keep = [*keep[: top_k - 1], ranked]
     return keep
+
+
+def _same_clause(a: Hit, b: Hit) -> bool:
+    """The same clause, or pieces of one (which :func:`merge_pieces` cites as one)."""
+    x, y = a.clause, b.clause
+    return (x.doc_id, x.section_keys, x.ordinal) == (y.doc_id, y.section_keys, y.ordinal)
+
+
+def _with_kind(keep: list[Hit], hits: list[Hit], analysis: Analysis, weights: Mapping[str, float], top_k: int) -> list[Hit]:
+    """The kept clauses, and the best-ranked clause on the topic that gives the kind of answer asked
+    for when none of them does ("有税收优惠吗": the clause naming 增值税、企业所得税; retrieval ranks it
+    low, as it says 优惠政策 rather than 税收优惠)."""
+    kind = asked_kind(asking_clause(analysis.question))
+    if kind is None or any(kind.search(h.clause.text) for h in keep):
+        return keep
+    found = next((h for h in hits if kind.search(h.clause.text) and _score(h.clause.text, weights) >= MIN_SENTENCE_SCORE), None)
+    return [*keep[: top_k - 1], found] if found is not None else keep
 
 
 def _heading(hit: Hit) -> str:
@@ -183,17 +216,20 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
     nearly as well, each abridged and labelled with its place."""
     best = max((q.score for q in by_relevance), default=0.0)
     points: list[str] = []
-    for q in by_relevance:
+    # a first line that is only a list of units is explained by its clause's sentence, which comes first
+    lead = [q for q in by_relevance if q is head.quoted] if head.units else []
+    for q in lead + [q for q in by_relevance if all(q is not x for x in lead)]:
         if len(points) == MAX_POINTS:
             break
-        if q is head.quoted and not head.units:
+        shown = head.shown if q is head.quoted else next((sh for _, m, sh in head.more if m is q), None)
+        if shown is not None and not (q is head.quoted and head.units):
             # what the first line had no room for: the clause's other sentences on the question
             said = {t for t in weights if t in first}
             new = {t: w for t, w in weights.items() if t not in said}
             rest: list[int] = []
             for i in sorted(q.order):  # a sentence adding the question's words, or continuing a list shown
-                if i not in head.shown and (keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
-                                            or (listing and (i - 1 in head.shown or i - 1 in rest))):
+                if i not in shown and (keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
+                                       or (listing and (i - 1 in shown or i - 1 in rest))):
                     rest.append(i)
             text = q.brief_of(rest, weights, POINT_BUDGET) if rest else ""
         elif best >= MIN_SENTENCE_SCORE and q.score < POINT_RATIO * best:
@@ -227,12 +263,31 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if similarity is None:  # the index's sentence vectors, where retrieval provides them
         similarity = getattr(retrieval, "sentence_similarity", None)
     figures = analysis.intent == "target"
+    facts = document_facts(analysis.question, hits, retrieval, lang, analysis.parts, getattr(analysis, "documents", []))
+    if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
+        hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
     by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity) for h in merge_pieces(hits)]
     places = asked_places(analysis)
-    head = headline(analysis, by_relevance, places, weights, lang)
+    cache: dict[tuple[int, int], list[float]] = {}
+
+    def part_similarity(k: int, q: Quoted) -> list[float]:
+        if (k, id(q)) not in cache:
+            sims = getattr(retrieval, "part_similarity", None)
+            cache[(k, id(q))] = sims(k, q.hit.clause, q.body) if sims is not None else []
+        return cache[(k, id(q))]
+
+    head = headline(analysis, by_relevance, places, weights, lang, part_similarity)
     grouped = _grouped(by_relevance)
     numbers = {id(q): n for n, q in enumerate(grouped, start=1)}
     first = _ref(head.text, numbers[id(head.quoted)], lang) if head.quoted is not None else head.text
+    for text, q, _ in head.more:  # a part of the question another clause answers, with its own number
+        first += ("" if lang == "zh" else " ") + _ref(text, numbers[id(q)], lang)
+    if facts is not None:  # what the question asks about a document itself comes first
+        source = next(q for q in grouped if _same_clause(q.hit, facts.hit))
+        said = _ref(facts.text, numbers[id(source)], lang)
+        quoted_part = head.text.split("：", 1)[-1].split(": ", 1)[-1].rstrip("。")
+        repeated = quoted_part and quoted_part in facts.text and not head.more
+        first = said if facts.alone or repeated else said + ("" if lang == "zh" else " ") + first
 
     indexed = list(retrieval.documents.values())
     cited_docs = [q.hit.doc for q in grouped]

@@ -10,32 +10,36 @@ place label, "Responsible units:") only say where the quote comes from.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis
-from chains.coverage import label, local_to, relevant_to
-from chains.quoting import MIN_SENTENCE_SCORE, NEAR_BEST, Quoted, abridge, keyword_score
+from chains.analysis import Analysis, asked_kind
+from chains.coverage import local_to, relevant_to
+from chains.firstline import (
+    COUNT_ASK,
+    DIRECT_SHARE,
+    QUANTITY,
+    PartSimilarity,
+    best_sentence,
+    counted,
+    cover_plan,
+    facet_plan,
+    framed,
+    line,
+    pick,
+)
+from chains.quoting import MIN_SENTENCE_SCORE, Quoted, abridge, keyword_score
 from knowledge.gazetteer import Place
 
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
-_QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
-_NUMBER = re.compile(r"\d")
-_MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
-_COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
 HEAD_BUDGET = 150  # characters of quote in the first line: what a chat preview shows (evaluate.FACTS_FIRST_CHARS)
-# a yes is said only when the sentence holds at least this share of the question's topic weight
-# (set on the dev split: below it the quoted sentence is about a neighbouring topic)
-DIRECT_SHARE = 0.3
 # below this share of the question's topic weight, the first line says the documents do not answer
 # directly (dev split: 0.1-0.3 flag the same four answers, all off the question; no correct one lost)
 INDIRECT_SHARE = 0.15
-RANK_POWER = 1.0  # how much the clause's retrieval score scales its sentences' match (0: not at all)
-FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
 
 
 @dataclass
@@ -45,6 +49,8 @@ class Headline:
     shown: list[int] = field(default_factory=list)  # the quoted clause's sentences the line shows
     units: bool = False  # the line is the clause's responsible-unit list
     agencies: bool = False  # the line names offices (a list of units or a sentence naming them)
+    # the line's further parts, each from another clause (its text, the clause, the sentences it shows)
+    more: list[tuple[str, Quoted, list[int]]] = field(default_factory=list)
 
 
 def _local(quoted: Sequence[Quoted], places: Sequence[Place]) -> list[Quoted]:
@@ -65,7 +71,7 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
         units = "、".join(with_units.hit.clause.responsible_units)
         return Headline(units if lang == "zh" else M.UNITS_LABEL[lang] + units, with_units, units=True, agencies=True)
     if best is not None and best[0] >= MIN_SENTENCE_SCORE:
-        return Headline(_framed(best[2], best[3], lang), best[3], agencies=True)
+        return Headline(framed(best[2], best[3], lang), best[3], agencies=True)
     return None
 
 
@@ -73,46 +79,6 @@ def asking_clause(question: str) -> str:
     """The part of a question that asks (Chinese puts it last: "我们用赤泥做砖，有税收优惠吗？")."""
     parts = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
     return parts[-1] if parts else question
-
-
-def _figure_bonus(sentence: str, counts: bool) -> float:
-    """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几)."""
-    if _MEASURE.search(sentence):
-        return FIGURE_BONUS / 2 if counts else FIGURE_BONUS
-    if _QUANTITY.search(sentence):
-        return FIGURE_BONUS if counts else FIGURE_BONUS / 2
-    return 0.0
-
-
-def _best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
-                   focus: Mapping[str, float], counts: bool = False) -> tuple[Quoted, int] | None:
-    """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
-    (the clause that fits the whole question beats one that shares a rare word with it). The
-    ``prefer``red clauses lead when one matches nearly as well: a place's own documents for a
-    question about that place, the provisions that apply everywhere for a question naming none."""
-    top = max((q.hit.score for q in quoted), default=0.0) or 1.0
-    candidates = [
-        ((q.scores[i] + keyword_score(q.body[i], focus) + (_figure_bonus(q.body[i], counts) if figures else 0.0))
-         * (q.hit.score / top) ** RANK_POWER, -n, q, i)
-        for n, q in enumerate(quoted[:3])
-        for i in q.picked
-        if not figures or _NUMBER.search(q.body[i])
-    ]
-    if not candidates:
-        return None
-    best = max(candidates, key=lambda x: (x[0], x[1]))
-    preferred = [c for c in candidates if prefer(c[2]) and c[0] >= NEAR_BEST * best[0]]
-    best = max(preferred, key=lambda x: (x[0], x[1])) if preferred else best
-    _, _, q, i = best
-    return q, i
-
-
-def _framed(text: str, q: Quoted, lang: str) -> str:
-    """The quote with the place it is from: 河南：到2027年…… / Henan: “…”."""
-    where = label(q.hit.doc, lang)
-    if lang == "en":
-        return f"{where}: “{text}”"
-    return text if text.startswith(where) else f"{where}：{text}"
 
 
 def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str) -> str:
@@ -128,37 +94,57 @@ def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float],
 
 
 def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
-             lang: str) -> Headline:
-    """The direct answer and the quote it rests on; ``quoted`` is in relevance order."""
-    if analysis.intent == "agency":
-        found = _agency(analysis, quoted, places, weights, lang)
-        if found is not None:
-            return found
+             lang: str, part_similarity: PartSimilarity | None = None) -> Headline:
+    """The direct answer and the quote it rests on; ``quoted`` is in relevance order.
+    ``part_similarity(k, q)`` gives the similarity of each of the clause's sentences to the
+    question's part ``k`` alone, where the index can tell."""
     pool = _local(quoted, places) or list(quoted)
+
+    def prefer(q: Quoted) -> bool:
+        return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
+
+    facets = facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
+    # a who-question is answered by the units the clause lists; without such a list, by the sentence
+    # naming the offices, unless it asks several things each with words of its own ("领导小组组长是谁
+    # 办公室设在哪": a sentence for each)
+    who = analysis.intent == "agency"
+    if who:
+        found = _agency(analysis, quoted, places, weights, lang)
+        if found is not None and (found.units or len(facets) < 2):
+            return found
+        who = len(facets) < 2
     figures = analysis.intent == "target" and len(places) < 2
     asking = asking_clause(analysis.question)
     # (a one-clause question has no part that asks more than the rest)
     focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
-    counts = bool(_COUNT_ASK.search(analysis.question))
-    def prefer(q: Quoted) -> bool:
-        return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
+    counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
 
-    choice = ((_best_sentence(pool, True, prefer, focus, counts) if figures else None)
-              or _best_sentence(pool, False, prefer, focus))
+    kind = asked_kind(asking)
+    choice = ((best_sentence(pool, True, prefer, focus, counts) if figures else None)
+              or best_sentence(pool, False, prefer, focus, kind=kind))
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
-    # a figure is answered by its sentence; other questions get the clause's sentences that cover
-    # the rest of the question, while they fit the preview
-    rest = [] if figures and _QUANTITY.search(q.body[i]) else [j for j in (q.order or q.picked) if j != i]
-    brief, shown = q.brief_parts([i, *rest], weights, HEAD_BUDGET, figures)
-    text = _framed(brief, q, lang)
-    said = " ".join(q.body[j] for j in shown) + " " + " ".join(q.hit.clause.section_path)
+    # a figure is answered by its sentence; a question of several parts (or places) by a sentence
+    # for each; any other by the sentences that cover the rest of the question, from this clause
+    # or the next best, then the clause's others while they fit
+    single = figures and bool(QUANTITY.search(q.body[i]))
+    plan = facets
+    if len(plan) < 2:
+        first_pick = pick(analysis.question, q, i, dict(weights))
+        plan = [first_pick] if single else cover_plan(pool, first_pick, weights, kind, focus or weights)
+    lead = plan[0].q
+    rest = [] if single else [j for j in (lead.order or lead.picked) if j != plan[0].i]
+    segments = line(plan, rest, weights, HEAD_BUDGET, figures, lang)
+    (text, q, shown), more = segments[0], segments[1:]
+    said = " ".join(t + " " + " ".join(sq.hit.clause.section_path) for t, sq, _ in segments)
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
-    if analysis.intent == "agency":
+    if who:
         text = M.NO_UNITS[lang] + text
     elif share < INDIRECT_SHARE:  # the closest sentence shares little of what was asked: say so
         text = M.YES_NO[lang]["no_direct"] + text
     elif analysis.is_yes_no:
-        text = _yes_no(analysis, q, i, weights, lang) + text
-    return Headline(text, q, shown)
+        text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang) + text
+    return Headline(text, q, shown, more=more)
+
+

@@ -21,6 +21,9 @@ from knowledge.models import DocumentMeta
 
 _NUMBER = re.compile(r"\d")
 _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
+# a question asking for a ratio rather than an amount, and what states one
+_RATIO_ASKED = re.compile(r"比例|税率|利率|减按|百分之|几成|几个点|多少个点|percentage|what rate", re.IGNORECASE)
+_RATIO = re.compile(r"\d[\d.]*\s*(?:%|％|‰|个百分点)|减按|百分之|[一二三四五六七八九十]成")
 _COUNTED = re.compile(r"[一二两三四五六七八九十百千万]+[个项家大倍年条]")
 
 
@@ -66,8 +69,9 @@ def not_specified(
     sentences = [s for q in on_place for s in q.sentences]
     best = max((keyword_score(s, weights) for s in sentences), default=0.0)
     shown = "".join(s for s in sentences if best <= 0 or keyword_score(s, weights) >= 0.5 * best)
-    if "rate" in asks and _NUMBER.search(shown):
-        asks.remove("rate")
+    ratio_asked = _RATIO_ASKED.search(analysis.question)
+    if "rate" in asks and (_RATIO if ratio_asked else _NUMBER).search(shown):
+        asks.remove("rate")  # a ratio asked for ("利率低多少") is not answered by a year or an amount
     if "quantity" in asks and (_QUANTITY.search(shown) or _COUNTED.search(shown) or "rate" in asks):
         asks.remove("quantity")  # a figure is quoted (or the rate note already covers it)
     if "time" in asks and re.search(r"\d{4}\s*年|\d{1,2}\s*月|今年|明年", shown):

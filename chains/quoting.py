@@ -92,6 +92,11 @@ class Quoted:
                 continue
             parts[i] = part
             used += len(part)
+        return self.render(parts), sorted(parts)
+
+    def render(self, parts: Mapping[int, str]) -> str:
+        """Sentences of the clause (by index, each already abridged) in document order, gaps marked
+        "……", a figure with the year it is for."""
         out = ""
         chosen = sorted(parts)
         for n, i in enumerate(chosen):
@@ -104,7 +109,7 @@ class Quoted:
             if out.endswith(ELLIPSIS):
                 part = part.removeprefix(ELLIPSIS)
             out += part if joined or part.startswith(ELLIPSIS) or out.endswith(ELLIPSIS) else ELLIPSIS + part
-        return out, chosen
+        return out
 
 
 def _cap(sentence: str) -> str:

@@ -10,6 +10,7 @@ national documents are never penalised since they apply everywhere.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,6 +49,14 @@ class Retrieval:
     documents: dict[str, DocumentMeta] = field(default_factory=dict)  # every indexed document, by id
     query_vector: list[float] = field(default_factory=list)
     snapshot: Snapshot | None = None
+    part_vectors: list[list[float]] = field(default_factory=list)  # one per asking part of a question of several
+
+    def part_similarity(self, k: int, clause: Clause, sentences: list[str]) -> list[float]:
+        """The similarity of each of ``sentences`` (the clause's) to the question's part ``k`` alone."""
+        if self.snapshot is None or k >= len(self.part_vectors):
+            return []
+        sims = dict(self.snapshot.sentence_scores(clause.clause_id, self.part_vectors[k]))
+        return [sims.get(s, 0.0) for s in sentences]
 
     def sentence_similarity(self, clause: Clause) -> dict[str, float]:
         """Each sentence of the clause (as the index split it) with its cosine similarity to the question."""
@@ -123,6 +132,34 @@ def _title_forms(title: str, short_title: str) -> tuple[str, ...]:
     return tuple(f for f in forms if len(f) >= 6)
 
 
+# how users refer to a document: its kind ("八部门方案", "焦作答复", "国家文件"), after a few words saying which
+_MENTION = re.compile(r"([\u4e00-\u9fff]{1,12}?)(?:那个|这个|的)?(方案|文件|答复|解答|通知|规划|意见|办法)")
+
+
+def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
+    """Documents the question refers to by a short name ("八部门方案", "国家赤泥方案", "焦作答复").
+
+    Each mention is matched against every document's names (place, short title, title) by the
+    character pairs they share, each pair weighted by how few documents have it (idf): the one
+    document that matches best is the one meant; a tie ("国家方案" fits both national plans)
+    refers to none. Documents named by their full title are :func:`named_documents`."""
+    names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title])) for d, m in documents.items()}
+    grams = {d: bigrams(n) for d, n in names.items()}
+    count: dict[str, int] = {}
+    for gs in grams.values():
+        for g in gs:
+            count[g] = count.get(g, 0) + 1
+    found: set[str] = set()
+    for m in _MENTION.finditer(question):
+        mention = bigrams(m.group(1) + m.group(2))
+        scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
+                  for d, gs in grams.items()}
+        ranked = sorted(scores.items(), key=lambda x: -x[1])
+        if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            found.add(ranked[0][0])
+    return {d for d in found if documents[d].superseded_by not in found}
+
+
 def place_coverage(analysis: Analysis, documents: dict[str, DocumentMeta]) -> list[PlaceCoverage]:
     """For each place named: whether a document of it is indexed, and the nearest place with one."""
     gazetteer = load_gazetteer()
@@ -185,7 +222,8 @@ def fuse(table: ScoreTable, analysis: Analysis, snapshot: Snapshot, w: FusionWei
     score = score + w.ngrams * table.ngrams / (float(table.ngrams.max()) or 1.0)
     if w.heading:
         score = score + w.heading * _heading_scores(snapshot, bigrams(analysis.question))
-    named = named_documents(analysis.question, snapshot.documents)
+    named = set(analysis.documents) or named_documents(analysis.question, snapshot.documents) | referred_documents(
+        analysis.question, snapshot.documents)
     docs = [snapshot.documents.get(d) or DocumentMeta(doc_id=d, title=d) for d in snapshot.doc_order]
     factors = np.array([_document_factor(doc, analysis, w, named) for doc in docs])
     score = score * factors[snapshot.doc_index]
@@ -250,12 +288,16 @@ def retrieve(
     ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
     """
     set_places(analysis, snapshot.documents)
+    analysis.documents = sorted(named_documents(analysis.question, snapshot.documents)
+                                | referred_documents(analysis.question, snapshot.documents))
     keyword_text = analysis.keyword_text or analysis.retrieval_text
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     table = snapshot.score_table(qvec, keyword_text)
     hits = fuse(table, analysis, snapshot, weights, limit)
     have_dense = ~np.isnan(table.dense)
+    parts = analysis.parts if len(analysis.parts) > 1 else []
     return Retrieval(
+        part_vectors=[list(embeddings.embed_query(p)) for p in parts],
         hits=hits,
         best_dense=float(table.dense[have_dense].max()) if have_dense.any() else 0.0,
         best_keyword=float(table.words.max()) if len(table.words) else 0.0,

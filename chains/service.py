@@ -86,9 +86,13 @@ class AnswerService:
             return self._declined(prepared.text, M.EMPTY[lang], started, notice, scope="empty")
         text = prepared.text
         exact = exact_scope(text)
-        if exact in DECLINED:
+        if exact in DECLINED and exact != "off_topic":
             return self._declined(text, DECLINED[exact][lang], started, notice, scope=exact)
         vector = self.embeddings.embed_query(text)
+        if exact == "off_topic" and self._scope(vector) == "policy":
+            exact = None  # "天气" in "重污染天气…能豁免不": the words match chit-chat, the meaning is policy
+        if exact in DECLINED:
+            return self._declined(text, DECLINED[exact][lang], started, notice, scope=exact)
         scope = exact or self._scope(vector)
         follow_up = previous is not None and bool(previous.question.strip())
         if scope in REPLIES and follow_up and load_gazetteer().find(text):

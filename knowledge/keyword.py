@@ -46,6 +46,10 @@ TOKENIZER_ID = hashlib.sha256(
 ).hexdigest()[:12]
 _init_lock = threading.Lock()
 _jieba_ready = False
+_general_before_domain: dict[str, int] = {}  # jieba's own counts of the domain words, before we add them
+# add-half smoothing of both counts in :func:`domain_share` (Jeffreys' prior for a count): a word
+# the documents never use still gets a share, set by how common it is in general Chinese
+SMOOTHING = 0.5
 
 
 def _jieba():
@@ -55,9 +59,10 @@ def _jieba():
     with _init_lock:
         if not _jieba_ready:
             jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _general_before_domain.update({w: int(jieba.dt.FREQ.get(w, 0) or 0) for w in DOMAIN_WORDS})
             for word in DOMAIN_WORDS:
                 jieba.add_word(word, freq=20000)
-            jieba.initialize()
             _jieba_ready = True
     return jieba
 
@@ -74,6 +79,39 @@ def tokenize(text: str) -> list[str]:
             continue
         tokens.append(tok)
     return tokens
+
+
+def general_frequency(token: str) -> tuple[int, int]:
+    """How often general Chinese uses ``token`` as a word, and the size of that corpus: the counts
+    of jieba's dictionary (built from a general-language corpus), the domain words at their
+    original counts. Single characters count where they stand as a word of their own."""
+    jieba = _jieba()
+    freq = _general_before_domain.get(token, jieba.dt.FREQ.get(token, 0))
+    return int(freq or 0), int(jieba.dt.total)
+
+
+def dictionary_pieces(token: str) -> list[str]:
+    """The token itself when general Chinese knows it as a word, else the dictionary words (or
+    single characters) it is made of: search-mode jieba glues unknown runs ("啥意思", "算个")."""
+    jieba = _jieba()
+    if general_frequency(token)[0] > 0 or len(token) < 2:
+        return [token]
+    return [p for p in jieba.lcut(token, HMM=False) if p.strip()] or [token]
+
+
+def domain_share(token: str, index: KeywordIndex) -> float:
+    """How likely an occurrence of ``token`` comes from these documents rather than from general
+    Chinese (0..1; equal priors): the documents' rate of it over the sum of both rates.
+
+    A question word the documents use more than everyday language does ("底线", "豁免", "磷石膏")
+    says what the question is about; an everyday word ("东西", "分别", "地方", "到底") does not,
+    however rare in the documents and so however high its idf. ``index`` gives the documents'
+    counts (words for a word index, characters for an n-gram index).
+    """
+    general, general_total = general_frequency(token)
+    p_docs = (index.tf.get(token, 0) + SMOOTHING) / max(index.total, 1)
+    p_general = (general + SMOOTHING) / max(general_total, 1)
+    return p_docs / (p_docs + p_general)
 
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9%.]+")
@@ -111,9 +149,13 @@ class KeywordIndex:
         corpus = [t or ["∅"] for t in tokens] if tokens is not None else [tokenizer(p) or ["∅"] for p in passages]
         self.vocab = {tok for doc in corpus for tok in doc}
         self.df: dict[str, int] = {}
+        self.tf: dict[str, int] = {}  # occurrences of each token over all passages
         for doc in corpus:
             for tok in set(doc):
                 self.df[tok] = self.df.get(tok, 0) + 1
+            for tok in doc:
+                self.tf[tok] = self.tf.get(tok, 0) + 1
+        self.total = sum(self.tf.values())
         self._bm25 = bm25s.BM25()
         if corpus:
             self._bm25.index(corpus, show_progress=False)

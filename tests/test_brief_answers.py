@@ -106,6 +106,34 @@ def test_english_framing_around_chinese_quotes(answerer) -> None:
     assert head.startswith("National:") and "25%" in head and "“" in head
 
 
+def test_each_part_of_a_question_gets_its_sentence_first(answerer) -> None:
+    answer = answerer.answer("八部门那个方案 指导思想跟双碳有关系没？基本原则有哪几条")
+    head = first_line(answer.answer)
+    assert "碳达峰碳中和" in head and "坚持问题导向" in head  # a sentence for the first part, the list for the second
+    assert len(set(REF.findall(head))) == 2
+
+
+def test_a_how_many_question_gets_the_count_then_the_items(answerer) -> None:
+    head = first_line(answerer.answer("河南赤泥实施方案提出了几大行动？").answer)
+    assert head.index("4大行动") < head.index("赤泥源头控制攻坚行动") and "产业协同发展行动" in head
+
+
+def test_a_question_about_a_document_is_answered_from_its_metadata(answerer) -> None:
+    answer = answerer.answer("国家那个赤泥综合利用行动方案 是几个部委发的？文号多少 啥时候发的")
+    head = first_line(answer.answer)
+    assert "工信部联节〔2024〕225号" in head and "2024年12月31日" in head
+    cited = answer.citations[int(REF.search(head).group(1)) - 1]
+    assert "工信部联节〔2024〕225号" in cited.text  # cited to the clause that states it
+    missing = first_line(answerer.answer("贵州省赤泥行动方案是什么时候印发的？").answer)
+    assert "未载明" in missing  # a date the document does not state is not guessed
+
+
+def test_a_tax_question_names_the_taxes(answerer) -> None:
+    answer = answerer.answer("我们用赤泥做砖，有税收优惠吗？")
+    assert "增值税" in first_line(answer.answer)
+    assert any(c.doc_id == "cn-2022-industrial-resources" and "企业所得税" in c.text for c in answer.citations)
+
+
 def test_brief_answers_stay_short(answerer) -> None:
     lengths = sorted(len(answerer.answer(q).answer) for q in SAMPLE)
     assert lengths[len(lengths) // 2] <= 220 and lengths[-1] <= 700
@@ -117,7 +145,8 @@ def test_composer_code_names_no_place() -> None:
 
     names = {p.short for p in load_gazetteer().places.values() if p.level == 1 and len(p.short) >= 2}
     root = Path(__file__).resolve().parent.parent / "chains"
-    for module in ("compose.py", "quoting.py", "headline.py", "notes.py", "coverage.py"):
+    for module in ("compose.py", "quoting.py", "headline.py", "firstline.py", "notes.py", "coverage.py", "metadata.py",
+                   "enumeration.py"):
         tree = ast.parse((root / module).read_text(encoding="utf-8"))
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                       if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef) and node.body

@@ -1,0 +1,358 @@
+"""Which sentences the first line shows, and how they share a chat preview.
+
+A question of one part gets its best sentence, then, while they add words of the question the
+line lacks, sentences of the same clause or the next best ones; a question of several parts
+("指导思想跟双碳有关系没？基本原则有哪几条"), places ("国家和贵州各…") or documents ("国家赤泥方案跟八部门
+方案…") gets a sentence for each, found by the part's own words and meaning and by the kind of
+answer it asks for (a figure, a date, a list of the stated length). A clause's list items stand
+in for it when a part asks "which ones". Every planned sentence gets an equal share of the
+preview, abridged to the words it was chosen for. :mod:`chains.headline` frames the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from chains.analysis import Analysis, asked_kind, full_years
+from chains.coverage import label, relevant_to
+from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
+from chains.glossary import expand
+from chains.quoting import (
+    ABRIDGE_AT,
+    ELLIPSIS,
+    HEADING_SHARE,
+    MIN_SENTENCE_SCORE,
+    NEAR_BEST,
+    SIMILARITY_CEIL,
+    SIMILARITY_FLOOR,
+    Quoted,
+    abridge,
+    keyword_score,
+    year_context,
+)
+from knowledge.gazetteer import Place
+from knowledge.keyword import MEANINGFUL_CHARS
+
+QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
+_NUMBER = re.compile(r"\d")
+_MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
+COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
+_COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
+# a yes is said (and a sentence of the kind of answer asked for is added to the first line) only when
+# the sentence holds at least this share of the question's topic weight
+# (set on the dev split: below it the quoted sentence is about a neighbouring topic)
+DIRECT_SHARE = 0.3
+RANK_POWER = 1.0  # how much the clause's retrieval score scales its sentences' match (0: not at all)
+MAX_HEAD_SENTENCES = 3  # sentences the first line combines for a question of several parts (as many as the brief's points)
+# how much a sentence's closeness in meaning to one part of the question counts, against its words
+# (at most this much, at e5 cosine SIMILARITY_CEIL and above; fitted by bench/tune_answers.py, 5-fold
+# CV on the dev split, chains/data/answer_tuning.json)
+PART_SIMILARITY = 6.0
+FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
+PartSimilarity = Callable[[int, Quoted], list[float]]
+
+
+def counted(question: str) -> re.Pattern[str] | None:
+    """What a "how many" question counts, as a figure would state it: "几大行动" -> "4大行动", "四大行动"."""
+    m = _COUNTED_THING.search(question)
+    if m is None:
+        return None
+    return re.compile(rf"[\d一二三四五六七八九十两]+\s*{m.group(1)}{re.escape(m.group(2))}")
+
+
+def figure_bonus(sentence: str, counts: bool | re.Pattern[str] | None) -> float:
+    """A measured figure (%, 吨, 元) answers "how much"; a count (4大行动) answers "how many" (几),
+    best one of the very thing counted."""
+    if isinstance(counts, re.Pattern) and counts.search(sentence):
+        return FIGURE_BONUS
+    if _MEASURE.search(sentence):
+        return FIGURE_BONUS / 2 if counts else FIGURE_BONUS
+    if QUANTITY.search(sentence):
+        return FIGURE_BONUS / 2 if isinstance(counts, re.Pattern) else FIGURE_BONUS if counts else FIGURE_BONUS / 2
+    return 0.0
+
+
+def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
+                   focus: Mapping[str, float], counts: bool | re.Pattern[str] | None = False,
+                   exclude: Sequence[tuple[Quoted, int]] = (), kind: re.Pattern[str] | None = None) -> tuple[Quoted, int] | None:
+    """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
+    (the clause that fits the whole question beats one that shares a rare word with it); a sentence
+    of the ``kind`` of answer asked for (a date, the taxes by name) counts like a figure. The
+    ``prefer``red clauses lead when one matches nearly as well: a place's own documents for a
+    question about that place, the provisions that apply everywhere for a question naming none."""
+    top = max((q.hit.score for q in quoted), default=0.0) or 1.0
+
+    def bonus(sentence: str) -> float:
+        return max(figure_bonus(sentence, counts) if figures else 0.0,
+                   FIGURE_BONUS if kind is not None and kind.search(sentence) else 0.0)
+
+    candidates = [
+        ((q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus) + bonus(q.body[i]))
+         * (q.hit.score / top) ** RANK_POWER, -n, q, i)
+        for n, q in enumerate(quoted[:3])
+        for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body) if kind is not None and kind.search(b)})
+        if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)
+    ]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda x: (x[0], x[1]))
+    preferred = [c for c in candidates if prefer(c[2]) and c[0] >= NEAR_BEST * best[0]]
+    best = max(preferred, key=lambda x: (x[0], x[1])) if preferred else best
+    _, _, q, i = best
+    return q, i
+
+
+def framed(text: str, q: Quoted, lang: str) -> str:
+    """The quote with the place it is from: 河南：到2027年…… / Henan: “…”."""
+    where = label(q.hit.doc, lang)
+    if lang == "en":
+        return f"{where}: “{text}”"
+    return text if text.startswith(where) else f"{where}：{text}"
+
+
+@dataclass
+class Pick:
+    """One sentence the first line shows: the clause, the sentence, the words it must keep when
+    abridged, and the clause's list items when it answers a "which ones" with them."""
+
+    q: Quoted
+    i: int
+    focus: dict[str, float]
+    items: list[str] = field(default_factory=list)
+    also: list[int] = field(default_factory=list)  # sentences of the clause shown with it (what a title heads)
+
+
+def pick(part: str, q: Quoted, i: int, focus: dict[str, float]) -> Pick:
+    """Sentence ``i`` of the clause as the answer to ``part``: the clause's list items instead when
+    the part asks "which ones" and the clause enumerates (after the sentence with the count when
+    it asks "how many"); with the sentence after it when it is only a title."""
+    items = list_items(q.hit.clause.body) if ENUMERATES.search(part) else []
+    if items:
+        at = next((k for k, sentence in enumerate(q.body) if items[0] in sentence), i)
+        counting = COUNT_ASK.search(part) and at != i and QUANTITY.search(q.body[i])
+        return Pick(q, at, focus, items, [i] if counting else [])
+    # "二是赤泥综合利用扩容增量行动。" says only what the sentence after it is about
+    also = [i + 1] if len(q.body[i]) <= ITEM_CHARS and i + 1 < len(q.body) else []
+    return Pick(q, i, focus, [], also)
+
+
+def part_weights(part: str, context: str, weights: Mapping[str, float]) -> dict[str, float]:
+    """The topic words of one part of the question (for English, the terms its words translate to);
+    the words of the parts that only set the context count half, as a heading's do for its sentences."""
+    def words(text: str) -> set[str]:
+        text = " ".join([text, *expand(text)]) if re.search(r"[A-Za-z]{3,}", text) else full_years(text)
+        return {t for t in weights if t in text}
+
+    own, shared = words(part), words(context) if context else set()
+    return {t: weights[t] * (1.0 if t in own else HEADING_SHARE) for t in own | shared}
+
+
+def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quoted], places: Sequence[Place],
+                weights: Mapping[str, float], prefer: Callable[[Quoted], bool],
+                part_similarity: PartSimilarity | None) -> list[Pick]:
+    """A sentence for each part of the question that has words of its own, or else for each place
+    it names (the nation included): "国家和贵州各点了哪几种固废" wants both."""
+    picks: list[Pick] = []
+    parts = [(p, part_weights(p, analysis.context, weights)) for p in analysis.parts] if len(analysis.parts) > 1 else []
+    for k, (part, focus) in enumerate(parts):
+        sims = (lambda q, k=k: part_similarity(k, q)) if part_similarity is not None else None  # type: ignore[misc]
+        own = part_weights(part, "", weights)
+        if sum(own.values()) < MIN_SENTENCE_SCORE:
+            continue  # "这块谁负责": nothing of its own to match; the clause the other parts find answers it
+        figures = bool(COUNT_ASK.search(part) or re.search(r"多少|how much", part))
+        follow = _item_content(picks, own)
+        if follow is not None:  # "扩容增量那个包括啥" after the list of actions: what that item says
+            picks.append(Pick(follow[0], follow[1], _untitled(focus, follow[0])))
+            continue
+        choice = _part_sentence(pool, focus, prefer, figures, [], part, sims)
+        same = next((p for p in picks if choice is not None and (p.q, p.i) == choice), None)
+        if same is not None and keyword_score(same.q.body[same.i], own) >= MIN_SENTENCE_SCORE:
+            same.focus.update(_untitled(own, same.q))  # one sentence answers both parts: it keeps the words of both
+            continue
+        if same is not None:
+            choice = _part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims)
+        if choice is None:
+            continue
+        picks.append(pick(part, choice[0], choice[1], _untitled(focus, choice[0])))
+    if len(picks) > 1:
+        return picks[:MAX_HEAD_SENTENCES]
+    documents = getattr(analysis, "documents", [])
+    if len(documents) > 1:  # "国家赤泥方案跟八部门方案都是依据哪些法规": each document's answer
+        groups = [[q for q in quoted if q.hit.doc.doc_id == d] for d in documents]
+    else:
+        groups = [[q for q in quoted if q.hit.doc.level == 0]] if analysis.national and places else []
+        groups += [[q for q in quoted if relevant_to(q.hit.doc, [p]) and q.hit.doc.level > 0] for p in places]
+    groups = [g for g in groups if g]
+    if len(groups) < 2:
+        return []
+    picks = []
+    for group in groups:
+        choice = (best_sentence(group, analysis.intent == "target", prefer, weights)
+                  or best_sentence(group, False, prefer, weights, kind=asked_kind(analysis.question)))
+        if choice is not None and choice not in [(p.q, p.i) for p in picks]:
+            picks.append(Pick(choice[0], choice[1], _untitled(weights, choice[0])))
+    return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []
+
+
+def _item_content(picks: Sequence[Pick], own: Mapping[str, float]) -> tuple[Quoted, int] | None:
+    """When a list shown already has an item this part names, the sentence after the item's title."""
+    for pick in picks:
+        for item in pick.items:
+            if keyword_score(item, own) < MIN_SENTENCE_SCORE:
+                continue
+            k = next((k for k, sentence in enumerate(pick.q.body) if item in sentence), None)
+            if k is not None and k + 1 < len(pick.q.body):
+                return pick.q, k + 1
+    return None
+
+
+def _kind_bonus(part: str, q: Quoted, i: int) -> float:
+    """A sentence of the kind the part asks for: a document number for "文号", a date for "什么时候",
+    a list of as many items as the part says for "哪四个" (any list for "哪几条")."""
+    if ENUMERATES.search(part):
+        items, count = list_items(q.hit.clause.body), stated_count(part)
+        if len(items) >= 2 and count in (None, len(items)):
+            return FIGURE_BONUS
+    kind = asked_kind(part)
+    return FIGURE_BONUS if kind is not None and kind.search(q.body[i]) else 0.0
+
+
+def _part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],
+                   figures: bool, used: Sequence[tuple[Quoted, int]], part: str = "",
+                   sims: Callable[[Quoted], list[float]] | None = None) -> tuple[Quoted, int] | None:
+    """The sentence that answers one part: the part's own words in the sentence or its headings
+    ("基本原则有哪几条" is answered by the clause headed 基本原则) and its meaning (the sentence's
+    similarity to the part alone: "标准出来后企业要干嘛" finds "有关企业应……对标达标"), weighed by the
+    clause's rank; a sentence of the kind asked for (a figure, a date, a list); the whole
+    question's match breaks ties."""
+    top = max((q.hit.score for q in pool), default=0.0) or 1.0
+    kinds = asked_kind(part) is not None or bool(ENUMERATES.search(part))
+    meaning = {id(q): sims(q) for q in pool[:MAX_HEAD_SENTENCES]} if sims is not None else {}
+
+    def similar(q: Quoted, i: int) -> float:
+        row = meaning.get(id(q)) or []
+        v = row[i] if i < len(row) else 0.0
+        return PART_SIMILARITY * min(1.0, max(0.0, (v - SIMILARITY_FLOOR) / (SIMILARITY_CEIL - SIMILARITY_FLOOR)))
+
+    scored = [
+        ((keyword_score(" ".join([q.body[i], *q.hit.clause.section_path, year_context(q.body, i) or ""]), focus)
+          + similar(q, i) + (_kind_bonus(part, q, i) if kinds else figure_bonus(q.body[i], False) if figures else 0.0))
+         * (q.hit.score / top) ** RANK_POWER, q.scores[i], -n, q, i)
+        for n, q in enumerate(pool[:MAX_HEAD_SENTENCES]) for i in range(len(q.body))
+        if not any(p is q and k == i for p, k in used)
+    ]
+    scored = [s for s in scored if s[0] >= MIN_SENTENCE_SCORE]
+    if not scored:
+        return None
+    best = max(scored, key=lambda x: x[:3])
+    preferred = [s for s in scored if prefer(s[3]) and s[0] >= NEAR_BEST * best[0]]
+    _, _, _, q, i = max(preferred, key=lambda x: x[:3]) if preferred else best
+    return q, i
+
+
+def _untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
+    """The words an abridged sentence must keep, less those its headings already say ("指导思想"
+    answered by the clause headed 指导思想 wants the sentence's part on 碳达峰, not its opening)."""
+    heads = " ".join(q.hit.clause.section_path)
+    rest = {t: w for t, w in focus.items() if t not in heads}
+    return rest if sum(rest.values()) >= MIN_SENTENCE_SCORE else dict(focus)
+
+
+def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float], kind: re.Pattern[str] | None = None,
+          asking: Mapping[str, float] | None = None) -> list[Pick]:
+    """The sentences the first line combines: the best one; the best sentence of the ``kind`` of
+    answer asked for when the line has none and one is on what the question asks (``asking``, the
+    words of its asking part: "有税收优惠吗" is answered by the taxes a provision names); then, while one adds a specific word of the question that the line lacks, the
+    sentence that adds most, from this clause or the next best ones. Each comes with the words it
+    was chosen for, which its abridged form must keep."""
+    def words(text: str) -> set[str]:  # words, not the characters standing in for a word the documents lack
+        return {t for t in weights if t in text and (len(t) > 1 or t in MEANINGFUL_CHARS)}
+
+    q = first.q
+    shown = " ".join([q.body[first.i], *first.items, *(q.body[j] for j in first.also)])
+    covered = words(" ".join([shown, *q.hit.clause.section_path]))
+    plan = [first]
+    total = sum((asking or weights).values()) or 1.0
+    if kind is not None and not kind.search(shown):
+        found = [(other.scores[j], -n, other, j) for n, other in enumerate(pool[:MAX_HEAD_SENTENCES])
+                 for j, sentence in enumerate(other.body)
+                 if kind.search(sentence) and keyword_score(sentence, asking or weights) >= DIRECT_SHARE * total]
+        if found:
+            _, _, other, j = max(found, key=lambda x: x[:2])
+            plan.append(Pick(other, j, {m.group(0): 1.0 for m in kind.finditer(other.body[j])}))
+            covered |= words(other.body[j])
+    while len(plan) < MAX_HEAD_SENTENCES:
+        best: tuple[tuple[float, float], Quoted, int, set[str]] | None = None
+        for other in pool[:MAX_HEAD_SENTENCES]:
+            heads = words(" ".join(other.hit.clause.section_path)) - covered
+            for j, sentence in enumerate(other.body):
+                own = words(sentence) - covered
+                if not own or any(p.q is other and p.i == j for p in plan):
+                    continue
+                gain = sum(weights[t] for t in own) + HEADING_SHARE * sum(weights[t] for t in heads - own)
+                if best is None or (gain, other.scores[j]) > best[0]:
+                    best = ((gain, other.scores[j]), other, j, own | heads)
+        if best is None or best[0][0] < MIN_SENTENCE_SCORE:
+            break
+        _, other, j, new = best
+        plan.append(Pick(other, j, {t: weights[t] for t in new}))
+        covered |= new
+    return plan
+
+
+def line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget: int, figures: bool,
+          lang: str) -> list[tuple[str, Quoted, list[int]]]:
+    """The first line's text per clause (framed with its place, in the order the plan met them) and
+    the sentences each shows. Every planned sentence gets an equal share of ``budget`` (what one
+    leaves unused goes to the next); the first clause's other sentences fill what remains when it is the only one."""
+    parts: dict[int, dict[int, str]] = {}
+    clauses: dict[int, Quoted] = {}
+    used = 0
+    for n, pick in enumerate(plan):
+        room = max(budget - used - (budget // len(plan)) * (len(plan) - n - 1), 0)
+        mine = parts.setdefault(id(pick.q), {})
+        clauses.setdefault(id(pick.q), pick.q)
+        for j in pick.also if pick.items else []:  # the count before its list ("落实4大行动、9项工作。")
+            mine.setdefault(j, abridge(pick.q.body[j], pick.focus, room // 2, figures))
+            room -= len(mine[j])
+            used += len(mine[j])
+        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures)
+        mine[pick.i] = part
+        used += len(part)
+        for j in [] if pick.items else pick.also:
+            part = abridge(pick.q.body[j], weights, max(room - len(part), 0), figures)
+            mine.setdefault(j, part)
+            used += len(part)
+    first = plan[0].q
+    for j in rest if not plan[0].items and len(plan) == 1 else []:
+        if j in parts[id(first)]:
+            continue
+        part = abridge(first.body[j], weights, min(ABRIDGE_AT, max(budget - used, 0)), figures)
+        if used + len(part) > budget:
+            continue
+        parts[id(first)][j] = part
+        used += len(part)
+    out: list[tuple[str, Quoted, list[int]]] = []
+    for key, q in clauses.items():
+        titles = [t for t in list_items(q.hit.clause.body)]
+        for j in sorted(parts[key]):  # an item's sentence keeps the item's title ("坚持绿色安全。") before it
+            if j > 0 and j - 1 not in parts[key] and len(q.body[j - 1]) <= ITEM_CHARS + 3 \
+                    and any(t in q.body[j - 1] for t in titles):
+                parts[key][j - 1] = q.body[j - 1]
+        text = q.render(parts[key])
+        previous = out[-1][1] if out else None
+        same_place = previous is not None and label(previous.hit.doc, lang) == label(q.hit.doc, lang)
+        out.append((text if same_place and lang == "zh" else framed(text, q, lang), q, sorted(parts[key])))
+    return out
+
+
+def _listed(items: list[str], room: int) -> str:
+    """A clause's list items, joined as the documents join lists, cut with "……" where they run out of room."""
+    shown: list[str] = []
+    for item in items:
+        if shown and len("、".join([*shown, item])) > room:
+            return "、".join(shown) + ELLIPSIS
+        shown.append(item)
+    return "、".join(shown) + "。"

@@ -1,0 +1,119 @@
+"""Questions about a document itself: who issued it, its number, when it was issued.
+
+The answer comes from the document's metadata (the manifest or the staff's upload record, taken
+from the document's own text), stated with the document it is about and cited to the clause
+that carries the value where one does (the notice's signature block, or another document that
+quotes the number and date), else to the document's first clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chains.enumeration import stated_count
+from chains.retrieval import Hit, Retrieval, named_documents
+from knowledge.models import Clause, DocumentMeta
+
+_VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布)"
+# what a question asks about a document, by field: Chinese verbs of issuing, English "issued"
+ASKS: list[tuple[str, re.Pattern[str]]] = [
+    ("issuer", re.compile(
+        rf"(?:哪些|哪几个|哪个|几个|什么|谁)(?:部门|部委|单位|机构)?{_VERB}|(?:由|是)(?:谁|哪[个些几]?(?:部门|部委|单位|机构|家))\S{{0,4}}{_VERB}|"
+        r"发文(?:单位|机关)|"
+        r"印发单位|who issued|issued by|which (?:ministries|departments|agencies) (?:issued|published)", re.IGNORECASE)),
+    ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
+    ("date", re.compile(
+        rf"(?:什么时候|啥时候|何时|哪年|哪一年|哪天|哪月)\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|"
+        r"when (?:was|were|did) .{0,60}(?:issued|published|released)", re.IGNORECASE)),
+]
+# "是哪八个部门" names the issuing ministries when the document has that many
+_COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")
+LABELS = {
+    "zh": {"issuer": "发文单位", "doc_number": "文号", "date": "日期"},
+    "en": {"issuer": "issued by", "doc_number": "document number", "date": "date"},
+}
+NOT_STATED = {"zh": "文件未载明", "en": "not stated in the document"}
+
+
+@dataclass
+class DocumentFacts:
+    text: str  # the line, without its citation number
+    hit: Hit  # the clause it is cited to
+    alone: bool = False  # every part of the question asks about the document: the line is the whole answer
+
+
+def only_about_documents(parts: Sequence[str]) -> bool:
+    """Every asking part asks for the issuer, the number or the date ("是几个部委发的？文号多少")."""
+    return bool(parts) and all(any(p.search(part) for _, p in ASKS) or _COUNTED_OFFICES.search(part) for part in parts)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _issuers(doc: DocumentMeta) -> list[str]:
+    return [p for p in re.split(r"[、，,]", doc.issuer or "") if p.strip()]
+
+
+def asked_fields(question: str, doc: DocumentMeta | None = None) -> list[str]:
+    """The metadata fields the question asks for (in the documents' order: issuer, number, date)."""
+    fields = [name for name, pattern in ASKS if pattern.search(question)]
+    counted = _COUNTED_OFFICES.search(question)
+    if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(_issuers(doc)):
+        fields.insert(0, "issuer")
+    return fields
+
+
+def _value(doc: DocumentMeta, field: str, lang: str) -> str | None:
+    value = getattr(doc, field, None)
+    if field == "date" and value and lang == "zh":
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+        if m:
+            return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"
+    return value
+
+
+def _source(doc: DocumentMeta, values: Sequence[str], clauses: Sequence[Clause]) -> Clause | None:
+    """The clause that states most of the values (the document's own first), else the document's first clause."""
+    wanted = [_squash(v) for v in values if v]
+    def stated(c: Clause) -> int:
+        text = _squash(c.text)
+        return sum(v in text for v in wanted)
+    best = max(clauses, key=lambda c: (stated(c), c.doc_id == doc.doc_id, -c.order), default=None)
+    if best is not None and stated(best) > 0:
+        return best
+    own = [c for c in clauses if c.doc_id == doc.doc_id]
+    return min(own, key=lambda c: c.order) if own else None
+
+
+def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str,
+                   parts: Sequence[str] = (), referred: Sequence[str] = ()) -> DocumentFacts | None:
+    """The line answering what the question asks about a document, if it asks: the document it
+    names by title or refers to ("八部门方案")."""
+    documents = retrieval.documents
+    named = sorted(named_documents(question, documents)) or [d for d in referred if d in documents]
+    # the document must be named: "who issued it" about whatever ranked first would answer at random
+    doc = documents[named[0]] if len(named) == 1 else None
+    if doc is None:
+        return None
+    fields = asked_fields(question, doc)
+    found = {f: _value(doc, f, lang) for f in fields}
+    snapshot = retrieval.snapshot
+    if not fields or snapshot is None:
+        return None
+    # a field the document does not state is said to be missing, not guessed
+    values = {f: v or NOT_STATED[lang] for f, v in found.items()}
+    raw = [getattr(doc, f) for f in found if f != "date" and found[f]] + ([_value(doc, "date", "zh") or ""] if found.get("date") else [])
+    clause = _source(doc, raw, snapshot.clauses)
+    if clause is None:
+        return None
+    labels = LABELS[lang]
+    sep = "；" if lang == "zh" else "; "
+    body = sep.join(f"{labels[f]}{'：' if lang == 'zh' else ': '}{v}" for f, v in values.items())
+    text = f"{doc.display_title}{'——' if lang == 'zh' else ' — '}{body}"
+    source_doc = documents.get(clause.doc_id, doc)
+    existing = next((h for h in hits if h.clause.clause_id == clause.clause_id), None)
+    return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0),
+                         alone=only_about_documents(parts))

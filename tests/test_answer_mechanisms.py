@@ -1,0 +1,72 @@
+"""The question analysis and clause structure the composer relies on, without an index: parts of
+a question, two-digit years, lists inside clauses, document references, everyday words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chains.analysis import analyse, full_years, question_parts
+from chains.enumeration import list_items, stated_count
+from chains.metadata import asked_fields, only_about_documents
+from chains.retrieval import referred_documents
+from knowledge.keyword import KeywordIndex, domain_share
+from knowledge.models import DocumentMeta
+
+
+def test_a_question_is_cut_into_the_parts_that_ask_and_their_context() -> None:
+    parts, context = question_parts("八部门那个方案 指导思想跟双碳有关系没？基本原则有哪几条")
+    assert parts == ["指导思想跟双碳有关系没", "基本原则有哪几条"] and context == "八部门那个方案"
+    assert question_parts("我们搞了个赤泥新工艺 能不能变成标准？标准出来后企业要干嘛")[0] == ["能不能变成标准", "标准出来后企业要干嘛"]
+    assert question_parts("赤泥综合利用企业可以享受税收优惠吗？")[0] == ["赤泥综合利用企业可以享受税收优惠吗"]
+    assert question_parts("Is there a catalogue? will it be updated?")[0] == ["Is there a catalogue", "will it be updated"]
+
+
+def test_two_digit_years_are_read_as_the_documents_write_them() -> None:
+    assert full_years("27年 30年各要到啥程度") == "2027年 2030年各要到啥程度"
+    assert full_years("近30年来") == "近30年来" and full_years("到2030年") == "到2030年"
+
+
+def test_who_questions_however_the_offices_are_counted() -> None:
+    assert analyse("这块归哪几个部门").intent == "agency"
+    assert analyse("Who is responsible for improving red mud usability in Guizhou?").retrieval_text.startswith("improving")
+
+
+def test_lists_inside_a_clause() -> None:
+    assert list_items("要落实4大行动。一是甲行动。主要做好两项。二是乙行动。主要做好三项。") == ["甲行动", "乙行动"]
+    assert list_items("——坚持绿色安全。严格遵守法规。\n——形成工作合力。发挥市场作用。") == ["坚持绿色安全", "形成工作合力"]
+    assert list_items("现将方案印发给你们。\n工业和信息化部\n财政部\n商务部\n2022年1月27日") == ["工业和信息化部", "财政部", "商务部"]
+    assert list_items("统一是关键。要统筹推进。") == []
+    assert stated_count("具体是哪四个") == 4 and stated_count("有哪几条") is None
+
+
+def _doc(doc_id: str, title: str, short: str, place: str) -> DocumentMeta:
+    return DocumentMeta(doc_id=doc_id, title=title, short_title=short, jurisdiction=place)
+
+
+DOCS = {
+    "plan": _doc("plan", "赤泥综合利用行动方案", "国家《赤泥综合利用行动方案》", "national"),
+    "eight": _doc("eight", "关于加快推动工业资源综合利用的实施方案", "八部门《关于加快推动工业资源综合利用的实施方案》", "national"),
+    "reply": _doc("reply", "焦作市工业和信息化局对提案的答复", "焦作市工信局对提案的答复", "焦作"),
+}
+
+
+def test_documents_referred_to_by_a_short_name() -> None:
+    assert referred_documents("八部门方案咋说的", DOCS) == {"eight"}
+    assert referred_documents("国家赤泥方案跟八部门方案都依据哪些法规", DOCS) == {"plan", "eight"}
+    assert referred_documents("焦作答复里提了啥", DOCS) == {"reply"}
+    assert referred_documents("国家方案里有啥", DOCS) == set()  # fits both national plans: neither
+
+
+def test_what_a_question_asks_about_a_document() -> None:
+    assert asked_fields("是几个部委发的？文号多少 啥时候发的") == ["issuer", "doc_number", "date"]
+    assert asked_fields("八部门方案是哪年发布的？") == ["date"]
+    assert asked_fields("贵州推动赤泥源头减量由哪些部门负责？") == []
+    assert only_about_documents(["是几个部委发的", "文号多少"]) and not only_about_documents(["文号多少", "支持哪些方面"])
+
+
+def test_everyday_words_are_not_the_documents_language() -> None:
+    corpus = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+    lines = [line for f in sorted(corpus.glob("*.txt")) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    index = KeywordIndex(lines)
+    assert min(domain_share(w, index) for w in ("磷石膏", "底线", "豁免")) > 0.5
+    assert max(domain_share(w, index) for w in ("东西", "到底")) < 0.5
