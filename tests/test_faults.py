@@ -186,7 +186,7 @@ def test_ingest_killed_half_way_leaves_the_previous_index_answering(small, tmp_p
     assert "embedding clauses" in bar and re.search(r"\d+/40\b", bar), bar[-500:]
 
     assert _store(data_dir).active_name() == active_before
-    answer = _cli("ask", "--json", QUESTION, env=_env(data_dir, corpus))  # a new process after the kill
+    answer = _in_process("ask", "--json", QUESTION, env=_env(data_dir, corpus))
     assert answer.returncode == 0, answer.stderr.decode()
     assert SAYS in json.loads(answer.stdout)["answer"]
 
