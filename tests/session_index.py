@@ -35,7 +35,10 @@ def start(home: Path, env: dict[str, str], **popen: object) -> subprocess.Popen:
 
 def wait(home: Path) -> Path | None:
     """Wait for the build into ``home`` to end: the data dir with its index, or None if it failed."""
-    fd = os.open(home / "lock", os.O_RDONLY)
+    try:
+        fd = os.open(home / "lock", os.O_RDONLY)
+    except FileNotFoundError:  # nothing was started there
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
     finally:
