@@ -1,14 +1,16 @@
 """Faults between and during runs: a killed ingest, a damaged index, ingest while answering.
 
-Faults between runs need real processes (a SIGKILL, a file damaged while nothing has it open),
-so `redmud` runs as a subprocess where the process is the point; the runs that only look at
-what a fault left behind (the next ingest, an answer afterwards) run in-process. The indexes
-here are built over the two-document test corpus (tests/staff_files.py): every repair embeds
-the whole corpus again, and what is tested (the repair) does not depend on its size.
+Faults between runs need real processes (a SIGKILL, a file damaged while nothing has it open,
+racing ingests, an ask that cannot write), so `redmud` runs as a subprocess where the process is
+the point; the runs that only look at what a fault left behind (the next ingest, an answer
+afterwards, a first question with no index) run in-process. The indexes here are built over the
+two-document test corpus (tests/staff_files.py): every repair embeds the whole corpus again, and
+what is tested (the repair) does not depend on its size.
 
 A killed ingest is killed at a known point, never after a guessed number of seconds: it runs
 under tests/held_cli.py, which stops it for good when it reaches a named call (the second batch
-of embeddings, the library write after the index swap), and it is killed there.
+of embeddings; the library write after the index swap; the moment after it), and it is killed
+there.
 """
 
 from __future__ import annotations
