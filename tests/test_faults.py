@@ -29,6 +29,7 @@ import sys
 import tempfile
 import termios
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -98,9 +99,12 @@ def _home(small: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _tasks(n: int) -> str:
-    """A plan of ``n`` short clauses: more than one batch of embeddings (32), little to embed."""
+    """A plan of ``n`` short clauses: more than one batch of embeddings (32), little to embed. Its
+    text is new each time (a number drawn at random in every clause), so that no embedding cache
+    can have their vectors: the build must call the model for them, where tests/held_cli.py holds it."""
+    fresh = uuid.uuid4().hex[:8]
     return "\n".join(["赤泥综合利用任务清单", "一、主要任务"]
-                     + [f"（{i}）赤泥利用任务第{i}项。支持企业开展第{i}类赤泥利用示范，规模达到{i * 3}万吨。"
+                     + [f"（{i}）赤泥利用任务第{i}项（编号{fresh}）。支持企业开展第{i}类赤泥利用示范，规模达到{i * 3}万吨。"
                         for i in range(1, n + 1)])
 
 
