@@ -29,11 +29,15 @@ ask: need-q index  ## make ask Q="贵州提高赤泥可利用性的责任单位�
 need-q:
 	@test -n "$(Q)" || { echo 'usage: make ask Q="你的问题"'; exit 2; }
 
+# Both run as a few pytest processes at once (tests/shards.py): one for the named test paths
+# each, one for the rest. For one file: .venv/bin/python -m pytest -q tests/test_x.py
 test: setup  ## everything, on the real model (README: "Tests")
-	$(BIN)/python -m pytest -q --durations=10
+	$(BIN)/python -m tests.shards --session-index \
+		--shard tests/test_faults.py,tests/test_chroma_server.py,tests/telegram -- -q --durations=10
 
 test-fast: setup  ## the inner loop: no whole-corpus index, no processes, a fake embedding model
-	REDMUD_TEST_TIER=fast $(BIN)/python -m pytest -q -m "not slow and not meaning"
+	REDMUD_TEST_TIER=fast $(BIN)/python -m tests.shards --shard tests/telegram --shard tests/llm \
+		-- -q -m "not slow and not meaning"
 
 lint: setup
 	$(BIN)/ruff check bot chains knowledge prompts tests bench

@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 
 FAST_TIER = os.environ.get("REDMUD_TEST_TIER", "") == "fast"
+# where tests/shards.py builds the session index for all its pytest processes (tests/session_index.py)
+SHARED_INDEX = os.environ.get("REDMUD_TEST_SESSION_INDEX") or None
 OUR_PREFIXES = ("REDMUD_", "OPENAI_", "TELEGRAM_", "CHROMA_")
 for _name in list(os.environ):
     if _name.startswith(OUR_PREFIXES):
@@ -67,40 +69,44 @@ _background: dict[str, Any] = {}
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start building the session index (tests/session_index.py) when a selected test needs it."""
-    if session.config.option.collectonly or not any(_uses_session_index(item) for item in session.items):
+    """Start building the session index (tests/session_index.py) when a selected test needs it,
+    unless tests/shards.py builds it for several pytest processes."""
+    from tests import session_index
+
+    if SHARED_INDEX or session.config.option.collectonly or not any(map(_uses_session_index, session.items)):
         return
     home = Path(tempfile.mkdtemp(prefix="redmud-session-index-"))
     log = open(home / "build.log", "wb")  # noqa: SIM115 - closed at the end of the session
-    _background.update(home=home, log=log, proc=subprocess.Popen(
-        [sys.executable, "-m", "tests.session_index", str(home / "data")], cwd=REPO,
-        env=cli_env(home / "data"), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT))
+    proc = session_index.start(home, cli_env(home / "data"), stdout=log, stderr=subprocess.STDOUT)
+    _background.update(home=home, log=log, proc=proc)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     proc = _background.pop("proc", None)
-    if proc is not None and proc.poll() is None:  # a run stopped early: the build is not needed
-        proc.kill()
     if proc is not None:
+        if proc.poll() is None:  # the run ended before a test needed the index
+            proc.kill()
         proc.wait()
         _background.pop("log").close()
         shutil.rmtree(_background.pop("home"), ignore_errors=True)
 
 
 def _prebuilt_index() -> Path | None:
-    """The index that the background build made (waiting for it to finish), or None if there is
-    none or it failed (then ``services`` builds one itself, and says why)."""
-    proc = _background.get("proc")
-    if proc is None:
+    """The index that the background build made (waiting for it to end), or None if there is none
+    or it failed (then ``services`` builds one itself, and says why)."""
+    from tests import session_index
+
+    home = Path(SHARED_INDEX) if SHARED_INDEX else _background.get("home")
+    if home is None:
         return None
-    proc.wait()
-    index = _background["home"] / "data" / "index"
-    if proc.returncode == 0 and index.is_dir():
-        return index
-    _background["log"].flush()
-    tail = (_background["home"] / "build.log").read_text(encoding="utf-8", errors="replace")[-2000:]
-    warnings.warn(f"the background build of the session index failed ({proc.returncode}); building it here\n{tail}",
-                  stacklevel=2)
+    data = session_index.wait(home)
+    if data is not None:
+        return data / "index"
+    log = home / "build.log"
+    if "log" in _background:
+        _background["log"].flush()
+    tail = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else ""
+    warnings.warn(f"the background build of the session index failed; building it here\n{tail}", stacklevel=2)
     return None
 
 

@@ -1,4 +1,7 @@
-"""Several bot processes share one index through a real Chroma server (`chroma run` on loopback)."""
+"""Several bot processes share one index through a real Chroma server (`chroma run` on loopback).
+
+The index is written through the server in-process (``bot.cli.main``); the two `redmud ask`
+processes that then answer from it at once are real processes."""
 
 from __future__ import annotations
 
@@ -70,7 +73,8 @@ QUESTIONS = {
 
 def test_ingest_through_server_then_two_processes_answer_at_once(chroma_server: int, tmp_path: Path) -> None:
     env = env_for(chroma_server, tmp_path)
-    ingest = subprocess.run([sys.executable, "-m", "bot.cli", "ingest"], env=env, capture_output=True, timeout=900, cwd=ROOT)
+    settings = {k: v for k, v in env.items() if k.startswith(OUR_PREFIXES)}
+    ingest = redmud_in_process("ingest", env=settings)  # in-process: the two processes below are the point
     assert ingest.returncode == 0, ingest.stderr.decode()
     assert "chroma://127.0.0.1" in ingest.stdout.decode()
     assert not (tmp_path / "index").exists()  # nothing written locally: the server holds the index
@@ -90,7 +94,6 @@ def test_ingest_through_server_then_two_processes_answer_at_once(chroma_server: 
         for q, a in zip(questions, answers, strict=True):
             assert a["question"] == q and a["citations"] and QUESTIONS[q] in a["answer"], a
 
-    # idempotent against the server too (in-process: the two processes above were the point)
-    again = redmud_in_process("ingest", env={k: v for k, v in env.items() if k.startswith(OUR_PREFIXES)})
+    again = redmud_in_process("ingest", env=settings)  # idempotent against the server too
     assert again.returncode == 0, again.stderr.decode()
     assert "已是最新" in again.stdout.decode()

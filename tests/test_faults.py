@@ -1,14 +1,16 @@
 """Faults between and during runs: a killed ingest, a damaged index, ingest while answering.
 
-Faults between runs need real processes (a SIGKILL, a file damaged while nothing has it open),
-so `redmud` runs as a subprocess where the process is the point; the runs that only look at
-what a fault left behind (the next ingest, an answer afterwards) run in-process. The indexes
-here are built over the two-document test corpus (tests/staff_files.py): every repair embeds
-the whole corpus again, and what is tested (the repair) does not depend on its size.
+Faults between runs need real processes (a SIGKILL, a file damaged while nothing has it open,
+racing ingests, an ask that cannot write), so `redmud` runs as a subprocess where the process is
+the point; the runs that only look at what a fault left behind (the next ingest, an answer
+afterwards, a first question with no index) run in-process. The indexes here are built over the
+two-document test corpus (tests/staff_files.py): every repair embeds the whole corpus again, and
+what is tested (the repair) does not depend on its size.
 
 A killed ingest is killed at a known point, never after a guessed number of seconds: it runs
 under tests/held_cli.py, which stops it for good when it reaches a named call (the second batch
-of embeddings, the library write after the index swap), and it is killed there.
+of embeddings; the library write after the index swap; the moment after it), and it is killed
+there.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import termios
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -96,9 +99,12 @@ def _home(small: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _tasks(n: int) -> str:
-    """A plan of ``n`` short clauses: more than one batch of embeddings (32), little to embed."""
+    """A plan of ``n`` short clauses: more than one batch of embeddings (32), little to embed. Its
+    text is new each time (a number drawn at random in every clause), so that no embedding cache
+    can have their vectors: the build must call the model for them, where tests/held_cli.py holds it."""
+    fresh = uuid.uuid4().hex[:8]
     return "\n".join(["赤泥综合利用任务清单", "一、主要任务"]
-                     + [f"（{i}）赤泥利用任务第{i}项。支持企业开展第{i}类赤泥利用示范，规模达到{i * 3}万吨。"
+                     + [f"（{i}）赤泥利用任务第{i}项（编号{fresh}）。支持企业开展第{i}类赤泥利用示范，规模达到{i * 3}万吨。"
                         for i in range(1, n + 1)])
 
 
@@ -187,7 +193,7 @@ def test_ingest_killed_half_way_leaves_the_previous_index_answering(small, tmp_p
     assert "embedding clauses" in bar and re.search(r"\d+/121\b", bar), bar[-500:]
 
     assert _store(data_dir).active_name() == active_before
-    answer = _cli("ask", "--json", QUESTION, env=_env(data_dir, corpus))  # a new process after the kill
+    answer = _in_process("ask", "--json", QUESTION, env=_env(data_dir, corpus))
     assert answer.returncode == 0, answer.stderr.decode()
     assert SAYS in json.loads(answer.stdout)["answer"]
 
