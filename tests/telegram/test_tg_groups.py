@@ -40,8 +40,9 @@ async def test_start_and_help_say_the_right_thing_in_groups_and_in_private(
     bot_api, start_bot, recording_answerer
 ) -> None:
     await start_bot(recording_answerer())
-    for chat in (GROUP, 75):
+    for chat in (GROUP, 75):  # commands run concurrently: each reply is awaited before the next command
         bot_api.user_message("/start", chat_id=chat, user_id=5)
+        await bot_api.wait_sent(chat, 1)
         bot_api.user_message("/help", chat_id=chat, user_id=5)
     group, private = await bot_api.wait_sent(GROUP, 2), await bot_api.wait_sent(75, 2)
     assert "直接" not in group[0]["text"] and "@我" in group[0]["text"]
