@@ -143,14 +143,12 @@ def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set
     character pairs they share, each pair weighted by how few documents have it (idf): the one
     document that matches best is the one meant; a tie ("国家方案" fits both national plans)
     refers to none. Documents named by their full title are :func:`named_documents`."""
-    names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title])) for d, m in documents.items()}
-    grams = {d: bigrams(n) for d, n in names.items()}
-    count: dict[str, int] = {}
-    for gs in grams.values():
-        for g in gs:
-            count[g] = count.get(g, 0) + 1
     found: set[str] = set()
-    for m in _MENTION.finditer(question):
+    mentions = list(_MENTION.finditer(question))
+    if not mentions:
+        return found
+    grams, count = _name_grams(documents)
+    for m in mentions:
         mention = bigrams(m.group(1) + m.group(2))
         scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
                   for d, gs in grams.items()}
@@ -158,6 +156,28 @@ def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set
         if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
             found.add(ranked[0][0])
     return {d for d in found if documents[d].superseded_by not in found}
+
+
+_NAME_GRAMS: dict[int, tuple[dict[str, DocumentMeta], dict[str, set[str]], dict[str, int]]] = {}
+
+
+def _name_grams(documents: dict[str, DocumentMeta]) -> tuple[dict[str, set[str]], dict[str, int]]:
+    """Each document's name bigrams and how many documents share each bigram, once per document set
+    (the snapshot's dict; a library of hundreds of documents must not redo this per question)."""
+    cached = _NAME_GRAMS.get(id(documents))
+    if cached is not None and cached[0] is documents:
+        return cached[1], cached[2]
+    names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title]))
+             for d, m in documents.items()}
+    grams = {d: bigrams(n) for d, n in names.items()}
+    count: dict[str, int] = {}
+    for gs in grams.values():
+        for g in gs:
+            count[g] = count.get(g, 0) + 1
+    if len(_NAME_GRAMS) > 8:
+        _NAME_GRAMS.clear()
+    _NAME_GRAMS[id(documents)] = (documents, grams, count)
+    return grams, count
 
 
 def place_coverage(analysis: Analysis, documents: dict[str, DocumentMeta]) -> list[PlaceCoverage]:
