@@ -23,21 +23,32 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "data" / "eval.jsonl"
-ANSWER_RSS = """
-import resource, sys
+# Peak RSS of the child's own memory: /proc's VmHWM, not getrusage's ru_maxrss, which Linux carries
+# over fork and exec, so a child of this (large) bench process would report the parent's size.
+PEAK_MB = """
+def peak_mb():
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+ANSWER_RSS = PEAK_MB + """
+import sys
 from bot.app import build_services
 from bot.settings import Settings
 services = build_services(Settings(_env_file=None), llm=False)
 for line in sys.stdin:
     services.answerer.answer(line.strip())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(peak_mb())
 """
-INTAKE_RSS = """
-import resource, sys
+INTAKE_RSS = PEAK_MB + """
+import sys
 from knowledge.intake import prepare
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = peak_mb()
 candidate = prepare(sys.argv[1], open(sys.argv[2], "rb").read(), {})
-print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(candidate.clauses))
+print(before, peak_mb(), len(candidate.clauses))
 """
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -91,10 +90,19 @@ def bench_cold(data_dir: Path, runs: int = 3) -> float:
 
 def bench_rss(data_dir: Path) -> float:
     """Peak RSS (MB) of one `ask --json -` process answering every eval question."""
+    from bench.bench_library import PEAK_MB
+
     questions = "\n".join(c["q"] for c in _cases()) + "\n"
-    subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", "-"], input=questions.encode(),
-                   env=_env(data_dir), capture_output=True, check=True)
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # the CLI itself, reporting its own peak (VmHWM) at exit: getrusage's maxrss would carry over the
+    # size of this bench process, which forked it
+    script = PEAK_MB + ("import atexit, runpy, sys\n"
+                        "atexit.register(lambda: print('PEAK_MB', peak_mb(), file=sys.stderr))\n"
+                        "sys.argv = ['redmud', 'ask', '--json', '-']\n"
+                        "runpy.run_module('bot.cli', run_name='__main__')\n")
+    proc = subprocess.run([sys.executable, "-c", script], input=questions.encode(), env=_env(data_dir),
+                          capture_output=True, check=True, cwd=ROOT)
+    line = next(x for x in proc.stderr.decode().splitlines() if x.startswith("PEAK_MB"))
+    return float(line.split()[1])
 
 
 def _hit(case: dict, chunks: list[tuple[str, str]]) -> bool:
