@@ -7,6 +7,7 @@ Usage: python -m bench.dev_eval [--heldout]
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -43,3 +44,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def publish(report: dict, out: Path) -> None:
+    """Print a fit's report; with ``--write`` on the command line, also write it to ``out`` (the
+    data file the product reads)."""
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    if "--write" in sys.argv:
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"written: {out}")

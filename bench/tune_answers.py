@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import importlib
 import itertools
-import json
 import random
-import sys
 import time
 from pathlib import Path
 
-from bench.dev_eval import split_cases
+from bench.dev_eval import publish, split_cases
 from chains.evaluate import score
 
 OUT = Path(__file__).resolve().parent.parent / "chains" / "data" / "answer_tuning.json"
@@ -108,10 +106,7 @@ def main() -> None:
         "dev_fit": mean(final, order),
         "grid": {name: values for name, values in GRID.items()},
     }
-    print(json.dumps(report, ensure_ascii=False, indent=1))
-    if "--write" in sys.argv:
-        OUT.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"written: {OUT}")
+    publish(report, OUT)
 
 
 if __name__ == "__main__":

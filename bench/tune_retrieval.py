@@ -14,16 +14,14 @@ Usage (needs a built index): REDMUD_DATA_DIR=… python -m bench.tune_retrieval 
 from __future__ import annotations
 
 import itertools
-import json
 import random
-import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
-from bench.dev_eval import split_cases
+from bench.dev_eval import publish, split_cases
 from chains.analysis import analyse
 from chains.compose import select_hits, topic_weights
 from chains.fusion import FILE, FusionWeights
@@ -188,10 +186,7 @@ def main() -> None:
         "not_fitted": {"named_document": "too few cases name a document; the previous release's 1.5",
                        "superseded": "no case has a superseded document; the previous release's 0.7"},
     }
-    print(json.dumps(report, ensure_ascii=False, indent=1))
-    if "--write" in sys.argv:
-        OUT.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"written: {OUT}")
+    publish(report, OUT)
 
 
 if __name__ == "__main__":
