@@ -242,8 +242,7 @@ def fuse(table: ScoreTable, analysis: Analysis, snapshot: Snapshot, w: FusionWei
     score = score + w.ngrams * table.ngrams / (float(table.ngrams.max()) or 1.0)
     if w.heading:
         score = score + w.heading * _heading_scores(snapshot, bigrams(analysis.question))
-    named = set(analysis.documents) or named_documents(analysis.question, snapshot.documents) | referred_documents(
-        analysis.question, snapshot.documents)
+    named = set(analysis.documents)  # the documents the question names or refers to (retrieve fills it)
     docs = [snapshot.documents.get(d) or DocumentMeta(doc_id=d, title=d) for d in snapshot.doc_order]
     factors = np.array([_document_factor(doc, analysis, w, named) for doc in docs])
     score = score * factors[snapshot.doc_index]

@@ -35,8 +35,8 @@ from knowledge.models import Clause, DocumentMeta
 from knowledge.records import from_record, to_record
 from knowledge.snapshot import ClauseScores, ScoreTable, Snapshot
 from knowledge.vectors import (
-    count_missing,
     embed_missing,
+    missing_texts,
     passage_of,
     pooled,
     segments_of,
@@ -221,14 +221,15 @@ class ClauseStore:
         segments = [segments_of(c, documents) for c in clauses]
         known = self._known_vectors(record)
         wanted = [t for segs in segments for t in segs]
-        bar = _progress(count_missing(wanted, known), progress)
+        todo = missing_texts(wanted, known)
+        bar = _progress(len(todo), progress)
 
         def step(n: int) -> None:
             bar.update(n)
             if on_embedded:
                 on_embedded(n)
 
-        embedded = embed_missing(wanted, known, self.embeddings, step)
+        embedded = embed_missing(todo, known, self.embeddings, step)
         bar.close()
         words = self._words([passage_of(c, documents) for c in clauses], record)
 

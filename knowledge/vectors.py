@@ -83,7 +83,7 @@ def embed_missing(
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
     """Embed the texts ``known`` lacks (each once), adding them to it; how many were embedded."""
-    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    todo = missing_texts(texts, known)
     for start in range(0, len(todo), BATCH):
         chunk = todo[start : start + BATCH]
         for text, vector in zip(chunk, embeddings.embed_documents(chunk), strict=True):
@@ -93,5 +93,6 @@ def embed_missing(
     return len(todo)
 
 
-def count_missing(texts: Iterable[str], known: dict[str, np.ndarray]) -> int:
-    return sum(1 for t in dict.fromkeys(texts) if t not in known)
+def missing_texts(texts: Iterable[str], known: dict[str, np.ndarray]) -> list[str]:
+    """The distinct texts ``known`` has no vector for, in first-seen order."""
+    return [t for t in dict.fromkeys(texts) if t not in known]
