@@ -34,15 +34,10 @@ def document_context(meta: DocumentMeta | None) -> str:
     return " ".join(n for i, n in enumerate(names) if n and not any(n in m for m in names[i + 1:] if m))
 
 
-def context_of(clause: Clause, documents: dict[str, DocumentMeta]) -> str:
-    """The clause's context line: its document's place and titles, then its section path."""
-    return clause.context_line(document_context(documents.get(clause.doc_id)))
-
-
 def passage_of(clause: Clause, documents: dict[str, DocumentMeta]) -> str:
-    """The contextual passage of a clause (what is keyword-indexed): context line, then text."""
-    context = context_of(clause, documents)
-    return f"{context}\n{clause.text}" if context else clause.text
+    """The contextual passage of a clause (what is keyword-indexed): its document's place and
+    titles, its section path, then its text."""
+    return clause.passage(document_context(documents.get(clause.doc_id)))
 
 
 def sentences_of(clause: Clause) -> list[str]:
