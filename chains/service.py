@@ -89,11 +89,12 @@ class AnswerService:
         if exact in DECLINED and exact != "off_topic":
             return self._declined(text, DECLINED[exact][lang], started, notice, scope=exact)
         vector = self.embeddings.embed_query(text)
-        if exact == "off_topic" and self._scope(vector) == "policy":
+        meant = self._scope(vector) if exact in (None, "off_topic") else None  # what the classifier reads
+        if exact == "off_topic" and meant == "policy":
             exact = None  # "天气" in "重污染天气…能豁免不": the words match chit-chat, the meaning is policy
         if exact in DECLINED:
             return self._declined(text, DECLINED[exact][lang], started, notice, scope=exact)
-        scope = exact or self._scope(vector)
+        scope = exact or meant
         follow_up = previous is not None and bool(previous.question.strip())
         if scope in REPLIES and follow_up and load_gazetteer().find(text):
             scope = "policy"  # "那河南呢？" after a question: a follow-up about a place, not small talk
