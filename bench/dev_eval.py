@@ -21,9 +21,14 @@ def heldout_ids() -> set[str]:
     return {x.strip() for x in lines if x.strip() and not x.startswith("#")}
 
 
+def all_cases() -> list[dict]:
+    """Every eval case: each ``tests/data/eval*.jsonl`` (a file added there counts like the others)."""
+    return [c for path in sorted(DATA.glob("eval*.jsonl")) for c in load_cases(path)]
+
+
 def split_cases(split: str) -> list[dict]:
     held = heldout_ids()
-    cases = load_cases(DATA / "eval.jsonl") + load_cases(DATA / "eval_blind.jsonl")
+    cases = all_cases()
     return [c for c in cases if (c["id"] in held) == (split == "heldout")]
 
 

@@ -98,7 +98,7 @@ def main() -> None:
     final = best(order)
     report = {
         "values": settings[final],
-        "fitted_on": f"{len(cases)} dev cases (eval.jsonl + eval_blind.jsonl minus heldout.txt)",
+        "fitted_on": f"{len(cases)} dev cases (tests/data/eval*.jsonl minus heldout.txt)",
         "date": time.strftime("%Y-%m-%d"),
         "objective": "mean over cases of retrieval, fully correct and facts-first (0/1 each)",
         "cv_folds": FOLDS,

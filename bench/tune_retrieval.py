@@ -174,7 +174,7 @@ def main() -> None:
     previous = evaluate(FusionWeights(), data, everything)
     report = {
         "weights": asdict(final),
-        "fitted_on": f"{len(cases)} dev cases with expected clauses (eval.jsonl + eval_blind.jsonl minus heldout.txt)",
+        "fitted_on": f"{len(cases)} dev cases with expected clauses (tests/data/eval*.jsonl minus heldout.txt)",
         "date": time.strftime("%Y-%m-%d"),
         "cv_folds": FOLDS,
         "cv_mean": {"mrr": float(np.mean([c[0] for c in cv])), "recall@3": float(np.mean([c[1] for c in cv])),

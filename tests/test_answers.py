@@ -82,7 +82,7 @@ def test_a_rate_no_document_gives_is_not_invented(answerer) -> None:
 
 def test_place_without_documents_gets_national_provisions(answerer) -> None:
     answer = answerer.answer("上海对赤泥综合利用有什么支持政策？")
-    assert answer.answer.startswith("知识库中没有上海的地方文件") and not answer.abstained
+    assert answer.answer.startswith("知识库中没有找到上海的地方文件") and not answer.abstained
     assert answer.citations and all(c.jurisdiction == "national" for c in answer.citations)
 
 
