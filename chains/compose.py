@@ -295,6 +295,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if no_document:  # a place without documents of its own: say so before the provisions that apply there
         first = " ".join(no_document) + "\n" + first
     missing = not_specified(analysis, by_relevance, places, weights, lang, agencies_named=head.agencies)
+    if missing and facts is not None:  # the document's own date or number answers it: "not specified" would contradict
+        missing = None
     if missing:
         notes.append(missing)
     notes += superseded_notes(cited_docs, retrieval.documents, lang)

@@ -16,7 +16,7 @@ from chains.enumeration import stated_count
 from chains.retrieval import Hit, Retrieval, named_documents
 from knowledge.models import Clause, DocumentMeta
 
-_VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布)"
+_VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布|答复|回复)"  # a reply is issued by replying
 # what a question asks about a document, by field: Chinese verbs of issuing, English "issued"
 ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("issuer", re.compile(
@@ -26,7 +26,7 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(
         rf"(?:什么时候|啥时候|何时|哪年|哪一年|哪天|哪月)\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|"
-        r"when (?:was|were|did) .{0,60}(?:issued|published|released)", re.IGNORECASE)),
+        r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)", re.IGNORECASE)),
 ]
 # "是哪八个部门" names the issuing ministries when the document has that many
 _COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")

@@ -70,3 +70,9 @@ def test_everyday_words_are_not_the_documents_language() -> None:
     index = KeywordIndex(lines)
     assert min(domain_share(w, index) for w in ("磷石膏", "底线", "豁免")) > 0.5
     assert max(domain_share(w, index) for w in ("东西", "到底")) < 0.5
+
+
+def test_a_date_asked_however_long_the_documents_name() -> None:
+    assert asked_fields("焦作那个提案是哪天答复的") == ["date"]
+    long_name = "When was the eight-ministry plan on speeding up industrial resource utilization issued?"
+    assert asked_fields(long_name) == ["date"]

@@ -154,3 +154,10 @@ def test_composer_code_names_no_place() -> None:
         strings = [node.value for node in ast.walk(tree)
                    if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
         assert not [s for s in strings if any(n in s for n in names)], module
+
+
+def test_a_replys_date_is_the_date_it_was_answered_and_no_note_contradicts_it(answerer) -> None:
+    answer = answerer.answer("焦作工信局那个提案答复是哪天答复的")
+    head = first_line(answer.answer)
+    assert "2022年7月26日" in head and "287号" in head
+    assert "没有规定具体时间" not in answer.answer and not answer.not_specified
