@@ -1,7 +1,7 @@
 """Score answers against a case file (the format of shared/eval/dev.jsonl).
 
-A case passes retrieval when every ``expect`` phrase lies inside the text of a citation from
-that document (whitespace ignored); it is fully correct when, in addition, the answer holds
+A case passes retrieval when every ``expect`` phrase lies inside a citation's clause from that
+document (its text or the units it names as responsible; whitespace ignored); it is fully correct when, in addition, the answer holds
 every ``must``, at least one ``must_any``, no ``must_not``, and abstains where ``abstain`` says.
 
 Form is measured on the brief ``answer`` a member reads first: facts-first (every ``must``
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chains.models import Answer
+from chains.models import Answer, Citation
 
 _WS = re.compile(r"\s+")
 FACTS_FIRST_CHARS = 150  # issue 9: a member sees about this much in a chat preview
@@ -86,11 +86,18 @@ def _form(case: dict, answer: Answer) -> tuple[bool | None, int | None, bool]:
     return facts_first, len(answer.answer), is_generic_lead(answer)
 
 
+def _clause_text(citation: Citation) -> str:
+    """The cited clause as the document has it: its text and the units it names as responsible
+    (the parser keeps "（责任单位：…）" apart from the text, in the order the document lists them)."""
+    units = "、".join(citation.responsible_units)
+    return f"{citation.text}（{units}）" if units else citation.text
+
+
 def score(case: dict, answer: Answer) -> CaseResult:
     problems: list[str] = []
     for exp in case.get("expect", []):
         phrase = _squash(exp["phrase"])
-        if not any(c.doc_id == exp["doc"] and phrase in _squash(c.text) for c in answer.citations):
+        if not any(c.doc_id == exp["doc"] and phrase in _squash(_clause_text(c)) for c in answer.citations):
             problems.append(f"not retrieved: {exp['doc']}: {exp['phrase']}")
     retrieval_ok = not problems
     text = answer.answer

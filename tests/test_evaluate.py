@@ -48,3 +48,11 @@ def test_the_held_out_split_is_a_fifth_and_disjoint_from_dev():
     assert len(heldout) == len(held) and abs(len(heldout) / len(cases) - 0.2) < 0.01
     assert len(heldout) + len(dev) == len(cases)
     assert not {c["id"] for c in heldout} & {c["id"] for c in dev}
+
+
+def test_an_expected_phrase_may_lie_in_the_units_the_clause_names():
+    cited = Citation(n=1, doc_id="d", doc_title="t", jurisdiction="guizhou", section="s", clause_id="d/1",
+                     text="加强组织领导。", quote="", responsible_units=["省工业和信息化厅", "省科技厅", "省税务局"])
+    answer = Answer(question="q", answer="省科技厅、省税务局。[1]", citations=[cited])
+    assert score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "省科技厅、省税务局"}]}, answer).retrieval_ok
+    assert not score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "省税务局、省科技厅"}]}, answer).retrieval_ok
