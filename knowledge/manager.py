@@ -99,6 +99,12 @@ class IndexManager:
         return snap
 
     def exists(self) -> bool:
+        """Whether an index has been built: a valid snapshot cache says so (and is kept as the
+        snapshot) without opening Chroma."""
+        with self._lock:
+            if self._snapshot is None and self._store is None and (cached := self._cached()) is not None:
+                self._snapshot = cached
+                return True
         try:
             return self.store().active_name() is not None
         except Exception:

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,18 @@ def write(index_dir: Path, snapshot: Snapshot, stamp: Stamp | None) -> bool:
         logger.info("could not write the snapshot cache at %s (%s)", target, exc)
         temp.unlink(missing_ok=True)
         return False
+    _drop_leftovers(index_dir)
     return True
+
+
+def _drop_leftovers(index_dir: Path, older_than_s: float = 600.0) -> None:
+    """Temporary files of writers that were killed half-way (a live writer's is minutes younger)."""
+    for leftover in index_dir.glob(f".{CACHE_NAME}.*.tmp"):
+        try:
+            if time.time() - leftover.stat().st_mtime > older_than_s:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def read(index_dir: Path, embeddings: Embeddings | None = None) -> tuple[Snapshot, Stamp] | None:

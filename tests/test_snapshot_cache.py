@@ -73,6 +73,15 @@ def test_a_build_leaves_a_copy_that_the_next_process_answers_from_without_chroma
     assert fresh._store is None and fresh.snapshot() is cached
 
 
+def test_exists_is_answered_by_a_valid_copy(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    assert not manager(path, []).exists()
+    manager(path, [source("a", PLAN_A)]).snapshot()
+    fresh = manager(path, [])
+    assert fresh.exists() and fresh._store is None
+    assert len(fresh.snapshot().clauses) == 2 and fresh._store is None
+
+
 def test_a_rebuild_elsewhere_is_followed_and_its_copy_used(tmp_path: Path) -> None:
     path = tmp_path / "index"
     manager(path, [source("a", PLAN_A)]).snapshot()
@@ -158,6 +167,20 @@ def test_no_copy_is_saved_when_the_database_changed_while_it_was_read(tmp_path: 
     m.store().client.get_collection(snap.collection_name).delete(ids=["a/一/一"])  # a write meanwhile
     assert not snapshot_cache.write(path, snap, before)
     assert not (path / snapshot_cache.CACHE_NAME).exists()
+
+
+def test_temporary_files_of_killed_writers_are_cleared(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "index"
+    m = manager(path, [source("a", PLAN_A)])
+    m.snapshot()
+    old, recent = path / f".{snapshot_cache.CACHE_NAME}.1.1.tmp", path / f".{snapshot_cache.CACHE_NAME}.2.2.tmp"
+    for leftover in (old, recent):
+        leftover.write_bytes(b"half a cache")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    m.rebuild(force=True)
+    assert not old.exists() and recent.exists(), "a file a live writer may still be writing is kept"
 
 
 # --- real processes -------------------------------------------------------------------------------
