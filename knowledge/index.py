@@ -170,9 +170,12 @@ class ClauseStore:
     def _load_collection(self, name: str, record: dict[str, Any]) -> Snapshot:
         try:
             collection = self.client.get_collection(name, embedding_function=None)
-            got = collection.get(include=["documents", "metadatas"])
+            got = collection.get(include=["documents", "metadatas", "embeddings"])
             records = [from_record(t, m) for t, m in zip(got["documents"], got["metadatas"], strict=True)]
             clauses = [c for c, _ in records]
+            vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(clauses), -1)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors /= np.where(norms > 0, norms, 1.0)  # cosine, as the collection's own search measured it
             documents = {d["doc_id"]: DocumentMeta.model_validate(d) for d in json.loads(record["documents"])}
         except Exception as exc:
             raise IndexCorrupt(f"the active index {name} is unreadable ({type(exc).__name__}: {exc})") from exc
@@ -185,14 +188,15 @@ class ClauseStore:
         order = sorted(range(len(clauses)), key=lambda i: (position.get(clauses[i].doc_id, len(position)), clauses[i].order))
         clauses = [clauses[i] for i in order]
         words = [words[i] for i in order] if words is not None else None
-        sentences = None
+        read_sentences = None
         if record.get("sentences"):
             try:
-                sentences = self.client.get_collection(str(record["sentences"]), embedding_function=None)
+                read_sentences = _vectors_by_text(
+                    self.client.get_collection(str(record["sentences"]), embedding_function=None))
             except Exception as exc:  # the quoting aid is lost, not the index: embed them on demand
                 logger.warning("sentence vectors unreadable (%s); they will be recomputed", type(exc).__name__)
-        return Snapshot(name, collection, clauses, documents, str(record.get("built_at", "")),
-                        sentences, self.embeddings, words)
+        return Snapshot(name, clauses, documents, str(record.get("built_at", "")), vectors[order],
+                        read_sentences, self.embeddings, words)
 
     # --- building --------------------------------------------------------------------------
     def build(
@@ -320,6 +324,17 @@ class ClauseStore:
                     self.client.delete_collection(name)
                 except Exception as exc:  # another process may be dropping it too
                     logger.debug("could not drop %s: %s", name, exc)
+
+
+def _vectors_by_text(collection: Any) -> Callable[[], dict[str, np.ndarray]]:
+    """A reader of a segment collection's vectors by text (:meth:`ClauseStore._store_segments`),
+    for the snapshot to call when it first scores sentences."""
+
+    def read() -> dict[str, np.ndarray]:
+        got = collection.get(include=["documents", "embeddings"])
+        return {t: np.asarray(v, dtype=np.float32) for t, v in zip(got["documents"], got["embeddings"], strict=True)}
+
+    return read
 
 
 def _is_not_found(exc: BaseException | None) -> bool:

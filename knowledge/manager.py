@@ -4,6 +4,10 @@ Answering holds on to one immutable ``Snapshot``; a rebuild (here, or by another
 sharing the same Chroma database or server) produces a new one that is swapped in whole, so
 a question is answered from the old index or the new one, never from a mix.
 
+An embedded index keeps a copy of its snapshot beside it (:mod:`knowledge.snapshot_cache`): a
+fresh process answers from that copy while the database is unchanged since it was made, without
+importing chromadb; whoever reads the index from Chroma writes the copy again.
+
 Every build here takes the one knowledge lock (``knowledge.locking``), the same one library
 changes take, so two processes never build at once. A failure is not taken for corruption
 lightly: a pointer that moved (another process rebuilt) is followed, and a failed *write*
@@ -24,6 +28,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from knowledge import snapshot_cache
 from knowledge.corpus import SourceDocument
 from knowledge.index import (
     BuildReport,
@@ -36,6 +41,7 @@ from knowledge.index import (
     open_client,
 )
 from knowledge.locking import KnowledgeLock
+from knowledge.snapshot_cache import Stamp
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +72,8 @@ class IndexManager:
         # builds in every process that shares this index queue on one lock (a file next to the index)
         self.build_lock = lock or KnowledgeLock(path.parent / "library.lock" if path is not None else None)
         self._checked_at = 0.0
+        # the database stamp of the snapshot cache the snapshot came from (None: it was read from Chroma)
+        self._cache_stamp: Stamp | None = None
         self.last_repair: str | None = None  # what was wrong the last time the index was rebuilt
 
     @property
@@ -91,6 +99,12 @@ class IndexManager:
         return snap
 
     def exists(self) -> bool:
+        """Whether an index has been built: a valid snapshot cache says so (and is kept as the
+        snapshot) without opening Chroma."""
+        with self._lock:
+            if self._snapshot is None and self._store is None and (cached := self._cached()) is not None:
+                self._snapshot = cached
+                return True
         try:
             return self.store().active_name() is not None
         except Exception:
@@ -102,7 +116,7 @@ class IndexManager:
         """Build from ``sources`` (default: the corpus now), under the knowledge lock; swap it in."""
         with self.build_lock.held(), self._lock:
             report = self.store().build(self.sources() if sources is None else sources, force=force, progress=progress)
-            self._snapshot = self.store().load()
+            self._snapshot = self._load()
             self._checked_at = time.monotonic()
             return report
 
@@ -111,7 +125,7 @@ class IndexManager:
         rebuild from the corpus (an unreadable database is moved aside first)."""
         with self.build_lock.held(), self._lock:
             try:
-                snapshot = self.store().load()
+                snapshot = self._load()
             except IndexMissing:
                 snapshot = None
             except Exception as exc:
@@ -131,7 +145,7 @@ class IndexManager:
                 logger.warning("the index at %s failed (%s): rebuilding it from the corpus", self.location, reason)
                 self.last_repair = reason
                 self.store().build(self.sources(), force=True)
-            self._snapshot = self.store().load()
+            self._snapshot = self._load()
             return self._snapshot
 
     def follow(self) -> None:
@@ -142,9 +156,36 @@ class IndexManager:
             self._refresh_if_stale()
 
     # --- internals ---------------------------------------------------------------------------
-    def _load_or_repair(self) -> Snapshot:
+    def _load(self) -> Snapshot:
+        """The active index, read from Chroma; an embedded one's snapshot is also saved beside it."""
+        store = self.store()
+        if self.path is None:
+            return store.load()
+        stamp = snapshot_cache.database_stamp(self.path)  # before reading: the copy must not be newer
+        snapshot = store.load()
+        self._cache_stamp = None
         try:
-            return self.store().load()
+            snapshot_cache.write(self.path, snapshot, stamp)
+        except Exception as exc:  # the copy is an optimisation: the snapshot answers without it
+            logger.info("no snapshot cache written for %s (%s: %s)", snapshot.collection_name, type(exc).__name__, exc)
+        return snapshot
+
+    def _cached(self) -> Snapshot | None:
+        """The snapshot saved beside an embedded index, if the database has not changed since."""
+        if self.path is None:
+            return None
+        found = snapshot_cache.read(self.path, self.embeddings)
+        if found is None:
+            return None
+        snapshot, self._cache_stamp = found
+        logger.debug("answering from the snapshot cache of %s", snapshot.collection_name)
+        return snapshot
+
+    def _load_or_repair(self) -> Snapshot:
+        if (cached := self._cached()) is not None:
+            return cached
+        try:
+            return self._load()
         except IndexMissing:
             logger.info("no index at %s yet: building it from the corpus", self.location)
         except Exception as exc:  # IndexCorrupt, or the database itself would not open
@@ -152,7 +193,7 @@ class IndexManager:
                 raise unusable from exc
         with self.build_lock.held():  # another process may be building it: wait, then look again
             try:
-                return self.store().load()
+                return self._load()
             except IndexMissing:
                 pass
             except Exception as exc:
@@ -163,7 +204,7 @@ class IndexManager:
                 self.last_repair = reason
                 self._reset()
             self.store().build(self.sources())
-            return self.store().load()
+            return self._load()
 
     def _cannot_write(self) -> OSError | None:
         """Why nothing can be written next to the index now (a full disk, a file size limit, a
@@ -218,12 +259,25 @@ class IndexManager:
         with self._lock:
             self._checked_at = now
             try:
+                if self._store is None and self._cache_stamp is not None and self.path is not None:
+                    # answering from the snapshot cache, Chroma not opened yet: it need not be while
+                    # nothing has been written to the database, or while a newer copy is there
+                    if snapshot_cache.database_stamp(self.path) == self._cache_stamp:
+                        return
+                    if (cached := self._cached()) is not None:
+                        self._follow(cached)
+                        return
                 name = self.store().active_name()
                 if self._snapshot is not None and name and name != self._snapshot.collection_name:
-                    logger.info("the index was rebuilt elsewhere: loading %s", name)
-                    self._snapshot = self.store().load()
+                    self._follow(self._load())
             except Exception as exc:
                 logger.warning("could not check the index for updates: %s", type(exc).__name__)
+
+    def _follow(self, snapshot: Snapshot) -> None:
+        """Answer from ``snapshot`` from now on, if it is another index than the current one."""
+        if self._snapshot is not None and snapshot.collection_name != self._snapshot.collection_name:
+            logger.info("the index was rebuilt elsewhere: loading %s", snapshot.collection_name)
+            self._snapshot = snapshot
 
 
 def _clear_chroma_cache() -> None:

@@ -4,6 +4,11 @@ The store (:mod:`knowledge.index`) builds and loads it; callers ask it for score
 (:meth:`Snapshot.score_clauses`: dense, word and character n-gram BM25, best-sentence
 similarity) and for per-sentence similarity (:meth:`Snapshot.sentence_scores`), never for
 Chroma's result shapes. Sentence vectors are read from the index once, on first use.
+
+A snapshot holds everything it scores: the clause vectors too (the dense side is one matrix
+product, exact, over a few thousand clauses at most). So answering never reads Chroma, and a
+snapshot can be saved beside an embedded index and loaded by a fresh process without importing
+chromadb at all (:mod:`knowledge.snapshot_cache`).
 """
 
 from __future__ import annotations
@@ -11,9 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -51,11 +55,13 @@ class Snapshot:
     """An immutable view of one built index; answering holds one while a rebuild swaps in another."""
 
     collection_name: str
-    collection: Any
     clauses: list[Clause]
     documents: dict[str, DocumentMeta]
     built_at: str
-    sentence_collection: Any = None  # None for an index built before sentences were embedded
+    vectors: np.ndarray  # each clause's vector (L2-normalised), a row per clause in ``clauses`` order
+    # the index's sentence vectors by text, called once on first use (None: an index built before
+    # sentences were embedded; its sentences are embedded then)
+    read_sentences: Callable[[], dict[str, np.ndarray]] | None = None
     embeddings: Embeddings | None = None  # only to embed sentences such an older index lacks
     words: list[list[str]] | None = None  # each clause's passage as jieba tokens, when the index kept them
     keyword: KeywordIndex = field(init=False)  # jieba words
@@ -64,6 +70,7 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self.by_id = {c.clause_id: c for c in self.clauses}
+        self.vectors = np.asarray(self.vectors, dtype=np.float32).reshape(len(self.clauses), -1)
         self._position = {cid: i for i, cid in enumerate(self.by_id)}
         self._stacked_positions = np.zeros(0, dtype=np.intp)
         passages = [passage_of(c, self.documents) for c in self.clauses]
@@ -99,9 +106,11 @@ class Snapshot:
         dense = np.full(size, np.nan, dtype=np.float64)
         n = min(nearest, size)
         if n:
-            res = self.collection.query(query_embeddings=[list(query_vector)], n_results=n, include=["distances"])
-            for cid, d in zip(res["ids"][0], res["distances"][0], strict=True):
-                dense[self._position[cid]] = 1.0 - float(d)
+            q = np.asarray(query_vector, dtype=np.float32)
+            norm = float(np.linalg.norm(q))
+            sims = self.vectors @ (q / norm if norm > 0 else q)
+            nearest_rows = np.argpartition(-sims, n - 1)[:n] if n < size else np.arange(size)
+            dense[nearest_rows] = sims[nearest_rows]
         return ScoreTable(
             dense=dense,
             words=self.keyword.scores(tokenize(keyword_text)).astype(np.float64),
@@ -139,6 +148,11 @@ class Snapshot:
         sims = matrix @ np.asarray(query_vector, dtype=np.float32)
         return [(s, float(v)) for s, v in zip(sentences, sims, strict=True)]
 
+    def sentence_vectors(self) -> dict[str, np.ndarray]:
+        """Every sentence vector the snapshot scores with, by text (read from the index first if it
+        has not been yet): what a saved copy of the snapshot (:mod:`knowledge.snapshot_cache`) keeps."""
+        return {s: row for sents, matrix in self._sentence_table().values() for s, row in zip(sents, matrix, strict=True)}
+
     def _sentence_table(self) -> dict[str, tuple[list[str], np.ndarray]]:
         """Sentence vectors by clause id, read from the index once (embedded here only for an older index)."""
         if self._sentences is not None:
@@ -157,10 +171,7 @@ class Snapshot:
     def _read_sentences(self) -> dict[str, tuple[list[str], np.ndarray]]:
         """Each clause's sentences with their vectors: the index stores one vector per distinct
         text (:mod:`knowledge.vectors`); a sentence it lacks (an index built before) is embedded."""
-        known: dict[str, np.ndarray] = {}
-        if self.sentence_collection is not None:
-            got = self.sentence_collection.get(include=["documents", "embeddings"])
-            known = {t: np.asarray(v, dtype=np.float32) for t, v in zip(got["documents"], got["embeddings"], strict=True)}
+        known = dict(self.read_sentences()) if self.read_sentences is not None else {}
         per_clause = {c.clause_id: sentences_of(c) for c in self.clauses}
         if self.embeddings is not None:
             missing = embed_missing((s for sents in per_clause.values() for s in sents), known, self.embeddings)

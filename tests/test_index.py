@@ -63,7 +63,8 @@ def test_build_load_and_metadata_roundtrip(store: ClauseStore) -> None:
     assert clause.responsible_units == ["市住建局", "市交通局"]
     assert clause.section == "一、主要任务 > （二）扩大利用规模"
     assert snap.documents["b"].jurisdiction == "henan"
-    assert snap.collection.count() == 3
+    assert store.client.get_collection(snap.collection_name).count() == 3
+    assert snap.vectors.shape == (3, len(store.embeddings.embed_query("赤泥")))  # the snapshot holds them
     # the keyword side agrees with the dense side
     best = snap.keyword.search(["税收优惠"], 3)
     assert snap.clauses[best[0][0]].clause_id == "b/一/一"
@@ -116,7 +117,7 @@ def test_a_sentence_two_documents_share_is_embedded_once(store: ClauseStore) -> 
     # the second copy brings only its own title; its section paths and sentences are known
     assert report.clauses == 4 and report.embedded == 7 + 1
     snap = store.load()
-    va, vc = snap.collection.get(ids=["a/一/一", "c/一/一"], include=["embeddings"])["embeddings"]
+    va, vc = (snap.vectors[snap.clauses.index(snap.by_id[cid])] for cid in ("a/一/一", "c/一/一"))
     assert list(va) != list(vc)  # each clause's vector still carries its own document's context
 
 
@@ -183,7 +184,8 @@ def test_manager_repairs_an_emptied_collection(tmp_path: Path) -> None:
     path = tmp_path / "index"
     first = _manager(path, [source("a", PLAN_A)])
     snap = first.snapshot()
-    snap.collection.delete(ids=[c.clause_id for c in snap.clauses])  # truncated behind our back
+    first.store().client.get_collection(snap.collection_name).delete(
+        ids=[c.clause_id for c in snap.clauses])  # truncated behind our back
     second = _manager(path, [source("a", PLAN_A)])
     assert len(second.snapshot().clauses) == 2
 
@@ -197,8 +199,9 @@ def test_manager_sees_a_rebuild_by_another_process(tmp_path: Path) -> None:
     new = reader.snapshot()  # refresh_interval_s=0: checks the active record every time
     assert new.collection_name != old.collection_name
     assert "b/一/一" in new.by_id
-    # the old snapshot still answers: its collection is kept until the next build
-    assert old.collection.count() == 2
+    # the old snapshot still answers: it holds what it scores, and its collection is kept until the next build
+    assert old.score_table(old.vectors[0], "赤泥").dense[0] > 0.99
+    assert writer.store().client.get_collection(old.collection_name).count() == 2
 
 
 @pytest.mark.meaning  # which clause answers "烧结砖" is retrieval, so the real model
@@ -210,9 +213,28 @@ def test_manager_repairs_when_a_query_fails(tmp_path: Path) -> None:
     manager = _manager(tmp_path / "index", [source("a", PLAN_A)])
     service = AnswerService(manager, manager.embeddings)
     snap = manager.snapshot()
-    manager.store().client.delete_collection(snap.collection_name)  # gone while the snapshot still points at it
-    with pytest.raises(Exception):  # noqa: B017 - whatever Chroma raises for a dropped collection
+    snap.vectors = snap.vectors[:, :10]  # damaged in memory: scoring fails
+    with pytest.raises(ValueError):
         retrieve(snap, manager.embeddings, analyse("赤泥烧结砖"))
     answer = service.answer("赤泥可以生产烧结砖吗？")
     assert answer.citations and answer.citations[0].clause_id == "a/一/二"
     assert manager.last_repair
+
+
+@pytest.mark.meaning
+def test_a_snapshot_answers_when_its_collection_is_dropped_and_the_next_process_repairs(tmp_path: Path) -> None:
+    """Answering never reads Chroma (the snapshot holds what it scores); a process that starts after
+    the active collection was lost finds the pointer dangling and rebuilds."""
+    from chains.service import AnswerService
+    from knowledge.manager import _clear_chroma_cache
+
+    path = tmp_path / "index"
+    manager = _manager(path, [source("a", PLAN_A)])
+    snap = manager.snapshot()
+    manager.store().client.delete_collection(snap.collection_name)
+    answer = AnswerService(manager, manager.embeddings).answer("赤泥可以生产烧结砖吗？")
+    assert answer.citations[0].clause_id == "a/一/二" and not manager.last_repair
+    _clear_chroma_cache()
+    fresh = _manager(path, [source("a", PLAN_A)])
+    answer = AnswerService(fresh, fresh.embeddings).answer("赤泥可以生产烧结砖吗？")
+    assert answer.citations[0].clause_id == "a/一/二" and fresh.last_repair
