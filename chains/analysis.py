@@ -55,9 +55,17 @@ KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
     (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
     (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
-    # a tax question is answered by the taxes a provision names, not only by "税收优惠"
-    (re.compile(r"税|\btax", re.IGNORECASE), re.compile(r"[\u4e00-\u9fff]{2,6}税(?=[、，,。；;和及等与\s])")),
+    # a tax question is answered by the taxes a provision names, not only by "税收优惠": taxes listed
+    # by name ("增值税、企业所得税和环境保护税"), not one word ending in 税 ("用好财税、金融")
+    (re.compile(r"税|\btax", re.IGNORECASE),
+     re.compile(r"[\u4e00-\u9fff]{2,6}税[、，,和及与][\u4e00-\u9fff]{2,6}税(?=[、，,。；;和及等与\s])")),
 ]
+
+
+def asking_clause(question: str) -> str:
+    """The part of a question that asks (Chinese puts it last: "我们用赤泥做砖，有税收优惠吗？")."""
+    parts = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
+    return parts[-1] if parts else question
 
 
 def asked_kind(text: str) -> re.Pattern[str] | None:

@@ -91,7 +91,8 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
     candidates = [
         ((q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus) + bonus(q.body[i]))
          * (q.hit.score / top) ** RANK_POWER, -n, q, i)
-        for n, q in enumerate(quoted[:3])
+        for n, q in enumerate(quoted)  # the best three clauses, and any other giving the kind of answer asked
+        if n < 3 or (kind is not None and any(kind.search(b) for b in q.body))
         for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body) if kind is not None and kind.search(b)})
         if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)
     ]

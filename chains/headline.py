@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis, asked_kind
+from chains.analysis import Analysis, asked_kind, asking_clause
 from chains.coverage import local_to, relevant_to
 from chains.firstline import (
     COUNT_ASK,
@@ -73,12 +73,6 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     if best is not None and best[0] >= MIN_SENTENCE_SCORE:
         return Headline(framed(best[2], best[3], lang), best[3], agencies=True)
     return None
-
-
-def asking_clause(question: str) -> str:
-    """The part of a question that asks (Chinese puts it last: "我们用赤泥做砖，有税收优惠吗？")."""
-    parts = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
-    return parts[-1] if parts else question
 
 
 def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str) -> str:
