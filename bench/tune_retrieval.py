@@ -133,7 +133,7 @@ def cited(w: FusionWeights, context, idx: np.ndarray) -> float:
     for i in idx:
         analysis = analyse(cases[i]["q"])
         retrieval = retrieve(snap, services.answerer.embeddings, analysis, query_vector=vectors[i], weights=w)
-        hits = select_hits(retrieval, analysis, services.answerer.top_k, topic_weights(retrieval, snap.keyword))
+        hits = select_hits(retrieval, analysis, services.answerer.top_k, topic_weights(retrieval, snap.keyword, analysis.question))
         texts = [(h.doc.doc_id, _squash(h.clause.text)) for h in hits]
         ok += all(any(d == e["doc"] and _squash(e["phrase"]) in t for d, t in texts) for e in cases[i]["expect"])
     return ok / max(len(idx), 1)

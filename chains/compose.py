@@ -19,7 +19,7 @@ from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
 from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
-from chains.retrieval import Hit, Retrieval
+from chains.retrieval import Hit, Retrieval, document_mentions
 from knowledge.gazetteer import load_gazetteer
 from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share
 
@@ -32,6 +32,7 @@ REFERENCE_WORDS = {"国家", "方案", "文件", "政策", "规定", "提到", "
 # cases (2026-11-26) three gave a median of 228 characters (target <= 220), two 199, with one case
 # less fully correct and facts-first unchanged; the full answer keeps every clause
 MAX_POINTS = 2
+NAME_CHARS = 6  # a document's short name before 方案/文件 ("八部委那个", "国家赤泥") is at most this long
 POINT_RATIO = 0.5
 REL_SHARE = 0.4  # a clause is cited when it holds this share of the best one's topic weight (previous release)
 # …or when retrieval ranks it among the best RANK_KEEP within RANK_SHARE of the top score, however its
@@ -42,7 +43,7 @@ RANK_SHARE = 0.75
 POINT_BUDGET = 80  # characters of quote per point (90 tried on the dev split: longer, not more correct)
 
 
-def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, float]:
+def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, question: str = "") -> dict[str, float]:
     """How much each query token says about the topic: rare words most, the user's own words over
     synonyms, words of the documents' language over everyday ones (:func:`domain_share`: "东西",
     "分别" are rare in the documents, yet say nothing). The name of a place that has documents
@@ -52,6 +53,9 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
     documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
     ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
+    # the words of a short name the question gives a document ("八部委那个文件") name it; retrieval
+    # boosts the document, and its sentences are not about 部委 (a long run is no name: kept)
+    names = [m for m, _ in document_mentions(question, retrieval.documents) if len(m) <= NAME_CHARS] if question else []
     for tok in set(retrieval.query_tokens):
         if tok not in keyword.vocab and ngrams is not None:
             # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
@@ -63,7 +67,7 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
                         w = 0.5 * ngrams.idf(ch) * share * domain_share(ch, ngrams)
                         weights[ch] = max(weights.get(ch, 0.0), w)
             continue
-        if tok in REFERENCE_WORDS:
+        if tok in REFERENCE_WORDS or any(tok in name for name in names):
             continue
         place = gazetteer.get(tok)
         if place is not None and (place.level == 0 or any(local_to(d, place) for d in documents)):

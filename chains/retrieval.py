@@ -147,19 +147,26 @@ def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set
     character pairs they share, each pair weighted by how few documents have it (idf): the one
     document that matches best is the one meant; a tie ("国家方案" fits both national plans)
     refers to none. Documents named by their full title are :func:`named_documents`."""
-    found: set[str] = set()
+    found = {doc_id for _, doc_id in document_mentions(question, documents)}
+    return {d for d in found if documents[d].superseded_by not in found}
+
+
+def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[str, str]]:
+    """Each short name the question uses for a document ("八部委那个文件"), with the document it
+    fits best: the name's words refer to that document, they do not say what is asked about."""
     mentions = list(_MENTION.finditer(question))
     if not mentions:
-        return found
+        return []
     grams, count = _name_grams(documents)
+    found = []
     for m in mentions:
         mention = bigrams(m.group(1) + m.group(2))
         scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
                   for d, gs in grams.items()}
         ranked = sorted(scores.items(), key=lambda x: -x[1])
         if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            found.add(ranked[0][0])
-    return {d for d in found if documents[d].superseded_by not in found}
+            found.append((m.group(1), ranked[0][0]))
+    return found
 
 
 _NAME_GRAMS: dict[int, tuple[dict[str, DocumentMeta], dict[str, set[str]], dict[str, int]]] = {}

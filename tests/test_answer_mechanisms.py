@@ -8,7 +8,7 @@ from pathlib import Path
 from chains.analysis import analyse, full_years, question_parts
 from chains.enumeration import list_items, stated_count
 from chains.metadata import asked_fields, only_about_documents
-from chains.retrieval import referred_documents
+from chains.retrieval import document_mentions, referred_documents
 from knowledge.keyword import KeywordIndex, domain_share
 from knowledge.models import DocumentMeta
 
@@ -76,3 +76,10 @@ def test_a_date_asked_however_long_the_documents_name() -> None:
     assert asked_fields("焦作那个提案是哪天答复的") == ["date"]
     long_name = "When was the eight-ministry plan on speeding up industrial resource utilization issued?"
     assert asked_fields(long_name) == ["date"]
+
+
+def test_the_words_naming_a_document_are_not_the_topic(answerer) -> None:
+    assert document_mentions("八部委那个文件里要重点突破啥技术", DOCS) == [("八部委", "eight")]
+    answer = answerer.answer("八部委那个文件里赤泥综和利用要重点突破啥技术难关")
+    head = answer.answer.split("\n", 1)[0]
+    assert "低成本脱碱" in head and "六部委" not in head  # not the sentence that shares "部委"
