@@ -19,6 +19,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from chains.analysis import Analysis, PlaceCoverage, asked_kind, asking_clause
+from chains.english_names import english_documents
 from chains.fusion import WEIGHTS, FusionWeights
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import ScoreTable, Snapshot
@@ -336,8 +337,9 @@ def retrieve(
     ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
     """
     set_places(analysis, snapshot.documents)
+    english = english_documents(analysis.question, snapshot.documents) if analysis.language == "en" else set()
     analysis.documents = sorted(named_documents(analysis.question, snapshot.documents)
-                                | referred_documents(analysis.question, snapshot.documents))
+                                | referred_documents(analysis.question, snapshot.documents) | english)
     keyword_text = analysis.keyword_text or analysis.retrieval_text
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     table = snapshot.score_table(qvec, keyword_text)

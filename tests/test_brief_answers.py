@@ -171,3 +171,9 @@ def test_a_replys_date_is_the_date_it_was_answered_and_no_note_contradicts_it(an
     head = first_line(answer.answer)
     assert "2022年7月26日" in head and "287号" in head
     assert "没有规定具体时间" not in answer.answer and not answer.not_specified
+
+
+def test_an_english_question_describing_a_document_gets_its_date(answerer) -> None:
+    answer = answerer.answer("When was the eight-ministry plan on speeding up industrial resource utilization issued?")
+    head = first_line(answer.answer)
+    assert "2022-01-27" in head and "八部门" in head
