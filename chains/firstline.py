@@ -88,21 +88,23 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
         return max(figure_bonus(sentence, counts) if figures else 0.0,
                    FIGURE_BONUS if kind is not None and kind.search(sentence) else 0.0)
 
-    candidates = [
-        ((q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus) + bonus(q.body[i]))
-         * (q.hit.score / top) ** RANK_POWER, -n, q, i)
-        for n, q in enumerate(quoted)  # the best three clauses, and any other giving the kind of answer asked
-        if n < 3 or (kind is not None and any(kind.search(b) for b in q.body))
-        for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body) if kind is not None and kind.search(b)})
-        if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)
-    ]
-    if not candidates:
+    pool = [(n, q, i) for n, q in enumerate(quoted)  # the best three clauses, and any other giving the kind asked
+            if n < 3 or (kind is not None and any(kind.search(b) for b in q.body))
+            for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body) if kind is not None and kind.search(b)})
+            if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)]
+    if not pool:
         return None
-    best = max(candidates, key=lambda x: (x[0], x[1]))
-    preferred = [c for c in candidates if prefer(c[2]) and c[0] >= NEAR_BEST * best[0]]
-    best = max(preferred, key=lambda x: (x[0], x[1])) if preferred else best
-    _, _, q, i = best
-    return q, i
+    # (the match without the kind bonus, with it, -rank, the clause, the sentence)
+    candidates = [(m * rank, (m + bonus(q.body[i])) * rank, -n, q, i) for n, q, i in pool
+                  for m, rank in [(q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus),
+                                   (q.hit.score / top) ** RANK_POWER)]]
+    best = max(candidates, key=lambda x: (x[1], x[2]))
+    # a preferred clause leads when it matches the question nearly as well, whatever kind of answer the
+    # best one gives: "贵州到27年要达到啥程度" is answered by Guizhou's targets, then the nation's figure
+    top_match = max(c[0] for c in candidates)
+    preferred = [c for c in candidates if prefer(c[3]) and c[0] >= NEAR_BEST * top_match]
+    best = max(preferred, key=lambda x: (x[1], x[2])) if preferred else best
+    return best[3], best[4]
 
 
 def framed(text: str, q: Quoted, lang: str) -> str:

@@ -177,3 +177,8 @@ def test_an_english_question_describing_a_document_gets_its_date(answerer) -> No
     answer = answerer.answer("When was the eight-ministry plan on speeding up industrial resource utilization issued?")
     head = first_line(answer.answer)
     assert "2022-01-27" in head and "八部门" in head
+
+
+def test_a_places_own_target_leads_though_the_nations_states_a_figure(answerer) -> None:
+    head = first_line(answerer.answer("贵州这边到27年要达到个啥程度").answer)
+    assert head.startswith("贵州：到2027年") and "低成本降碱" in head
