@@ -99,10 +99,12 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
                   for m, rank in [(q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus),
                                    (q.hit.score / top) ** RANK_POWER)]]
     best = max(candidates, key=lambda x: (x[1], x[2]))
-    # a preferred clause leads when it matches the question nearly as well, whatever kind of answer the
-    # best one gives: "贵州到27年要达到啥程度" is answered by Guizhou's targets, then the nation's figure
+    # a preferred clause leads when it matches the question nearly as well, by its words or with the kind
+    # of answer asked: "贵州到27年要达到啥程度" is answered by Guizhou's targets before the nation's
+    # figure, "能减哪些税" by the national clause naming the taxes
     top_match = max(c[0] for c in candidates)
-    preferred = [c for c in candidates if prefer(c[3]) and c[0] >= NEAR_BEST * top_match]
+    preferred = [c for c in candidates
+                 if prefer(c[3]) and (c[0] >= NEAR_BEST * top_match or c[1] >= NEAR_BEST * best[1])]
     best = max(preferred, key=lambda x: (x[1], x[2])) if preferred else best
     return best[3], best[4]
 
