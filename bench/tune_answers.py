@@ -30,6 +30,7 @@ GRID: dict[str, list[float]] = {
     "chains.compose.RANK_KEEP": [2, 3, 4],  # selection keeps this many of retrieval's best-ranked clauses…
     "chains.compose.RANK_SHARE": [0.85, 0.75, 0.65],  # …when within this share of the best score
     "chains.firstline.PART_SIMILARITY": [0.0, 2.0, 4.0, 6.0, 8.0],  # a sentence's meaning against one part's
+    "chains.quoting.SEGMENT_SHARE": [0.5, 0.3],  # an abridged sentence keeps segments with this share of the best's words
 }
 
 
