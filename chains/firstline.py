@@ -281,7 +281,7 @@ def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]
     plan = [first]
     total = sum((asking or weights).values()) or 1.0
     if kind is not None and not kind.search(shown):
-        found = [(other.scores[j], -n, other, j) for n, other in enumerate(pool[:MAX_HEAD_SENTENCES])
+        found = [(other.scores[j], -n, other, j) for n, other in enumerate(pool)  # any cited clause may give it
                  for j, sentence in enumerate(other.body)
                  if kind.search(sentence) and keyword_score(sentence, asking or weights) >= DIRECT_SHARE * total]
         if found:
