@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -23,15 +24,9 @@ from knowledge import jieba_dict
 
 logger = logging.getLogger(__name__)
 
-# domain terms jieba would otherwise cut apart
-DOMAIN_WORDS = [
-    "赤泥", "氧化铝", "综合利用", "综合利用率", "责任单位", "产用挂钩", "税收优惠", "增值税", "企业所得税",
-    "环境保护税", "产业发展基金", "用地支持", "绿色信贷", "绿色债券", "标准化技术组织", "脱碱", "降碱",
-    "选铁", "提铁", "路基材料", "胶凝材料", "充填材料", "土壤改良", "工业固废", "大宗固废", "冶炼渣",
-    "磷石膏", "钛石膏", "再生资源", "揭榜挂帅", "无废城市", "专精特新", "领导小组", "中州铝业", "强耐新材",
-    "工信部门", "工信局", "示范工程", "示范项目", "铝土矿", "碳化法", "钙法", "脱硫剂", "净水剂", "可利用性",
-    "利用率", "产生量", "堆存量", "源头减量", "稀贵金属", "稀有金属", "团体标准", "行业标准", "国家标准",
-]
+# domain terms jieba would otherwise cut apart: data (knowledge/data/domain_words.txt), so staff add theirs
+DOMAIN_WORDS = [w.strip() for w in (Path(__file__).resolve().parent / "data" / "domain_words.txt")
+                .read_text(encoding="utf-8").splitlines() if w.strip() and not w.lstrip().startswith("#")]
 # single characters that carry meaning here (elements, materials); other lone characters are noise
 MEANINGFUL_CHARS = set("铁铝钙钛钪镓钒铌锂钠硅碱砖税地钱煤渣泥")
 STOPWORDS = set(
