@@ -42,7 +42,7 @@ from bot.telegram import buttons, commands, gate, groups, inline, questions, tex
 from bot.telegram.chatqueue import ChatQueues
 from bot.telegram.floodlimit import FloodLimiter
 from bot.telegram.httprequest import DEFAULT_SLOTS, BoundedHTTPXRequest
-from bot.telegram.runtime import RUNTIME_KEY, SERVICES_KEY, TYPING_EVERY_S, BotRuntime
+from bot.telegram.runtime import RUNTIME_KEY, SERVICES_KEY, TYPING_AFTER_S, TYPING_EVERY_S, BotRuntime
 from bot.telegram.seams import Services, WarmsUp, uses_llm
 from bot.telegram.state import UserRateLimiter
 from bot.telegram.webhook import WebhookConfig, WebhookServer
@@ -209,7 +209,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     async def show_typing(chat_id: int, thread: int | None) -> None:
         await bot.send_chat_action(chat_id, "typing", message_thread_id=thread)
 
-    rt.queues = ChatQueues(show_typing, TYPING_EVERY_S)
+    rt.queues = ChatQueues(show_typing, TYPING_EVERY_S, TYPING_AFTER_S)
     await rt.open_store()
     purged = await rt.db(rt.store.purge, rt.settings.retention_days)
     if purged:
