@@ -41,7 +41,8 @@ from bot.settings import Settings
 from bot.telegram import buttons, commands, gate, groups, inline, questions, texts, upload
 from bot.telegram.chatqueue import ChatQueues
 from bot.telegram.floodlimit import FloodLimiter
-from bot.telegram.runtime import RUNTIME_KEY, SERVICES_KEY, TYPING_EVERY_S, BotRuntime
+from bot.telegram.httprequest import DEFAULT_SLOTS, BoundedHTTPXRequest
+from bot.telegram.runtime import RUNTIME_KEY, SERVICES_KEY, TYPING_AFTER_S, TYPING_EVERY_S, BotRuntime
 from bot.telegram.seams import Services, WarmsUp, uses_llm
 from bot.telegram.state import UserRateLimiter
 from bot.telegram.webhook import WebhookConfig, WebhookServer
@@ -109,6 +110,7 @@ def build_application(
     rate_limiter: BaseRateLimiter[Any] | None = None,
     answer_workers: int | None = None,
     concurrent_updates: int = 1024,
+    request_slots: int = DEFAULT_SLOTS,
 ) -> Application:  # type: ignore[type-arg]
     """The Application for `services` (anything with `.settings` and `.answerer`).
 
@@ -119,6 +121,7 @@ def build_application(
     work itself is bounded elsewhere (the answer threads, the per-member and per-group limits).
     Lasting state is in the SQLite store under REDMUD_DATA_DIR, not PTB persistence.
     Answers run in 4 threads, or 16 when an LLM is configured (its calls wait on the network).
+    At most `request_slots` API calls are in flight at once (`bot.telegram.httprequest`: why).
     """
     settings = settings or services.settings
     if answer_workers is None:
@@ -137,8 +140,8 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(_file_base_url(settings))
         .defaults(defaults)
-        .read_timeout(settings.telegram_timeout_s)
-        .write_timeout(settings.telegram_timeout_s)
+        .request(BoundedHTTPXRequest(request_slots, read_timeout=settings.telegram_timeout_s,
+                                     write_timeout=settings.telegram_timeout_s))
         .rate_limiter(rate_limiter if rate_limiter is not None else FloodLimiter(max_retries=3))
         .concurrent_updates(concurrent_updates)
         .post_init(_post_init)
@@ -206,7 +209,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     async def show_typing(chat_id: int, thread: int | None) -> None:
         await bot.send_chat_action(chat_id, "typing", message_thread_id=thread)
 
-    rt.queues = ChatQueues(show_typing, TYPING_EVERY_S)
+    rt.queues = ChatQueues(show_typing, TYPING_EVERY_S, TYPING_AFTER_S)
     await rt.open_store()
     purged = await rt.db(rt.store.purge, rt.settings.retention_days)
     if purged:

@@ -34,6 +34,7 @@ T = TypeVar("T")
 SERVICES_KEY = "services"
 RUNTIME_KEY = "runtime"
 TYPING_EVERY_S = 4.5
+TYPING_AFTER_S = 1.0  # an answer waited on longer than this shows "typing…" (chatqueue.py)
 TYPING_GRACE_S = 1.0
 SEND_RETRY_DELAY_S = 0.5
 SEND_RETRY_MAX_S = 4.0

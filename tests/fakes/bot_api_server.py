@@ -34,6 +34,8 @@ TOKEN = "123456:TEST-token_ABCdef"
 BOT_ID = 123456
 BOT_USERNAME = "RedMudTestBot"
 
+HOLD_LIMIT_S = 60.0  # a held call is answered after this even if the test never releases it
+
 _DESCRIPTIONS = {400: "Bad Request", 403: "Forbidden: bot was blocked by the user", 429: "Too Many Requests",
                  500: "Internal Server Error", 502: "Bad Gateway"}
 
@@ -56,6 +58,7 @@ class Fault:
     delay_s: float = 0.0
     times: int = 1
     when: Callable[[dict[str, Any]], bool] | None = None
+    release: threading.Event | None = None  # held (in flight) until the test sets it
 
 
 @dataclass
@@ -72,6 +75,8 @@ class FakeBotApi(UpdateBuilders):
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._faults: list[Fault] = []
+        self.in_flight: dict[str, int] = {}  # method -> calls being handled now
+        self.max_in_flight: dict[str, int] = {}  # method -> the most handled at once
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}
@@ -209,9 +214,20 @@ class FakeBotApi(UpdateBuilders):
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.calls.append(Call(method, params, time.monotonic()))
+            self.in_flight[method] = self.in_flight.get(method, 0) + 1
+            self.max_in_flight[method] = max(self.max_in_flight.get(method, 0), self.in_flight[method])
+        try:
+            return self._handle(method, params)
+        finally:
+            with self._lock:
+                self.in_flight[method] -= 1
+
+    def _handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         fault = self._take_fault(method, params)
         if fault is not None:
             time.sleep(fault.delay_s)
+            if fault.release is not None:
+                fault.release.wait(HOLD_LIMIT_S)
             if fault.status is not None:
                 body: dict[str, Any] = {"ok": False, "error_code": fault.status,
                                         "description": fault.description or _DESCRIPTIONS.get(fault.status, "Error")}

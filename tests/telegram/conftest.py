@@ -24,6 +24,8 @@ from tests.fakes.bot_api_server import FakeBotApi, bot_api  # noqa: F401  (fixtu
 
 ADMIN_ID = 4242
 POLL_TIMEOUT_S = 0.2
+HOLD_LIMIT_S = 60.0  # a held answer gives up (and fails its test) rather than hold a thread forever
+QUICK_TYPING_S = 0.05
 
 
 def make_citation(n: int, clause_id: str = "doc-a-第一条", text: str = "第一条 条款原文。") -> Citation:
@@ -35,9 +37,11 @@ def make_citation(n: int, clause_id: str = "doc-a-第一条", text: str = "第�
 class RecordingAnswerer:
     """The AnswerService surface with scripted answers; records what it was asked."""
 
-    def __init__(self, respond: Callable[[str, Turn | None], Answer] | None = None, delay_s: float = 0.0):
+    def __init__(self, respond: Callable[[str, Turn | None], Answer] | None = None, delay_s: float = 0.0,
+                 hold: threading.Event | None = None):
         self.respond = respond or self._echo
         self.delay_s = delay_s
+        self.hold = hold  # answers wait until the test sets it (a slow answer without a clock)
         self.calls: list[tuple[str, Turn | None]] = []
         self.languages: list[str | None] = []  # the language each call asked for (a group's setting)
         self.reloads = 0
@@ -56,6 +60,8 @@ class RecordingAnswerer:
         with self._lock:
             self.calls.append((question, previous))
             self.languages.append(language)
+        if self.hold is not None and not self.hold.wait(HOLD_LIMIT_S):
+            raise TimeoutError("the test never released the held answer")
         if self.delay_s:
             time.sleep(self.delay_s)
         return self.respond(question, previous)
@@ -76,6 +82,14 @@ class RecordingAnswerer:
 def recording_answerer() -> type[RecordingAnswerer]:
     """The scripted answerer class: `recording_answerer(respond=..., delay_s=...)`."""
     return RecordingAnswerer
+
+
+@pytest.fixture
+def quick_typing(monkeypatch: pytest.MonkeyPatch) -> float:
+    """"typing…" after QUICK_TYPING_S instead of a second, for tests that hold an answer until
+    they have seen it (the bot started after this fixture reads the delay)."""
+    monkeypatch.setattr("bot.telegram.application.TYPING_AFTER_S", QUICK_TYPING_S)
+    return QUICK_TYPING_S
 
 
 @pytest.fixture

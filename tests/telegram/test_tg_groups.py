@@ -5,6 +5,7 @@ the document, /settings for group admins, the per-group limit, and answers in or
 from __future__ import annotations
 
 import asyncio
+import threading
 from types import SimpleNamespace
 
 from telegram.ext import AIORateLimiter
@@ -130,12 +131,15 @@ def _doc(doc_id: str, jurisdiction: str) -> SimpleNamespace:
 
 
 async def test_busy_group_answers_in_order_and_tells_a_member_over_the_group_limit_once(
-    bot_api, start_bot, recording_answerer
+    bot_api, start_bot, recording_answerer, quick_typing
 ) -> None:
-    answerer = recording_answerer(delay_s=0.02)
+    hold = threading.Event()
+    answerer = recording_answerer(delay_s=0.02, hold=hold)
     await start_bot(answerer, group_rate_per_minute=5)
     asked = [bot_api.user_message(f"@RedMudTestBot 问题{i}", chat_id=GROUP, user_id=100 + i)["message_id"]
              for i in range(8)]
+    await bot_api.wait_for(lambda: bot_api.calls_to("sendChatAction", chat_id=GROUP))  # the line waits
+    hold.set()
     await bot_api.wait_sent(GROUP, 6)
     await asyncio.sleep(0.3)
     sent = bot_api.sent(GROUP)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 
 from chains.models import Answer
 
 
-async def test_token_never_logged_or_sent_during_failures(bot_api, start_bot, recording_answerer) -> None:
+async def test_token_never_logged_or_sent_during_failures(bot_api, start_bot, recording_answerer,
+                                                         quick_typing) -> None:
     token = bot_api.token
     secret = token.split(":", 1)[1]
     stream = io.StringIO()
@@ -27,9 +29,12 @@ async def test_token_never_logged_or_sent_during_failures(bot_api, start_bot, re
         bot_api.fault("getUpdates", status=500, times=2, description=f"Internal error for bot{token}")
         bot_api.fault("sendChatAction", status=500, times=3)
         bot_api.fault("sendMessage", status=502, times=2, description=f"Bad Gateway bot{token}")
-        await start_bot(recording_answerer(respond=respond))
+        hold = threading.Event()  # both answers wait until their "typing…" has failed
+        await start_bot(recording_answerer(respond=respond, hold=hold))
         bot_api.user_message("赤泥税收优惠？", chat_id=901)
         bot_api.user_message("boom", chat_id=902)
+        await bot_api.wait_for(lambda: {c.params["chat_id"] for c in bot_api.calls_to("sendChatAction")} == {901, 902})
+        hold.set()
         await bot_api.wait_sent(901, timeout=30)
         await bot_api.wait_sent(902, timeout=30)
     finally:
