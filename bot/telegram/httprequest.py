@@ -4,11 +4,13 @@ at most `slots` requests in flight, the rest waiting their turn in a plain FIFO 
 Why not PTB's default (a pool of 256 connections, requests queued inside it): httpcore's pool
 does its bookkeeping by scanning every connection, and every queued request, each time a request
 starts or ends (encode/httpcore#1035: O(connections x requests), a `poll()` per idle socket, and
-requests that lose a just-freed connection to another one scan again). A burst of answers opened
-about 60 connections and the scan took a third or more of the event loop's time: the
-bot-overhead benchmark ran at 64-71 updates/s with PTB's pool and 110-150 with 8 slots (same
-machine, back to back). Bounded here, the pool never holds more than `slots` connections and
-never queues, and a request waiting for a slot waits in O(1).
+requests that lose a just-freed connection to another one scan again). It feeds on itself: the
+slower the loop (a busy machine), the more requests overlap, the more connections, the slower
+the scan. A 200-update burst opened 12 connections on an idle machine and up to 60 on a busy one,
+where the scan took a third or more of the loop's time: the bot-overhead benchmark ran at 64-71
+updates/s with PTB's pool and 110-150 with 8 slots (back to back). Bounded here, the pool never
+holds more than `slots` connections and never queues, and a request waiting for a slot waits in
+O(1).
 
 Waiting for a slot has no deadline of its own (httpx's pool timeout never fires: the pool always
 has a free connection), so a burst is never turned into `TimedOut` errors, which the sender must
