@@ -27,10 +27,9 @@ from chains.compose import select_hits, topic_weights
 from chains.fusion import FILE, FusionWeights
 from chains.retrieval import (
     bigrams,
+    documents_meant,
     heading_match,
-    named_documents,
     place_factor,
-    referred_documents,
     retrieve,
     set_places,
     snapshot_common,
@@ -80,7 +79,7 @@ def features(services, cases: list[dict]):
         best_g = max(s.ngrams for s in scores) or 1.0
         sent = [s.sentence for s in scores if s.sentence is not None]
         s_lo, s_hi = min(sent), max(sent)
-        named = named_documents(analysis.question, snap.documents) | referred_documents(analysis.question, snap.documents)
+        named = set(documents_meant(analysis, snap.documents))
         grams = bigrams(analysis.question)
         for j, s in enumerate(scores):
             sides[0, i, j] = ((s.dense - lo) / ((hi - lo) or 1.0)) if s.dense is not None else 0.0
@@ -133,7 +132,7 @@ def cited(w: FusionWeights, context, idx: np.ndarray) -> float:
     for i in idx:
         analysis = analyse(cases[i]["q"])
         retrieval = retrieve(snap, services.answerer.embeddings, analysis, query_vector=vectors[i], weights=w)
-        hits = select_hits(retrieval, analysis, services.answerer.top_k, topic_weights(retrieval, snap.keyword, analysis.question))
+        hits = select_hits(retrieval, analysis, services.answerer.top_k, topic_weights(retrieval, snap.keyword))
         texts = [(h.doc.doc_id, _squash(h.clause.text)) for h in hits]
         ok += all(any(d == e["doc"] and _squash(e["phrase"]) in t for d, t in texts) for e in cases[i]["expect"])
     return ok / max(len(idx), 1)

@@ -19,7 +19,7 @@ from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
 from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
-from chains.retrieval import Hit, Retrieval, document_mentions
+from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
 from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share
 
@@ -43,7 +43,7 @@ RANK_SHARE = 0.65
 POINT_BUDGET = 80  # characters of quote per point (90 tried on the dev split: longer, not more correct)
 
 
-def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, question: str = "") -> dict[str, float]:
+def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, float]:
     """How much each query token says about the topic: rare words most, the user's own words over
     synonyms, words of the documents' language over everyday ones (:func:`domain_share`: "东西",
     "分别" are rare in the documents, yet say nothing). The name of a place that has documents
@@ -55,7 +55,7 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, question: str = "
     ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
     # the words of a short name the question gives a document ("八部委那个文件") name it; retrieval
     # boosts the document, and its sentences are not about 部委 (a long run is no name: kept)
-    names = [m for m, _ in document_mentions(question, retrieval.documents) if len(m) <= NAME_CHARS] if question else []
+    names = [m for m in retrieval.document_names if len(m) <= NAME_CHARS]
     for tok in set(retrieval.query_tokens):
         if tok not in keyword.vocab and ngrams is not None:
             # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
@@ -301,9 +301,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     no_document, notes = place_notes(places, cited_docs, indexed, lang)
     if no_document:  # a place without documents of its own: say so before the provisions that apply there
         first = " ".join(no_document) + "\n" + first
-    missing = not_specified(analysis, by_relevance, places, weights, lang, agencies_named=head.agencies)
-    if missing and facts is not None:  # the document's own date or number answers it: "not specified" would contradict
-        missing = None
+    # the document's own date or number answers it: "not specified" would contradict that
+    missing = None if facts is not None else not_specified(analysis, by_relevance, places, weights, lang,
+                                                           agencies_named=head.agencies)
     if missing:
         notes.append(missing)
     notes += superseded_notes(cited_docs, retrieval.documents, lang)

@@ -31,10 +31,6 @@ _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 PLACE, OFFICES, NATIONAL, YEAR, KIND, TITLE_WORD = 2.0, 2.0, 1.0, 1.0, 0.5, 0.5
 
 
-def _issuer_count(doc: DocumentMeta) -> int:
-    return len([p for p in re.split(r"[、，,]", doc.issuer or "") if p.strip()])
-
-
 def _years(doc: DocumentMeta) -> set[str]:
     return set(_YEAR.findall(" ".join([doc.date or "", doc.title, doc.short_title or ""])))
 
@@ -47,8 +43,8 @@ def english_documents(question: str, documents: dict[str, DocumentMeta]) -> set[
     gazetteer = load_gazetteer()
     places = {p.code for p in gazetteer.find(question) if p.level > 0}
     years = set(_YEAR.findall(question))
-    counts = {_NUMBER_WORDS[m.group(1).lower()] for m in _OFFICES.finditer(question) if m.group(1).lower() in _NUMBER_WORDS}
-    counts |= {int(m.group(1)) for m in _OFFICES.finditer(question) if m.group(1).isdigit()}
+    said = [m.group(1).lower() for m in _OFFICES.finditer(question)]  # "eight" of "eight-ministry", "8" of "8 departments"
+    counts = {int(w) if w.isdigit() else _NUMBER_WORDS[w] for w in said if w.isdigit() or w in _NUMBER_WORDS}
     terms = [t for t in expand(question) if re.fullmatch(r"[\u4e00-\u9fff]+", t)]
     # a subject word counts where it tells documents apart (not 综合利用, in every title)
     in_titles = {t: sum(t in d.title for d in documents.values()) for t in terms}
@@ -62,7 +58,7 @@ def english_documents(question: str, documents: dict[str, DocumentMeta]) -> set[
             score += NATIONAL
         if years & _years(doc):
             score += YEAR
-        if counts and _issuer_count(doc) in counts:
+        if counts and len(doc.issuers) in counts:
             score += OFFICES
         if doc.kind and any(re.search(rf"\b{re.escape(w)}", lower) for w in doc.kind.lower().split()):
             score += KIND

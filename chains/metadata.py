@@ -53,15 +53,11 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _issuers(doc: DocumentMeta) -> list[str]:
-    return [p for p in re.split(r"[、，,]", doc.issuer or "") if p.strip()]
-
-
 def asked_fields(question: str, doc: DocumentMeta | None = None) -> list[str]:
     """The metadata fields the question asks for (in the documents' order: issuer, number, date)."""
     fields = [name for name, pattern in ASKS if pattern.search(question)]
     counted = _COUNTED_OFFICES.search(question)
-    if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(_issuers(doc)):
+    if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):
         fields.insert(0, "issuer")
     return fields
 

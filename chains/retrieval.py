@@ -55,6 +55,7 @@ class Retrieval:
     query_vector: list[float] = field(default_factory=list)
     snapshot: Snapshot | None = None
     part_vectors: list[list[float]] = field(default_factory=list)  # one per asking part of a question of several
+    document_names: list[str] = field(default_factory=list)  # the short names it gives documents ("八部委那个")
 
     def part_similarity(self, k: int, clause: Clause, sentences: list[str]) -> list[float]:
         """The similarity of each of ``sentences`` (the clause's) to the question's part ``k`` alone."""
@@ -148,8 +149,22 @@ def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set
     character pairs they share, each pair weighted by how few documents have it (idf): the one
     document that matches best is the one meant; a tie ("国家方案" fits both national plans)
     refers to none. Documents named by their full title are :func:`named_documents`."""
-    found = {doc_id for _, doc_id in document_mentions(question, documents)}
+    return _referred(document_mentions(question, documents), documents)
+
+
+def _referred(mentions: list[tuple[str, str]], documents: dict[str, DocumentMeta]) -> set[str]:
+    found = {doc_id for _, doc_id in mentions}
     return {d for d in found if documents[d].superseded_by not in found}
+
+
+def documents_meant(analysis: Analysis, documents: dict[str, DocumentMeta],
+                    mentions: list[tuple[str, str]] | None = None) -> list[str]:
+    """The documents a question names by title, refers to by a short name (``mentions``, from
+    :func:`document_mentions`, when the caller has them) or, in English, describes."""
+    if mentions is None:
+        mentions = document_mentions(analysis.question, documents)
+    english = english_documents(analysis.question, documents) if analysis.language == "en" else set()
+    return sorted(named_documents(analysis.question, documents) | _referred(mentions, documents) | english)
 
 
 def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[str, str]]:
@@ -337,9 +352,8 @@ def retrieve(
     ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
     """
     set_places(analysis, snapshot.documents)
-    english = english_documents(analysis.question, snapshot.documents) if analysis.language == "en" else set()
-    analysis.documents = sorted(named_documents(analysis.question, snapshot.documents)
-                                | referred_documents(analysis.question, snapshot.documents) | english)
+    mentions = document_mentions(analysis.question, snapshot.documents)
+    analysis.documents = documents_meant(analysis, snapshot.documents, mentions)
     keyword_text = analysis.keyword_text or analysis.retrieval_text
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     table = snapshot.score_table(qvec, keyword_text)
@@ -357,4 +371,5 @@ def retrieve(
         documents=snapshot.documents,
         query_vector=list(qvec),
         snapshot=snapshot,
+        document_names=[name for name, _ in mentions],
     )

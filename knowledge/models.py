@@ -8,6 +8,7 @@ idempotent) and a citation stays valid across rebuilds.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel, Field
@@ -50,6 +51,11 @@ class DocumentMeta(BaseModel):
     file: str | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
+
+    @property
+    def issuers(self) -> list[str]:
+        """The offices that issued it, as its issuer line lists them ("工业和信息化部、国家发展和改革委员会…")."""
+        return [p for p in re.split(r"[、，,]", self.issuer or "") if p.strip()]
 
     @property
     def display_title(self) -> str:
