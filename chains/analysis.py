@@ -68,6 +68,11 @@ def asking_clause(question: str) -> str:
     return parts[-1] if parts else question
 
 
+def asks_who(text: str) -> bool:
+    """Whether ``text`` (a question or one part of it) asks who does something."""
+    return bool(_WHO.search(text)) or _has(text.lower(), INTENT_RULES[0][1])
+
+
 def asked_kind(text: str) -> re.Pattern[str] | None:
     """The form of the answer ``text`` asks for (a document number, a date, a measured figure, the
     taxes by name), if any."""

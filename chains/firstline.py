@@ -169,18 +169,18 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
         figures = bool(COUNT_ASK.search(part) or re.search(r"多少|how much", part))
         follow = _item_content(picks, own)
         if follow is not None:  # "扩容增量那个包括啥" after the list of actions: what that item says
-            picks.append(Pick(follow[0], follow[1], _untitled(focus, follow[0])))
+            picks.append(Pick(follow[0], follow[1], untitled(focus, follow[0])))
             continue
-        choice = _part_sentence(pool, focus, prefer, figures, [], part, sims)
+        choice = part_sentence(pool, focus, prefer, figures, [], part, sims)
         same = next((p for p in picks if choice is not None and (p.q, p.i) == choice), None)
         if same is not None and keyword_score(same.q.body[same.i], own) >= MIN_SENTENCE_SCORE:
-            same.focus.update(_untitled(own, same.q))  # one sentence answers both parts: it keeps the words of both
+            same.focus.update(untitled(own, same.q))  # one sentence answers both parts: it keeps the words of both
             continue
         if same is not None:
-            choice = _part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims)
+            choice = part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims)
         if choice is None:
             continue
-        picks.append(pick(part, choice[0], choice[1], _untitled(focus, choice[0])))
+        picks.append(pick(part, choice[0], choice[1], untitled(focus, choice[0])))
     if len(picks) > 1:
         return picks[:MAX_HEAD_SENTENCES]
     documents = getattr(analysis, "documents", [])
@@ -197,7 +197,7 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
         choice = (best_sentence(group, analysis.intent == "target", prefer, weights)
                   or best_sentence(group, False, prefer, weights, kind=asked_kind(analysis.question)))
         if choice is not None and choice not in [(p.q, p.i) for p in picks]:
-            picks.append(Pick(choice[0], choice[1], _untitled(weights, choice[0])))
+            picks.append(Pick(choice[0], choice[1], untitled(weights, choice[0])))
     return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []
 
 
@@ -224,7 +224,7 @@ def _kind_bonus(part: str, q: Quoted, i: int) -> float:
     return FIGURE_BONUS if kind is not None and kind.search(q.body[i]) else 0.0
 
 
-def _part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],
+def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],
                    figures: bool, used: Sequence[tuple[Quoted, int]], part: str = "",
                    sims: Callable[[Quoted], list[float]] | None = None) -> tuple[Quoted, int] | None:
     """The sentence that answers one part: the part's own words in the sentence or its headings
@@ -257,7 +257,7 @@ def _part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: C
     return q, i
 
 
-def _untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
+def untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
     """The words an abridged sentence must keep, less those its headings already say ("指导思想"
     answered by the clause headed 指导思想 wants the sentence's part on 碳达峰, not its opening)."""
     heads = " ".join(q.hit.clause.section_path)

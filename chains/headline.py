@@ -10,11 +10,11 @@ place label, "Responsible units:") only say where the quote comes from.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis, asked_kind, asking_clause
+from chains.analysis import Analysis, asked_kind, asking_clause, asks_who
 from chains.coverage import local_to, relevant_to
 from chains.firstline import (
     COUNT_ASK,
@@ -27,9 +27,12 @@ from chains.firstline import (
     facet_plan,
     framed,
     line,
+    part_sentence,
+    part_weights,
     pick,
+    untitled,
 )
-from chains.quoting import MIN_SENTENCE_SCORE, Quoted, abridge, keyword_score
+from chains.quoting import ABRIDGE_AT, MIN_SENTENCE_SCORE, Quoted, abridge, keyword_score
 from knowledge.gazetteer import Place
 
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
@@ -75,6 +78,25 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     return None
 
 
+def _with_other_part(analysis: Analysis, found: Headline, weights: Mapping[str, float], lang: str,
+                     prefer: Callable[[Quoted], bool], part_similarity: PartSimilarity | None) -> Headline | None:
+    """A who-question that also asks something else ("宣传走啥渠道？哪几个单位负责"): the units, then
+    their own clause's sentence answering the other part, abridged to what the preview has left."""
+    q = found.quoted
+    others = [(k, p) for k, p in enumerate(analysis.parts) if not asks_who(p)] if len(analysis.parts) > 1 else []
+    if q is None or not others:
+        return None
+    k, part = others[0]
+    focus = part_weights(part, analysis.context, weights)
+    sims = (lambda c: part_similarity(k, c)) if part_similarity is not None else None
+    choice = part_sentence([q], focus, prefer, False, [], part, sims)
+    if choice is None:
+        return None
+    units = found.text.rstrip("。") + ("。" if lang == "zh" else ". ")
+    sentence = abridge(q.body[choice[1]], untitled(focus, q), max(HEAD_BUDGET - len(units), ABRIDGE_AT // 2))
+    return Headline(units + framed(sentence, q, lang), q, [choice[1]], agencies=True)
+
+
 def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str) -> str:
     """可以/有 only when the sentence carries a fair share of the question's topic and does not
     forbid; "no direct provision" when it shares next to nothing; else no word of our own."""
@@ -104,7 +126,9 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     who = analysis.intent == "agency"
     if who:
         found = _agency(analysis, quoted, places, weights, lang)
-        if found is not None and (found.units or len(facets) < 2):
+        if found is not None and found.units:
+            return _with_other_part(analysis, found, weights, lang, prefer, part_similarity) or found
+        if found is not None and len(facets) < 2:
             return found
         who = len(facets) < 2
     figures = analysis.intent == "target" and len(places) < 2

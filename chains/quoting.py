@@ -232,6 +232,10 @@ def year_context(body: list[str], i: int) -> str | None:
     return None
 
 
+def _new_weight(text: str, weights: Mapping[str, float], covered: set[str]) -> float:
+    return sum(w for t, w in weights.items() if t in text and t not in covered)
+
+
 def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT, figures: bool = False) -> str:
     """A long sentence cut to the segments (between commas) that carry the question's words (and,
     for a question about figures, its quantities), with the segment naming the year they are for,
@@ -248,11 +252,16 @@ def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT
         keep |= {i for i, s in enumerate(segments) if _YEAR.search(s) and i < min(keep)}
     chosen: list[int] = []
     used = 0
-    for i in sorted(keep, key=lambda i: (-scores[i], i)):
-        if chosen and used + len(segments[i]) > limit:
-            continue
+    covered: set[str] = set()
+    while keep:  # most new words of the question first (a word already shown adds nothing), the shorter first
+        fits = [i for i in keep if not chosen or used + len(segments[i]) <= limit]
+        if not fits:
+            break
+        i = max(fits, key=lambda i: (_new_weight(segments[i], weights, covered), -len(segments[i]), -i))
+        keep.discard(i)
         chosen.append(i)
         used += len(segments[i])
+        covered |= {t for t in weights if t in segments[i]}
     for i in sorted(chosen):  # the words after a match usually finish its thought
         j = i + 1
         while j < len(segments) and j not in chosen and used + len(segments[j]) <= limit:

@@ -78,6 +78,16 @@ def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     assert set(re.findall(r"[^、。\[\]]+", head.split("[")[0])) == set(cited.responsible_units)
 
 
+def test_a_who_question_that_asks_more_gets_the_units_then_the_sentence_answering_the_rest(answerer) -> None:
+    answer = answerer.answer("贵州推动赤泥源头减量要做啥？哪些部门负责")
+    head = first_line(answer.answer)
+    cited = answer.citations[int(REF.search(head).group(1)) - 1]
+    units = "、".join(cited.responsible_units)
+    assert cited.jurisdiction == "guizhou" and head.startswith(units + "。贵州：")
+    quoted = head.split("贵州：", 1)[1].split("[")[0]
+    assert "源头" in quoted and all(piece in cited.text for piece in quoted.split("……") if piece)
+
+
 def test_department_count_question_gets_no_not_specified_note(answerer) -> None:
     answer = answerer.answer("焦作领导小组一共几个部门")
     assert "13个部门" in answer.answer and "没有规定" not in answer.answer and not answer.not_specified

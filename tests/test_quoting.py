@@ -41,3 +41,12 @@ def test_a_two_part_question_gets_a_sentence_for_each_part() -> None:
     q = quote(hit(text), {"骨干企业": 2.0, "备电": 2.0}, "国家要培育骨干企业不？能用在备电吗")
     assert any("骨干企业" in s for s in q.sentences) and any("备电" in s for s in q.sentences)
     assert "加强宣传。" not in q.sentences
+
+
+def test_abridging_prefers_the_segment_adding_a_word_the_kept_ones_lack() -> None:
+    # "组长" is in two segments ("为组长", "为副组长"); once the best segment is kept, the shorter
+    # one that adds the word is taken, not the one that repeats words already shown
+    sentence = ("为推进大宗工业固废综合利用，加快基地建设，焦作市成立了以分管副市长为组长，市政府办分管领导、市工信局局长为副组长，"
+                "市工信、发改、环保、财政等13个部门分管领导为成员的焦作市加快工业资源综合利用建设领导小组。")
+    short = abridge(sentence, {"领导小组": 4.0, "小组": 3.3, "组长": 3.8, "领导": 1.9}, limit=75)
+    assert "以分管副市长为组长" in short and "领导小组" in short and len(short) < len(sentence)
