@@ -87,10 +87,11 @@ def _form(case: dict, answer: Answer) -> tuple[bool | None, int | None, bool]:
 
 
 def _clause_text(citation: Citation) -> str:
-    """The cited clause as the document has it: its text and the units it names as responsible
-    (the parser keeps "（责任单位：…）" apart from the text, in the order the document lists them)."""
+    """What a citation shows of the document: its title (a case may expect the "（2025—2030年）" or
+    the "第287号提案的答复" it states), the clause's text and the units it names as responsible (the
+    parser keeps the title and "（责任单位：…）" apart from the text)."""
     units = "、".join(citation.responsible_units)
-    return f"{citation.text}（{units}）" if units else citation.text
+    return f"{citation.doc_title}\n{citation.text}" + (f"（{units}）" if units else "")
 
 
 def score(case: dict, answer: Answer) -> CaseResult:

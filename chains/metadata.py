@@ -1,4 +1,5 @@
-"""Questions about a document itself: who issued it, its number, when it was issued.
+"""Questions about a document itself: who issued it, its number, when it was issued, whom a
+reply answers, which years a plan covers.
 
 The answer comes from the document's metadata (the manifest or the staff's upload record, taken
 from the document's own text), stated with the document it is about and cited to the clause
@@ -27,12 +28,20 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(
         rf"(?:什么时候|啥时候|何时|哪年|哪一年|哪天|哪月)\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|"
         r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)", re.IGNORECASE)),
+    # whom a reply answers; the years a plan covers (its title's "（2025—2030年）")
+    ("addressee", re.compile(
+        r"(?:回|答复|回复|写)给谁|(?:给|向|对)谁(?:的)?(?:答复|回复)|答复(?:的)?(?:是|对象)|谁(?:提|写)的提案|提案人|"
+        r"addressed to|to whom|who (?:was|is) (?:it|the reply) (?:addressed|written) to|whose proposal", re.IGNORECASE)),
+    ("period", re.compile(
+        r"哪几年|哪些年|几年到几年|(?:从|自)哪年到哪年|(?:规划|实施|执行)(?:期|期限|年限)|时间跨度|(?:管|覆盖|适用)(?:到)?哪几?年|"
+        r"which years|what years|what period|time ?frame|time span|cover.{0,20}years", re.IGNORECASE)),
 ]
 # "是哪八个部门" names the issuing ministries when the document has that many
 _COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")
 LABELS = {
-    "zh": {"issuer": "发文单位", "doc_number": "文号", "date": "日期"},
-    "en": {"issuer": "issued by", "doc_number": "document number", "date": "date"},
+    "zh": {"issuer": "发文单位", "doc_number": "文号", "date": "日期", "addressee": "答复对象", "period": "实施期限"},
+    "en": {"issuer": "issued by", "doc_number": "document number", "date": "date", "addressee": "addressed to",
+           "period": "period"},
 }
 NOT_STATED = {"zh": "文件未载明", "en": "not stated in the document"}
 
@@ -45,7 +54,7 @@ class DocumentFacts:
 
 
 def only_about_documents(parts: Sequence[str]) -> bool:
-    """Every asking part asks for the issuer, the number or the date ("是几个部委发的？文号多少")."""
+    """Every asking part asks about the document ("是几个部委发的？文号多少")."""
     return bool(parts) and all(any(p.search(part) for _, p in ASKS) or _COUNTED_OFFICES.search(part) for part in parts)
 
 
@@ -54,7 +63,7 @@ def _squash(text: str) -> str:
 
 
 def asked_fields(question: str, doc: DocumentMeta | None = None) -> list[str]:
-    """The metadata fields the question asks for (in the documents' order: issuer, number, date)."""
+    """The metadata fields the question asks for (in the documents' order: issuer, number, date, addressee, period)."""
     fields = [name for name, pattern in ASKS if pattern.search(question)]
     counted = _COUNTED_OFFICES.search(question)
     if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):

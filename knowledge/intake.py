@@ -28,11 +28,12 @@ from knowledge.textclean import display_width, reflow
 
 # what staff may set; superseded_by is derived from the other documents' "supersedes"
 META_KEYS = ("doc_id", "title", "short_title", "jurisdiction", "parent_jurisdiction", "issuer", "doc_number",
-             "date", "kind", "supersedes")
+             "date", "kind", "supersedes", "addressee")
 # manifest keys that say nothing the index uses (or are derived here): accepted in a sidecar, ignored
 IGNORED_KEYS = ("note", "source_url", "file", "superseded_by")
 # metadata a re-added bundled document takes from the manifest when staff leave it out
-INHERITED_KEYS = ("title", "short_title", "jurisdiction", "parent_jurisdiction", "issuer", "doc_number", "date", "kind")
+INHERITED_KEYS = ("title", "short_title", "jurisdiction", "parent_jurisdiction", "issuer", "doc_number", "date", "kind",
+                  "addressee")
 LEVEL_NAMES = {0: "国家级", 1: "省级", 2: "市级", 3: "县级"}
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 _DATE_CN = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
@@ -100,6 +101,18 @@ def guess_title(text: str) -> str | None:
     return None
 
 
+_SALUTATION = re.compile(r"^([\u4e00-\u9fff]{2,16}(?:委员|代表|同志|先生|女士|主席|会长))\s*[：:]$")
+
+
+def guess_addressee(text: str) -> str | None:
+    """Whom a reply or letter answers: its salutation line near the top ("袁福平委员：")."""
+    for para in reflow(text)[:12]:
+        m = _SALUTATION.match(para.strip())
+        if m:
+            return m.group(1)
+    return None
+
+
 def read_sidecar(path: Path) -> dict[str, Any]:
     """``plan.docx.meta.json`` (or ``plan.meta.json``) next to ``plan.docx``, if there is one."""
     for candidate in (path.with_name(path.name + ".meta.json"), path.with_name(path.stem + ".meta.json")):
@@ -144,6 +157,9 @@ def build_meta(
             inherited.pop("parent_jurisdiction", None)
         meta = {**inherited, **meta}
     meta["title"] = (meta.get("title") or guess_title(text) or Path(filename).stem).strip("《》")
+    addressee = meta.get("addressee") or guess_addressee(text)
+    if addressee:
+        meta["addressee"] = addressee
     place = find_place(meta.get("jurisdiction", "国家"))
     meta["jurisdiction"] = place.code
     if "parent_jurisdiction" in meta:

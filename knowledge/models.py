@@ -36,6 +36,9 @@ class _GazetteerLabels(Mapping[str, str]):
 JURISDICTION_LABELS: Mapping[str, str] = _GazetteerLabels()
 
 
+_PERIOD = re.compile(r"(\d{4})\s*[—–\-~～至到]+\s*(\d{4})\s*年")
+
+
 class DocumentMeta(BaseModel):
     """What we know about one source document (from the manifest, a sidecar or the CLI)."""
 
@@ -51,6 +54,13 @@ class DocumentMeta(BaseModel):
     file: str | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
+    addressee: str | None = None  # whom a reply or letter answers ("袁福平委员"), from its salutation line
+
+    @property
+    def period(self) -> str | None:
+        """The years a plan covers, as its title states them ("（2025—2030年）" -> "2025—2030年")."""
+        m = _PERIOD.search(self.title)
+        return f"{m.group(1)}—{m.group(2)}年" if m else None
 
     @property
     def issuers(self) -> list[str]:

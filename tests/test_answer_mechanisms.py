@@ -9,6 +9,7 @@ from chains.analysis import analyse, full_years, question_parts
 from chains.enumeration import list_items, stated_count
 from chains.metadata import asked_fields, only_about_documents
 from chains.retrieval import document_mentions, referred_documents
+from knowledge.intake import build_meta
 from knowledge.keyword import KeywordIndex, domain_share
 from knowledge.models import DocumentMeta
 
@@ -62,6 +63,17 @@ def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("八部门方案是哪年发布的？") == ["date"]
     assert asked_fields("贵州推动赤泥源头减量由哪些部门负责？") == []
     assert only_about_documents(["是几个部委发的", "文号多少"]) and not only_about_documents(["文号多少", "支持哪些方面"])
+    assert asked_fields("提案答复是回给谁的？哪天答复的") == ["date", "addressee"]
+    assert asked_fields("贵州那个行动方案管到哪年") == ["period"] and asked_fields("Which years does the plan cover?") == ["period"]
+    assert asked_fields("补贴申请有期限吗") == []  # a deadline of a measure is not the plan's period
+
+
+def test_a_documents_period_and_addressee_come_from_its_own_text() -> None:
+    assert DocumentMeta(doc_id="g", title="贵州省赤泥综合利用行动方案（2025—2030年）").period == "2025—2030年"
+    assert DocumentMeta(doc_id="n", title="赤泥综合利用行动方案").period is None
+    reply = "某市工业和信息化局\n对市政协第12号提案的答复\n\n张三委员：\n\n您提出的关于赤泥的提案收悉。"
+    assert build_meta({}, filename="reply.txt", text=reply).addressee == "张三委员"
+    assert build_meta({}, filename="plan.txt", text="某省赤泥方案\n\n一、总体要求：\n推动利用。").addressee is None
 
 
 def test_everyday_words_are_not_the_documents_language() -> None:

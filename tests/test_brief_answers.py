@@ -176,6 +176,11 @@ def test_composer_code_names_no_place() -> None:
         assert not [s for s in strings if any(n in s for n in names)], module
 
 
+def test_a_plans_period_and_a_replys_addressee_are_answered_from_the_documents(answerer) -> None:
+    assert "2025—2030年" in first_line(answerer.answer("贵州那个赤泥行动方案管到哪年？").answer)
+    assert "袁福平委员" in first_line(answerer.answer("焦作工信局的提案答复是回给谁的？").answer)
+
+
 def test_a_replys_date_is_the_date_it_was_answered_and_no_note_contradicts_it(answerer) -> None:
     answer = answerer.answer("焦作工信局那个提案答复是哪天答复的")
     head = first_line(answer.answer)
