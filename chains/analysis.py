@@ -57,6 +57,8 @@ KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
     # a tax question is answered by the taxes a provision names, not only by "税收优惠": taxes listed
     # by name ("增值税、企业所得税和环境保护税"), not one word ending in 税 ("用好财税、金融")
+    # a why-question is answered by the sentence that gives a reason ("由于我省地处黄河流域……")
+    (re.compile(r"为什么|为啥|为何|什么原因|啥原因|\bwhy\b", re.IGNORECASE), re.compile(r"由于|因为|鉴于|受[^。，]{0,12}(?:约束|影响|限制)")),
     (re.compile(r"税|\btax", re.IGNORECASE),
      re.compile(r"[\u4e00-\u9fff]{2,6}税[、，,和及与][\u4e00-\u9fff]{2,6}税(?=[、，,。；;和及等与\s])")),
 ]

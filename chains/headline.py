@@ -143,6 +143,8 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
+    if kind is not None and not kind.search(q.body[i]):  # the clause's sentence of the kind asked for leads
+        i = max((j for j in range(len(q.body)) if kind.search(q.body[j])), key=lambda j: (q.scores[j], -j), default=i)
     # a figure is answered by its sentence; a question of several parts (or places) by a sentence
     # for each; any other by the sentences that cover the rest of the question, from this clause
     # or the next best, then the clause's others while they fit
@@ -159,7 +161,9 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
     if who:
         text = M.NO_UNITS[lang] + text
-    elif share < INDIRECT_SHARE:  # the closest sentence shares little of what was asked: say so
+    elif share < INDIRECT_SHARE and not (kind is not None and kind.search(said)):
+        # the closest sentence shares little of what was asked (and is not of the kind asked for: a
+        # reason for "为啥", the taxes for "哪些税"): say so
         text = M.YES_NO[lang]["no_direct"] + text
     elif analysis.is_yes_no:
         text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang) + text

@@ -176,6 +176,11 @@ def test_composer_code_names_no_place() -> None:
         assert not [s for s in strings if any(n in s for n in names)], module
 
 
+def test_a_why_question_is_answered_by_the_reason_the_documents_give(answerer) -> None:
+    head = first_line(answerer.answer("河南为啥不批新的赤泥库了").answer)
+    assert "由于" in head and "黄河流域" in head and not head.startswith("文件没有直接规定")
+
+
 def test_a_plans_period_and_a_replys_addressee_are_answered_from_the_documents(answerer) -> None:
     assert "2025—2030年" in first_line(answerer.answer("贵州那个赤泥行动方案管到哪年？").answer)
     assert "袁福平委员" in first_line(answerer.answer("焦作工信局的提案答复是回给谁的？").answer)
