@@ -9,7 +9,9 @@ four folds and scores it on the fifth, so the figure printed says how well the c
 cases it was not chosen on; the final values are chosen on all dev cases and, with ``--write``,
 recorded in ``chains/data/answer_tuning.json`` (the code's constants cite that file).
 
-Usage (needs a built index): REDMUD_DATA_DIR=… python -m bench.tune_answers [--write]
+Usage (needs a built index): REDMUD_DATA_DIR=… python -m bench.tune_answers [--write] [--only NAME …]
+``--only`` searches the named constants alone, holding the others at their values in the code (a
+constant added to the grid is fitted without re-running the whole product; the report says so).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ GRID: dict[str, list[float]] = {
     "chains.compose.RANK_SHARE": [0.85, 0.75, 0.65],  # …when within this share of the best score
     "chains.firstline.PART_SIMILARITY": [0.0, 2.0, 4.0, 6.0, 8.0],  # a sentence's meaning against one part's
     "chains.quoting.SEGMENT_SHARE": [0.5, 0.3],  # an abridged sentence keeps segments with this share of the best's words
+    "chains.firstline.HEAD_RESERVE": [75, 45, 30, 15, 0],  # the first line's room kept for each sentence after the first
 }
 
 
@@ -65,7 +68,12 @@ def case_scores(answerer, cases: list[dict]) -> list[float]:
     return out
 
 
-def main() -> None:
+def _get(name: str) -> float:
+    module, const = name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), const)
+
+
+def main(only: list[str] | None = None) -> None:
     from bot.app import build_services
     from bot.settings import Settings
 
@@ -73,8 +81,10 @@ def main() -> None:
     answerer.embeddings = MemoEmbeddings(answerer.embeddings)
     answerer.warm_up()
     cases = split_cases("dev")
-    names = list(GRID)
-    settings = [dict(zip(names, values, strict=True)) for values in itertools.product(*GRID.values())]
+    grid = {name: values for name, values in GRID.items() if not only or name in only}
+    held = {name: _get(name) for name in GRID if name not in grid}
+    names = list(grid)
+    settings = [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
     table = []
     for setting in settings:
         _set(setting)
@@ -98,7 +108,8 @@ def main() -> None:
         print(f"fold {f}: {settings[k]} -> held fold {cv[-1]:.4f}")
     final = best(order)
     report = {
-        "values": settings[final],
+        "values": {**held, **settings[final]},
+        "searched": names,
         "fitted_on": f"{len(cases)} dev cases (tests/data/eval*.jsonl minus heldout.txt)",
         "date": time.strftime("%Y-%m-%d"),
         "objective": "mean over cases of retrieval, fully correct and facts-first (0/1 each)",
@@ -111,4 +122,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--write", action="store_true", help="record the fit in chains/data/answer_tuning.json")
+    parser.add_argument("--only", nargs="+", choices=list(GRID), help="search these constants alone")
+    args = parser.parse_args()
+    main(args.only)

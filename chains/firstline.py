@@ -5,8 +5,8 @@ line lacks, sentences of the same clause or the next best ones; a question of se
 ("指导思想跟双碳有关系没？基本原则有哪几条"), places ("国家和贵州各…") or documents ("国家赤泥方案跟八部门
 方案…") gets a sentence for each, found by the part's own words and meaning and by the kind of
 answer it asks for (a figure, a date, a list of the stated length). A clause's list items stand
-in for it when a part asks "which ones". Every planned sentence gets an equal share of the
-preview, abridged to the words it was chosen for. :mod:`chains.headline` frames the result.
+in for it when a part asks "which ones". The first planned sentence, the best answer, gets most of
+the preview, each other a fixed share; each is abridged to the words it was chosen for. :mod:`chains.headline` frames the result.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ MAX_HEAD_SENTENCES = 3  # sentences the first line combines for a question of se
 # (at most this much, at e5 cosine SIMILARITY_CEIL and above; fitted by bench/tune_answers.py, 5-fold
 # CV on the dev split, chains/data/answer_tuning.json)
 PART_SIMILARITY = 6.0
+# each sentence after the first keeps at least this many characters of the first line's budget and
+# the first (the best answer) takes the rest, where each once had an equal share (75 = the old
+# behaviour); fitted by bench/tune_answers.py (5-fold CV on the dev split, chains/data/answer_tuning.json)
+HEAD_RESERVE = 30
 FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
 PartSimilarity = Callable[[int, Quoted], list[float]]
 
@@ -310,13 +314,14 @@ def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]
 def line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget: int, figures: bool,
           lang: str) -> list[tuple[str, Quoted, list[int]]]:
     """The first line's text per clause (framed with its place, in the order the plan met them) and
-    the sentences each shows. Every planned sentence gets an equal share of ``budget`` (what one
-    leaves unused goes to the next); the first clause's other sentences fill what remains when it is the only one."""
+    the sentences each shows. The first planned sentence, the best answer, may take all of ``budget``
+    but ``HEAD_RESERVE`` for each other (what one leaves unused goes to the next); the first clause's
+    other sentences fill what remains when it is the only one."""
     parts: dict[int, dict[int, str]] = {}
     clauses: dict[int, Quoted] = {}
     used = 0
     for n, pick in enumerate(plan):
-        room = max(budget - used - (budget // len(plan)) * (len(plan) - n - 1), 0)
+        room = max(budget - used - min(budget // len(plan), HEAD_RESERVE) * (len(plan) - n - 1), 0)
         mine = parts.setdefault(id(pick.q), {})
         clauses.setdefault(id(pick.q), pick.q)
         for j in pick.also if pick.items else []:  # the count before its list ("落实4大行动、9项工作。")
