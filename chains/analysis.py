@@ -38,7 +38,13 @@ SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
 ]
 
 # "哪几个部门", "哪些单位", "什么机构": a who-question however the count or the office word is put
-_WHO = re.compile(r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委)")
+# (in English: "which departments", "which Guizhou department handles", "who oversees")
+_OFFICE_EN = r"(?:departments?|agenc(?:y|ies)|offices?|ministr(?:y|ies)|bureaus?|units?|authorit(?:y|ies))"
+_WHO = re.compile(
+    r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委)|"
+    rf"\bwhich\s+(?:[A-Za-z-]+\s+){{0,3}}?{_OFFICE_EN}\b|"
+    r"\bwho\s+(?:handles|manages|oversees|supervises|leads|coordinates|runs|is in charge|are in charge|takes charge)\b",
+    re.IGNORECASE)
 
 # a part of a question asks when it has a question word or particle, an "A不A" ("能不能", "有没有"),
 # or ends in "不/没" ("能进园区不", "有关系没"); the other parts ("八部门那个方案", "我们园区还有锰渣") only set the context
@@ -83,8 +89,8 @@ def asked_kind(text: str) -> re.Pattern[str] | None:
 
 # an English who-question's frame ("Who is responsible for", "Which departments are in charge of")
 _WHO_FRAME = re.compile(
-    r"\b(?:who|which (?:departments?|agenc(?:y|ies)|offices?|bod(?:y|ies)|ministr(?:y|ies)|units?|authorit(?:y|ies)))\b"
-    r"(?:\s+(?:is|are|will be|should be|would be))?(?:\s+(?:responsible|in charge|tasked|leading|leads?))?(?:\s+(?:for|of|with))?",
+    rf"\b(?:who|which (?:[A-Za-z-]+\s+){{0,3}}?{_OFFICE_EN})\b"
+    r"(?:\s+(?:is|are|will be|should be|would be))?(?:\s+(?:responsible|in charge|tasked|leading|leads?|handles?|manages?|oversees?|supervises?|coordinates?|runs?))?(?:\s+(?:for|of|with))?",
     re.IGNORECASE)
 
 # words that ask *who* rather than *about what*: they would match any clause naming an office

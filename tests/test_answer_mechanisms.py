@@ -30,6 +30,10 @@ def test_two_digit_years_are_read_as_the_documents_write_them() -> None:
 def test_who_questions_however_the_offices_are_counted() -> None:
     assert analyse("这块归哪几个部门").intent == "agency"
     assert analyse("Who is responsible for improving red mud usability in Guizhou?").retrieval_text.startswith("improving")
+    # a place or an adjective between "which" and the office, a verb instead of "responsible"
+    assert analyse("Which Guizhou department handles red mud dealkalization?").intent == "agency"
+    assert analyse("Who oversees red mud storage in Henan?").retrieval_text.startswith("red mud storage")
+    assert analyse("Which provinces are named for demonstration projects?").intent != "agency"
 
 
 def test_lists_inside_a_clause() -> None:
