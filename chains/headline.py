@@ -34,8 +34,22 @@ from chains.firstline import (
 )
 from chains.quoting import ABRIDGE_AT, MIN_SENTENCE_SCORE, Quoted, abridge, keyword_score
 from knowledge.gazetteer import Place
+from knowledge.keyword import general_frequency
 
-_AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:厅|局|委|部|办公室|部门|委员会|公司|管委会)")
+_AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:办公室|部门|委员会|管委会|公司|厅|局|委|部)")
+# words of general Chinese that are offices; any other general word ending like one is not ("布局",
+# "全部", "干部"), while an office's name is not a general word ("信息化厅", "工信局", "发展改革委")
+_OFFICE_WORDS = ("部门", "总局", "部委", "公司")
+
+
+def names_office(sentence: str) -> bool:
+    """Whether the sentence names an office: a run ending like one whose last two characters are
+    not a general word of another sense ("合理布局" names none)."""
+    for m in _AGENCY.finditer(sentence):
+        tail = m.group(0)[-2:]
+        if tail in _OFFICE_WORDS or general_frequency(tail)[0] == 0:
+            return True
+    return False
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
@@ -65,7 +79,7 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     local = _local(quoted, places)
     with_units = next((q for q in local if q.hit.clause.responsible_units), None)
     named = [(q.scores[i], -n, abridge(q.body[i], weights), q)
-             for n, q in enumerate(local) for i in q.picked if _AGENCY.search(q.body[i])]
+             for n, q in enumerate(local) for i in q.picked if names_office(q.body[i])]
     best = max(named, key=lambda x: (x[0], x[1])) if named else None
     # "责任单位" (in any language: the glossary maps "responsible" to it) asks for the clause's list;
     # "哪些部门要…" is better answered by the sentence naming them

@@ -14,6 +14,7 @@ import pytest
 
 from chains.compose import MAX_POINTS
 from chains.evaluate import is_generic_lead, load_cases
+from chains.headline import names_office
 from tests.conftest import DATA
 
 REF = re.compile(r"\[(\d+)\]")
@@ -86,6 +87,11 @@ def test_a_who_question_that_asks_more_gets_the_units_then_the_sentence_answerin
     assert cited.jurisdiction == "guizhou" and head.startswith(units + "。贵州：")
     quoted = head.split("贵州：", 1)[1].split("[")[0]
     assert "源头" in quoted and all(piece in cited.text for piece in quoted.split("……") if piece)
+
+
+def test_a_word_ending_like_an_office_is_no_office() -> None:
+    assert not names_office("有关地区应合理布局赤泥综合利用产业") and not names_office("全部建成投产")
+    assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")
 
 
 def test_department_count_question_gets_no_not_specified_note(answerer) -> None:
