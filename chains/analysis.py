@@ -43,7 +43,7 @@ _OFFICE_EN = r"(?:departments?|agenc(?:y|ies)|offices?|ministr(?:y|ies)|bureaus?
 _WHO = re.compile(
     r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委)|"
     rf"\bwhich\s+(?:[A-Za-z-]+\s+){{0,3}}?{_OFFICE_EN}\b|"
-    r"\bwho\s+(?:handles|manages|oversees|supervises|leads|coordinates|runs|is in charge|are in charge|takes charge)\b",
+    r"\bwho(?=\s+(?:handles|manages|oversees|supervises|leads|coordinates|runs|is in charge|are in charge|takes charge)\b)",
     re.IGNORECASE)
 
 # a part of a question asks when it has a question word or particle, an "A不A" ("能不能", "有没有"),
@@ -179,9 +179,12 @@ def analyse(question: str) -> Analysis:
     keyword_text = retrieval_text
     if intent == "agency":
         # "who is responsible for X" is about X: the offices come from the clause that is about X
-        topic = _WHO_FRAME.sub(" ", re.sub("|".join(AGENCY_META), " ", full_years(question))).strip()
+        topic = _WHO.sub(" ", _WHO_FRAME.sub(" ", re.sub("|".join(AGENCY_META), " ", full_years(question)))).strip()
         retrieval_text = " ".join([topic, *(expand(topic) if latin else [])]) if topic else retrieval_text
-        keyword_text = re.sub("|".join(AGENCY_META), " ", keyword_text)
+        # the words that ask who ("which departments", "哪几个单位") are no topic either; a verb of
+        # charge is ("leads": 牵头)
+        asked = _WHO.sub(" ", full_years(question))
+        keyword_text = re.sub("|".join(AGENCY_META), " ", " ".join([asked, *(expand(asked) if latin else [])]))
     return Analysis(
         question=question,
         language=language,

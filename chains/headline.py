@@ -77,7 +77,11 @@ def _local(quoted: Sequence[Quoted], places: Sequence[Place]) -> list[Quoted]:
 def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
             lang: str) -> Headline | None:
     local = _local(quoted, places)
-    with_units = next((q for q in local if q.hit.clause.responsible_units), None)
+    # the clause with a list of units that is most about the question's topic (its words in the clause
+    # or its headings: "源头减量" is the heading of the task whose units are asked), rank breaking ties
+    listed = [(keyword_score(" ".join([*q.hit.clause.section_path, *q.body]), weights), -n, q)
+              for n, q in enumerate(local) if q.hit.clause.responsible_units]
+    with_units = max(listed, key=lambda x: x[:2])[2] if listed else None
     named = [(q.scores[i], -n, abridge(q.body[i], weights), q)
              for n, q in enumerate(local) for i in q.picked if names_office(q.body[i])]
     best = max(named, key=lambda x: (x[0], x[1])) if named else None

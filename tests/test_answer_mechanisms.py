@@ -34,6 +34,10 @@ def test_who_questions_however_the_offices_are_counted() -> None:
     assert analyse("Which Guizhou department handles red mud dealkalization?").intent == "agency"
     assert analyse("Who oversees red mud storage in Henan?").retrieval_text.startswith("red mud storage")
     assert analyse("Which provinces are named for demonstration projects?").intent != "agency"
+    # the words asking who are no topic words; a verb of charge is ("leads": 牵头)
+    keyword = analyse("Which department leads red mud work in Henan?").keyword_text
+    assert "牵头" in keyword and "部门" not in keyword and "department" not in keyword.lower()
+    assert "单位" not in analyse("贵州宣传赤泥走啥渠道？哪几个单位负责").keyword_text
 
 
 def test_lists_inside_a_clause() -> None:

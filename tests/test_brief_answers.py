@@ -89,6 +89,14 @@ def test_a_who_question_that_asks_more_gets_the_units_then_the_sentence_answerin
     assert "源头" in quoted and all(piece in cited.text for piece in quoted.split("……") if piece)
 
 
+def test_an_english_who_question_gets_the_units_of_the_task_it_names(answerer) -> None:
+    answer = answerer.answer("Which departments in Guizhou handle red mud source reduction?")
+    head = first_line(answer.answer)
+    cited = answer.citations[int(REF.search(head).group(1)) - 1]
+    assert head.startswith("Responsible units: ") and "源头减量" in cited.section
+    assert head.split(": ", 1)[1].split(" [")[0] == "、".join(cited.responsible_units)
+
+
 def test_a_word_ending_like_an_office_is_no_office() -> None:
     assert not names_office("有关地区应合理布局赤泥综合利用产业") and not names_office("全部建成投产")
     assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")
