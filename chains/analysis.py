@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from chains.glossary import expand
 from knowledge.gazetteer import Place, load_gazetteer
@@ -61,18 +62,20 @@ KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
     (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
     (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
-    # a tax question is answered by the taxes a provision names, not only by "税收优惠": taxes listed
-    # by name ("增值税、企业所得税和环境保护税"), not one word ending in 税 ("用好财税、金融")
     # a why-question is answered by the sentence that gives a reason ("由于我省地处黄河流域……")
     (re.compile(r"为什么|为啥|为何|什么原因|啥原因|\bwhy\b", re.IGNORECASE), re.compile(r"由于|因为|鉴于|受[^。，]{0,12}(?:约束|影响|限制)")),
+    # a tax question is answered by the taxes a provision names, not only by "税收优惠": taxes listed
+    # by name ("增值税、企业所得税和环境保护税"), not one word ending in 税 ("用好财税、金融")
     (re.compile(r"税|\btax", re.IGNORECASE),
      re.compile(r"[\u4e00-\u9fff]{2,6}税[、，,和及与][\u4e00-\u9fff]{2,6}税(?=[、，,。；;和及等与\s])")),
 ]
 
 
 def asking_clause(question: str) -> str:
-    """The part of a question that asks (Chinese puts it last: "我们用赤泥做砖，有税收优惠吗？")."""
-    parts = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
+    """The part of a question that asks (Chinese puts it last: "我们用赤泥做砖，有税收优惠吗？"; so
+    does English, whose words are not parts: "We make bricks, is there a tax break?")."""
+    stops = r"[，,。？?！!；;]+" if detect_language(question) == "en" else r"[，,。？?！!；;\s]+"
+    parts = [p.strip() for p in re.split(stops, question) if p.strip()]
     return parts[-1] if parts else question
 
 
@@ -81,10 +84,36 @@ def asks_who(text: str) -> bool:
     return bool(_WHO.search(text)) or _has(text.lower(), INTENT_RULES[0][1])
 
 
+# "山东哪些地方…", "Which Henan cities…": asks for places inside the place it names
+_WHERE = re.compile(r"哪(?:些|几个|个)(?:地方|城市|地市|市(?!场)|县|地区|区县)|"
+                    r"\bwhich\s+(?:[A-Za-z]+\s+)?(?:cities|places|regions|prefectures|counties)\b|\bwhere\b", re.IGNORECASE)
+
+
 def asked_kind(text: str) -> re.Pattern[str] | None:
-    """The form of the answer ``text`` asks for (a document number, a date, a measured figure, the
-    taxes by name), if any."""
+    """The form of the answer ``text`` asks for (a document number, a date, a measured figure, a
+    reason, the taxes by name, the places inside a place it names), if any."""
+    inside = asked_inside(text)
+    if inside is not None:
+        return places_within(inside.code)
     return next((form for asks, form in KINDS if asks.search(text)), None)
+
+
+def asked_inside(text: str) -> Place | None:
+    """The province or city whose places ``text`` asks for ("山东哪些地方…" -> 山东): it is where the
+    answer's places are, not what the answer is about."""
+    if not _WHERE.search(text):
+        return None
+    return next((p for p in load_gazetteer().find(text) if 0 < p.level < 3), None)
+
+
+@lru_cache(maxsize=64)
+def places_within(code: str) -> re.Pattern[str]:
+    """The names of the places inside ``code`` (full and short, from the gazetteer), as one pattern."""
+    gazetteer = load_gazetteer()
+    top = gazetteer.places[code]
+    names = {form for p in gazetteer.places.values() if p.level > top.level and gazetteer.within(p.code, code)
+             for form in (p.name, p.short if p.level <= 2 else "") if len(form) >= 2}  # (a county's short name may be a word: 城区)
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
 
 # an English who-question's frame ("Who is responsible for", "Which departments are in charge of")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chains import messages as M
-from chains.analysis import SPECIFIC_ASKS, Analysis, asked_kind, asking_clause
+from chains.analysis import SPECIFIC_ASKS, Analysis, asked_inside, asked_kind, asking_clause
 from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.headline import Headline, headline
 from chains.metadata import document_facts
@@ -83,7 +83,9 @@ def topic_only(weights: Mapping[str, float], analysis: Analysis) -> dict[str, fl
     """The weights without the words that say what kind of answer is wanted ("百分之几" asks for a
     rate; its "百分" must not make a sentence about 百分点 look on topic)."""
     asked = [term for _, terms in SPECIFIC_ASKS for term in terms if term in analysis.question.lower()]
-    return {t: w for t, w in weights.items() if len(t) < 2 or not any(t in term for term in asked)}
+    inside = asked_inside(asking_clause(analysis.question))  # "山西哪几个市…": 山西 is where, not what
+    names = {inside.name, inside.short, *inside.aliases} if inside is not None else set()
+    return {t: w for t, w in weights.items() if (len(t) < 2 or not any(t in term for term in asked)) and t not in names}
 
 
 def _score(text: str, weights: Mapping[str, float]) -> float:

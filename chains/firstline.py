@@ -197,9 +197,10 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     if len(groups) < 2:
         return []
     picks = []
+    kind = asked_kind(analysis.question)
     for group in groups:
-        choice = (best_sentence(group, analysis.intent == "target", prefer, weights)
-                  or best_sentence(group, False, prefer, weights, kind=asked_kind(analysis.question)))
+        choice = (best_sentence(group, analysis.intent == "target", prefer, weights, kind=kind)
+                  or best_sentence(group, False, prefer, weights, kind=kind))
         if choice is not None and choice not in [(p.q, p.i) for p in picks]:
             picks.append(Pick(choice[0], choice[1], untitled(weights, choice[0])))
     return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chains.analysis import analyse, full_years, question_parts
+from chains.analysis import analyse, asked_kind, asking_clause, full_years, question_parts
 from chains.enumeration import list_items, stated_count
 from chains.metadata import asked_fields, only_about_documents
 from chains.retrieval import document_mentions, referred_documents
@@ -74,6 +74,17 @@ def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("提案答复是回给谁的？哪天答复的") == ["date", "addressee"]
     assert asked_fields("贵州那个行动方案管到哪年") == ["period"] and asked_fields("Which years does the plan cover?") == ["period"]
     assert asked_fields("补贴申请有期限吗") == []  # a deadline of a measure is not the plan's period
+
+
+def test_the_kind_of_answer_a_question_asks_for() -> None:
+    where = asked_kind("山东哪些地方在国家赤泥示范工程里")  # the places inside the one named, from the gazetteer
+    assert where is not None and where.findall("依托淄博工业资源综合利用基地，以及滨州、聊城等地区") == ["淄博", "滨州", "聊城"]
+    assert where.search("鼓励山西、山东、河南等地建设示范工程") is None
+    assert asked_kind("方案在哪些地方做了调整") is None and asked_kind("贵州哪些市场需要赤泥产品") is None
+    assert asked_kind("为啥不让新建赤泥库").search("由于我省地处黄河流域")
+    # English asks in its last clause, not its last word
+    assert asking_clause("We make bricks from red mud, is there a tax break?") == "is there a tax break"
+    assert asked_kind(asking_clause("Which Henan cities are named in the demonstration column?")) is not None
 
 
 def test_a_documents_period_and_addressee_come_from_its_own_text() -> None:

@@ -97,6 +97,12 @@ def test_an_english_who_question_gets_the_units_of_the_task_it_names(answerer) -
     assert head.split(": ", 1)[1].split(" [")[0] == "、".join(cited.responsible_units)
 
 
+def test_which_places_of_a_province_is_answered_by_the_column_naming_its_cities(answerer) -> None:
+    # the province names the container, not the topic: "鼓励山西、山东、河南…建设示范工程" names it, yet no city
+    preview = answerer.answer("山西哪几个市在国家赤泥示范工程里").answer[:150]  # (after the note that 山西 has no document)
+    assert "运城" in preview and "吕梁" in preview
+
+
 def test_a_word_ending_like_an_office_is_no_office() -> None:
     assert not names_office("有关地区应合理布局赤泥综合利用产业") and not names_office("全部建成投产")
     assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")
