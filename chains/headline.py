@@ -52,6 +52,7 @@ def names_office(sentence: str) -> bool:
     return False
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
+_COMPARES = re.compile(r"一样|相同|一致|区别|不同|差别|差异|\bsame\b|\bdiffer", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
 HEAD_BUDGET = 150  # characters of quote in the first line: what a chat preview shows (evaluate.FACTS_FIRST_CHARS)
 # below this share of the question's topic weight, the first line says the documents do not answer
@@ -124,6 +125,8 @@ def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float],
         return M.YES_NO[lang]["no_direct"]
     if share < DIRECT_SHARE or _FORBIDS.search(q.body[i]):
         return ""
+    if _COMPARES.search(analysis.question):
+        return ""  # "跟国家的一样吗" is no yes/no of ours: the quotes of both say how they compare
     return M.YES_NO[lang]["can" if _CAN.search(analysis.question) else "has"]
 
 

@@ -71,6 +71,11 @@ def test_yes_no_question_says_so_first_from_a_national_clause(answerer) -> None:
     assert answer.citations[int(REF.search(head).group(1)) - 1].jurisdiction == "national"
 
 
+def test_a_comparison_is_not_answered_yes(answerer) -> None:
+    head = first_line(answerer.answer("贵州的赤泥目标跟河南的一样吗").answer)
+    assert not head.startswith(("有。", "可以。")) and "贵州" in head and "河南" in head
+
+
 def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     answer = answerer.answer("贵州提高赤泥可利用性的责任单位是谁？")
     head = first_line(answer.answer)
