@@ -143,9 +143,10 @@ def body_sentences(clause: Clause) -> list[str]:
 def sentence_scores(
     clause: Clause, body: list[str], weights: Mapping[str, float], similarity: SentenceSimilarity | None, figures: bool
 ) -> list[float]:
-    """Keyword weight of each sentence read with its clause's headings (a column item headed 山西
-    is about 山西 in every sentence), plus its similarity relative to the clause's other sentences."""
-    heads = " ".join(clause.section_path)
+    """Keyword weight of each sentence read with its clause's headings and the units it names
+    responsible (a column item headed 山西 is about 山西 in every sentence; a task listing 省能源局
+    is 省能源局's in every sentence), plus its similarity relative to the clause's other sentences."""
+    heads = " ".join([*clause.section_path, *clause.responsible_units])
     in_heads = {t: w for t, w in weights.items() if t in heads}
     scores = [keyword_score(s, weights) + HEADING_SHARE * sum(w for t, w in in_heads.items() if t not in s)
               + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]

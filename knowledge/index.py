@@ -342,8 +342,8 @@ def _is_not_found(exc: BaseException | None) -> bool:
     return exc is not None and (type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc))
 
 
-# bump when what is embedded changes (passage format, sentence split): the next build re-embeds
-INDEX_FORMAT = "pooled-segments-3"
+# bump when what is indexed changes (passage format, sentence split): the next build re-embeds
+INDEX_FORMAT = "pooled-segments-4"  # 4: a passage ends with its responsible units
 
 
 def _fingerprint(clauses: list[Clause], docs_json: str) -> str:

@@ -140,6 +140,9 @@ class Clause(BaseModel):
         return " ".join(x for x in (doc_title, " > ".join(self.section_path)) if x)
 
     def passage(self, doc_title: str = "") -> str:
-        """The contextual passage (context line, then text): what is keyword-indexed."""
+        """The contextual passage (context line, text, then the units it names responsible, which
+        the parser keeps apart from the text: "省能源局负责哪些工作" finds the tasks it is listed for):
+        what is keyword-indexed."""
         context = self.context_line(doc_title)
-        return f"{context}\n{self.text}" if context else self.text
+        units = f"\n（责任单位：{'、'.join(self.responsible_units)}）" if self.responsible_units else ""
+        return (f"{context}\n{self.text}" if context else self.text) + units

@@ -108,6 +108,11 @@ def test_which_places_of_a_province_is_answered_by_the_column_naming_its_cities(
     assert "运城" in preview and "吕梁" in preview
 
 
+def test_an_office_is_found_by_the_tasks_it_is_listed_responsible_for(answerer) -> None:
+    answer = answerer.answer("贵州省能源局负责哪些赤泥工作")
+    assert any("省能源局" in c.responsible_units for c in answer.citations)
+
+
 def test_a_word_ending_like_an_office_is_no_office() -> None:
     assert not names_office("有关地区应合理布局赤泥综合利用产业") and not names_office("全部建成投产")
     assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")

@@ -42,7 +42,8 @@ def test_passages_carry_the_document_and_the_section_path() -> None:
     clause = parse_text(PLAN_A, "p")[1]
     passage = passage_of(clause, {"p": meta})
     assert "某省赤泥综合利用行动方案" in passage and "一、主要任务 > （二）扩大利用规模" in passage
-    assert passage.endswith(clause.text)
+    # the text, then the units it names responsible: "市交通局负责哪些工作" finds it by its words
+    assert passage.endswith(clause.text + "\n（责任单位：市住建局、市交通局）")
 
 
 def _doc(doc_id: str, jurisdiction: str) -> DocumentMeta:
