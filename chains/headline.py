@@ -176,18 +176,28 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
         plan = [first_pick] if single else cover_plan(pool, first_pick, weights, kind, focus or weights)
     lead = plan[0].q
     rest = [] if single else [j for j in (lead.order or lead.picked) if j != plan[0].i]
-    segments = line(plan, rest, weights, HEAD_BUDGET, figures, lang)
+    listed = "、".join(lead.hit.clause.responsible_units) if _names_a_unit(analysis.question, lead) else ""
+    segments = line(plan, rest, weights, max(HEAD_BUDGET - len(listed), ABRIDGE_AT), figures, lang)
     (text, q, shown), more = segments[0], segments[1:]
     said = " ".join(t + " " + " ".join(sq.hit.clause.section_path) for t, sq, _ in segments)
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
     if who:
         text = M.NO_UNITS[lang] + text
-    elif share < INDIRECT_SHARE and not (kind is not None and kind.search(said)):
+    elif share < INDIRECT_SHARE and not listed and not (kind is not None and kind.search(said)):
         # the closest sentence shares little of what was asked (and is not of the kind asked for: a
-        # reason for "为啥", the taxes for "哪些税"): say so
+        # reason for "为啥", the taxes for "哪些税"; nor the task of an office asked about): say so
         text = M.YES_NO[lang]["no_direct"] + text
     elif analysis.is_yes_no:
         text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang) + text
-    return Headline(text, q, shown, more=more)
+    if listed and q is lead:  # "黔晟国资公司在里头干啥": the office asked about is listed responsible here
+        text += f"（{M.UNITS_LABEL[lang]}{listed}）" if lang == "zh" else f" ({M.UNITS_LABEL[lang]}{listed})"
+    return Headline(text, q, shown, more=more, agencies=bool(listed))
+
+
+def _names_a_unit(question: str, q: Quoted) -> bool:
+    """Whether the question names one of the units the clause lists responsible (with or without its
+    省/市: "能源局" for 省能源局)."""
+    return any(unit in question or (len(unit) > 3 and unit[1:] in question and unit[0] in "省市县区")
+               for unit in q.hit.clause.responsible_units)
 
 

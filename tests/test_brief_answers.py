@@ -113,6 +113,12 @@ def test_an_office_is_found_by_the_tasks_it_is_listed_responsible_for(answerer) 
     assert any("省能源局" in c.responsible_units for c in answer.citations)
 
 
+def test_a_question_naming_a_listed_unit_gets_the_list(answerer) -> None:
+    head = first_line(answerer.answer("省住房和城乡建设厅在贵州赤泥方案里管什么").answer)
+    assert "（责任单位：" in head and "省住房和城乡建设厅" in head.split("（责任单位：", 1)[1]
+    assert not head.startswith("文件没有直接规定")
+
+
 def test_a_word_ending_like_an_office_is_no_office() -> None:
     assert not names_office("有关地区应合理布局赤泥综合利用产业") and not names_office("全部建成投产")
     assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")
