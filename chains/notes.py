@@ -24,6 +24,10 @@ _QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元
 # a question asking for a ratio rather than an amount, and what states one
 _RATIO_ASKED = re.compile(r"比例|税率|利率|减按|百分之|几成|几个点|多少个点|percentage|what rate", re.IGNORECASE)
 _RATIO = re.compile(r"\d[\d.]*\s*(?:%|％|‰|个百分点)|减按|百分之|[一二三四五六七八九十]成")
+# an amount of money asked for ("一吨给多少钱", "补多少") is answered by an amount of money, not by a
+# count of projects or a tonnage quoted beside it
+_MONEY_ASKED = re.compile(r"多少钱|金额|额度|补多少|补贴多少|给多少|how much money|how much subsid|per (?:tonne|ton)", re.IGNORECASE)
+_MONEY = re.compile(r"\d[\d.]*\s*(?:亿|万)?元")
 _COUNTED = re.compile(r"[一二两三四五六七八九十百千万]+[个项家大倍年条]")
 
 
@@ -70,8 +74,9 @@ def not_specified(
     best = max((keyword_score(s, weights) for s in sentences), default=0.0)
     shown = "".join(s for s in sentences if best <= 0 or keyword_score(s, weights) >= 0.5 * best)
     ratio_asked = _RATIO_ASKED.search(analysis.question)
-    if "rate" in asks and (_RATIO if ratio_asked else _NUMBER).search(shown):
-        asks.remove("rate")  # a ratio asked for ("利率低多少") is not answered by a year or an amount
+    answer_form = _RATIO if ratio_asked else _MONEY if _MONEY_ASKED.search(analysis.question) else _NUMBER
+    if "rate" in asks and answer_form.search(shown):
+        asks.remove("rate")  # a ratio asked for ("利率低多少") is not answered by a year or an amount, money not by tonnes
     if "quantity" in asks and (_QUANTITY.search(shown) or _COUNTED.search(shown) or "rate" in asks):
         asks.remove("quantity")  # a figure is quoted (or the rate note already covers it)
     if "time" in asks and re.search(r"\d{4}\s*年|\d{1,2}\s*月|今年|明年", shown):

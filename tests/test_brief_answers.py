@@ -124,6 +124,11 @@ def test_a_word_ending_like_an_office_is_no_office() -> None:
     assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")
 
 
+def test_an_amount_of_money_is_not_answered_by_tonnes(answerer) -> None:
+    answer = answerer.answer("焦作赤泥项目每吨补贴给多少钱")  # the quotes give 180万吨 and 2个项目, no 元
+    assert answer.not_specified and "没有规定" in answer.answer
+
+
 def test_department_count_question_gets_no_not_specified_note(answerer) -> None:
     answer = answerer.answer("焦作领导小组一共几个部门")
     assert "13个部门" in answer.answer and "没有规定" not in answer.answer and not answer.not_specified
