@@ -114,3 +114,18 @@ def test_the_words_naming_a_document_are_not_the_topic(answerer) -> None:
     answer = answerer.answer("八部委那个文件里赤泥综和利用要重点突破啥技术难关")
     head = answer.answer.split("\n", 1)[0]
     assert "低成本脱碱" in head and "六部委" not in head  # not the sentence that shares "部委"
+
+
+def test_the_english_glossary_is_data_staff_extend(tmp_path, monkeypatch) -> None:
+    from chains import glossary
+
+    extra = tmp_path / "glossary.tsv"
+    extra.write_text("# a new document's terms\nzinc slag|zinc residue\t锌渣\nnot an entry\n", encoding="utf-8")
+    monkeypatch.setattr(glossary, "GLOSSARY", extra)
+    glossary.entries.cache_clear()
+    try:
+        assert glossary.expand("What about zinc residue in 2026?") == ["锌渣", "2026年"]
+    finally:
+        monkeypatch.undo()
+        glossary.entries.cache_clear()
+    assert "赤泥" in glossary.expand("red mud")  # the bundled file again
