@@ -40,6 +40,10 @@ REL_SHARE = 0.4  # a clause is cited when it holds this share of the best one's 
 # on the dev split, chains/data/answer_tuning.json)
 RANK_KEEP = 4
 RANK_SHARE = 0.65
+# the point under the first line's clause shows all of the clause's chosen sentences the line did not
+# (True), or only those adding words of the question (False, before 2026-11-26); fitted with
+# headline.FILL_FIRST_LINE (chains/data/answer_tuning.json)
+POINT_KEEPS_REST = True
 POINT_BUDGET = 80  # characters of quote per point (90 tried on the dev split: longer, not more correct)
 
 
@@ -237,7 +241,7 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
             new = {t: w for t, w in weights.items() if t not in said}
             rest: list[int] = []
             for i in sorted(q.order):  # a sentence adding the question's words, or continuing a list shown
-                if i not in shown and (keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
+                if i not in shown and (POINT_KEEPS_REST or keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
                                        or (listing and (i - 1 in shown or i - 1 in rest))):
                     rest.append(i)
             text = q.brief_of(rest, weights, POINT_BUDGET) if rest else ""
