@@ -1,7 +1,7 @@
 """Score answers against a case file (the format of shared/eval/dev.jsonl).
 
-A case passes retrieval when every ``expect`` phrase lies inside a citation's clause from that
-document (its text or the units it names as responsible; whitespace ignored); it is fully correct when, in addition, the answer holds
+A case passes retrieval when every ``expect`` phrase lies inside what a citation from that
+document shows (its title, the clause's text or the units it names as responsible; whitespace ignored); it is fully correct when, in addition, the answer holds
 every ``must``, at least one ``must_any``, no ``must_not``, and abstains where ``abstain`` says.
 
 Form is measured on the brief ``answer`` a member reads first: facts-first (every ``must``

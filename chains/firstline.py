@@ -218,14 +218,13 @@ def _item_content(picks: Sequence[Pick], own: Mapping[str, float]) -> tuple[Quot
     return None
 
 
-def _kind_bonus(part: str, q: Quoted, i: int) -> float:
-    """A sentence of the kind the part asks for: a document number for "文号", a date for "什么时候",
-    a list of as many items as the part says for "哪四个" (any list for "哪几条")."""
+def _kind_bonus(part: str, kind: re.Pattern[str] | None, q: Quoted, i: int) -> float:
+    """A sentence of the ``kind`` the part asks for: a document number for "文号", a date for
+    "什么时候", a list of as many items as the part says for "哪四个" (any list for "哪几条")."""
     if ENUMERATES.search(part):
         items, count = list_items(q.hit.clause.body), stated_count(part)
         if len(items) >= 2 and count in (None, len(items)):
             return FIGURE_BONUS
-    kind = asked_kind(part)
     return FIGURE_BONUS if kind is not None and kind.search(q.body[i]) else 0.0
 
 
@@ -238,7 +237,8 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
     clause's rank; a sentence of the kind asked for (a figure, a date, a list); the whole
     question's match breaks ties."""
     top = max((q.hit.score for q in pool), default=0.0) or 1.0
-    kinds = asked_kind(part) is not None or bool(ENUMERATES.search(part))
+    kind = asked_kind(part)  # once per part, not per sentence (a "which places" kind reads the gazetteer)
+    kinds = kind is not None or bool(ENUMERATES.search(part))
     meaning = {id(q): sims(q) for q in pool[:MAX_HEAD_SENTENCES]} if sims is not None else {}
 
     def similar(q: Quoted, i: int) -> float:
@@ -248,7 +248,7 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
 
     scored = [
         ((keyword_score(" ".join([q.body[i], *q.hit.clause.section_path, year_context(q.body, i) or ""]), focus)
-          + similar(q, i) + (_kind_bonus(part, q, i) if kinds else figure_bonus(q.body[i], False) if figures else 0.0))
+          + similar(q, i) + (_kind_bonus(part, kind, q, i) if kinds else figure_bonus(q.body[i], False) if figures else 0.0))
          * (q.hit.score / top) ** RANK_POWER, q.scores[i], -n, q, i)
         for n, q in enumerate(pool[:MAX_HEAD_SENTENCES]) for i in range(len(q.body))
         if not any(p is q and k == i for p, k in used)

@@ -189,13 +189,18 @@ def quote(
     return Quoted(hit, body, scores, sorted(set(order)), order)
 
 
+def _new_weight(text: str, weights: Mapping[str, float], covered: set[str]) -> float:
+    """The weight of the question's words in ``text`` that are not ``covered`` yet."""
+    return sum(w for t, w in weights.items() if t in text and t not in covered)
+
+
 def _cover(body: list[str], scores: list[float], weights: Mapping[str, float], heads: str, limit: int) -> list[int]:
     """The best sentence, then those that add the question's words it lacks (a two-part question
     gets a sentence for each part), while each adds a specific word."""
     order = [max(range(len(body)), key=lambda i: (scores[i], -i))]
     covered = {t for t in weights if t in body[order[0]] or t in heads}
     while len(order) < limit:
-        gains = [(sum(w for t, w in weights.items() if t in body[i] and t not in covered), -i)
+        gains = [(_new_weight(body[i], weights, covered), -i)
                  for i in range(len(body)) if i not in order]
         if not gains:
             break
@@ -231,10 +236,6 @@ def year_context(body: list[str], i: int) -> str | None:
             if _YEAR.search(segment) and len(segment) <= 30:
                 return segment.rstrip("，,；;：:。")
     return None
-
-
-def _new_weight(text: str, weights: Mapping[str, float], covered: set[str]) -> float:
-    return sum(w for t, w in weights.items() if t in text and t not in covered)
 
 
 def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT, figures: bool = False) -> str:
