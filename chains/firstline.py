@@ -19,6 +19,7 @@ from chains.analysis import Analysis, asked_kind, full_years
 from chains.coverage import label, relevant_to
 from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
 from chains.glossary import expand
+from chains.lexicon import english_terms
 from chains.quoting import (
     ABRIDGE_AT,
     ELLIPSIS,
@@ -151,7 +152,10 @@ def part_weights(part: str, context: str, weights: Mapping[str, float]) -> dict[
     """The topic words of one part of the question (for English, the terms its words translate to);
     the words of the parts that only set the context count half, as a heading's do for its sentences."""
     def words(text: str) -> set[str]:
-        text = " ".join([text, *expand(text)]) if re.search(r"[A-Za-z]{3,}", text) else full_years(text)
+        if re.search(r"[A-Za-z]{3,}", text):
+            text = " ".join([text, *expand(text), *english_terms(text, weights.keys(), read=False)])
+        else:
+            text = full_years(text)
         return {t for t in weights if t in text}
 
     own, shared = words(part), words(context) if context else set()

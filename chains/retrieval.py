@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from chains.analysis import Analysis, PlaceCoverage, asked_kind, asking_clause
 from chains.english_names import english_documents
 from chains.fusion import WEIGHTS, FusionWeights
+from chains.lexicon import english_terms
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import ScoreTable, Snapshot
 from knowledge.keyword import tokenize
@@ -355,6 +356,8 @@ def retrieve(
     mentions = document_mentions(analysis.question, snapshot.documents)
     analysis.documents = documents_meant(analysis, snapshot.documents, mentions)
     keyword_text = analysis.keyword_text or analysis.retrieval_text
+    # English words the glossary lacks, as the documents' words they mean (CC-CEDICT, read backwards)
+    keyword_text = " ".join([keyword_text, *english_terms(keyword_text, snapshot.keyword.vocab)])
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     table = snapshot.score_table(qvec, keyword_text)
     kind = asked_kind(asking_clause(analysis.question))
