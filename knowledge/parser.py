@@ -18,6 +18,12 @@ from knowledge.textclean import display_width, reflow
 
 MAX_PIECE_CHARS = 380
 TARGET_PIECE_CHARS = 300
+MIN_PIECE_CHARS = 60  # a shorter tail joins the piece before it
+# the markers of list items inside a body (headings are parsed apart): each group names a kind
+_LIST_ITEM = re.compile(
+    r"^\s*(?:(?P<dash>——|—|－－)|(?P<ordinal>[一二三四五六七八九十]+是)|(?P<circled>[①-⑳])|"
+    r"(?P<paren>[（(]\d{1,2}[）)])|(?P<number>\d{1,2}[.．、](?!\d)))"
+)
 
 _UNITS = re.compile(r"[（(]\s*(?:责任单位|牵头单位|责任部门|牵头部门)\s*[：:]\s*([^（）()]*?)\s*[）)]")
 _UNIT_SPLIT = re.compile(r"[、，,；;]|\s{2,}")
@@ -185,8 +191,21 @@ def _to_clauses(blocks: list[_Block], doc_id: str) -> list[Clause]:
     return clauses
 
 
+def item_kind(paragraph: str) -> str:
+    """The kind of list item a paragraph is ("——坚持…", "一是…", "（1）…", "①…"), or "" for prose."""
+    m = _LIST_ITEM.match(paragraph)
+    if m is None:
+        return ""
+    return next(name for name, group in m.groupdict().items() if group)
+
+
 def split_pieces(text: str, max_chars: int = MAX_PIECE_CHARS, target: int = TARGET_PIECE_CHARS) -> list[str]:
-    """Split a long clause at paragraph, then sentence boundaries; short ones stay whole."""
+    """Split a long clause at paragraph, then sentence boundaries; short ones stay whole.
+
+    A piece also ends where a run of list items ends or begins (once it has ``MIN_PIECE_CHARS``):
+    a plan without sub-headings lists its principles ("——坚持…") and then states its targets
+    ("到 2027 年…") in one section, and a piece holding the last principle and the 2027 target
+    is about neither."""
     if len(text) <= max_chars:
         return [text]
     units: list[tuple[str, bool]] = []  # (text, starts a paragraph)
@@ -196,9 +215,12 @@ def split_pieces(text: str, max_chars: int = MAX_PIECE_CHARS, target: int = TARG
         else:
             units.extend((s, i == 0) for i, s in enumerate(split_sentences(para)))
     pieces: list[str] = []
-    buf = ""
+    buf, buf_kind = "", ""
     for unit, new_para in units:
-        if buf and len(buf) + len(unit) > target:
+        kind = item_kind(unit) if new_para else buf_kind
+        shift = new_para and kind != buf_kind and len(buf) >= MIN_PIECE_CHARS
+        buf_kind = kind
+        if buf and (len(buf) + len(unit) > target or shift):
             pieces.append(buf)
             buf = unit
         elif buf:
@@ -206,7 +228,7 @@ def split_pieces(text: str, max_chars: int = MAX_PIECE_CHARS, target: int = TARG
         else:
             buf = unit
     if buf:
-        if pieces and len(buf) < 60:
+        if pieces and len(buf) < MIN_PIECE_CHARS:
             pieces[-1] = f"{pieces[-1]}{buf}"
         else:
             pieces.append(buf)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from knowledge.corpus import load_corpus
-from knowledge.parser import extract_units, parse_text, split_pieces
+from knowledge.parser import MAX_PIECE_CHARS, extract_units, parse_text, split_pieces
 from knowledge.textclean import reflow
 
 CORPUS = {s.meta.doc_id: s for s in load_corpus()}
@@ -215,3 +215,17 @@ def test_long_clause_is_split_at_sentence_boundaries() -> None:
     assert "".join(pieces) == text
     assert all(p.endswith("。") for p in pieces)
     assert all(re.fullmatch(f"({re.escape(sentence)})+", p) for p in pieces)
+
+
+def test_a_piece_ends_where_a_run_of_list_items_ends() -> None:
+    """A section without sub-headings that lists principles, then states a target: the target
+    paragraph starts a piece of its own, though the last principle left room in the one before."""
+    principle = "——坚持创新引领。以产业需求为导向，统筹创新体系建设、创新能力培育、关键技术研发和应用推广。"
+    target = "到 2027 年，赤泥综合利用取得积极进展，关键技术取得突破，新增赤泥综合利用率达到 15%。"
+    intro = "以全面提高赤泥综合利用水平为目标，强化创新驱动，着力推动赤泥源头减量，提升可利用性。" * 4
+    text = "\n".join([intro, principle, principle, principle, target, target.replace("2027", "2030")])
+    assert len(text) > MAX_PIECE_CHARS
+    pieces = split_pieces(text)
+    assert pieces == [intro, "\n".join([principle] * 3), f"{target}\n{target.replace('2027', '2030')}"]
+    # before, the first 300 characters were one piece: the principles and the 2027 target together
+    assert not any("——坚持" in p and "到 2027 年" in p for p in pieces)
