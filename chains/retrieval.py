@@ -24,7 +24,7 @@ from chains.fusion import WEIGHTS, FusionWeights
 from chains.lexicon import english_terms
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import ScoreTable, Snapshot
-from knowledge.keyword import tokenize
+from knowledge.keyword import lone_characters, tokenize
 from knowledge.models import Clause, DocumentMeta
 
 CANDIDATES = 24  # hits handed to the composer: four times the six it may cite (previous release; not fitted)
@@ -50,7 +50,7 @@ class Retrieval:
     hits: list[Hit]
     best_dense: float
     best_keyword: float
-    query_tokens: list[str]  # the keyword query, glossary terms included
+    query_tokens: list[str]  # the keyword query, glossary terms and one-character words included
     question_tokens: set[str]  # the words the user actually wrote
     documents: dict[str, DocumentMeta] = field(default_factory=dict)  # every indexed document, by id
     query_vector: list[float] = field(default_factory=list)
@@ -369,7 +369,8 @@ def retrieve(
         hits=hits,
         best_dense=float(table.dense[have_dense].max()) if have_dense.any() else 0.0,
         best_keyword=float(table.words.max()) if len(table.words) else 0.0,
-        query_tokens=tokenize(keyword_text),
+        # one-character words too ("修"): weighed by their character, as words the documents lack are
+        query_tokens=[*tokenize(keyword_text), *lone_characters(keyword_text)],
         question_tokens=set(tokenize(analysis.question)),
         documents=snapshot.documents,
         query_vector=list(qvec),

@@ -78,6 +78,15 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def lone_characters(text: str) -> list[str]:
+    """The one-character words of a text that :func:`tokenize` leaves out ("标准修哪些": 修): no
+    index token, but the character of a document's word ("制修订"), for a caller that weighs
+    characters by how specific they are."""
+    jieba = _jieba()
+    return [tok for tok in jieba.lcut(text.lower()) if len(tok) == 1 and "\u4e00" <= tok <= "\u9fff"
+            and tok not in MEANINGFUL_CHARS and tok not in STOPWORDS]
+
+
 def general_frequency(token: str) -> tuple[int, int]:
     """How often general Chinese uses ``token`` as a word, and the size of that corpus: the counts
     of jieba's dictionary (built from a general-language corpus), the domain words at their

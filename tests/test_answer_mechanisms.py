@@ -129,3 +129,11 @@ def test_the_english_glossary_is_data_staff_extend(tmp_path, monkeypatch) -> Non
         monkeypatch.undo()
         glossary.entries.cache_clear()
     assert "赤泥" in glossary.expand("red mud")  # the bundled file again
+
+
+def test_one_character_words_are_kept_for_their_character() -> None:
+    """tokenize drops "修" (no index token); it is the character of the documents' "制修订"."""
+    from knowledge.keyword import lone_characters, tokenize
+
+    assert "修" not in tokenize("标准修哪些") and lone_characters("标准修哪些") == ["修"]
+    assert lone_characters("有没有税？是什么") == []  # 税 is a token already; stop words are no topic

@@ -124,6 +124,12 @@ def test_a_word_ending_like_an_office_is_no_office() -> None:
     assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")
 
 
+def test_a_one_character_word_of_the_question_keeps_its_segment_in_a_quote(answerer) -> None:
+    """"标准修哪些": 修 is no index token, but the character of 制修订; the abridged quote keeps it."""
+    answer = answerer.answer("国家有没有专门的管理办法？地方能自己立法不 标准修哪些")
+    assert "产品、评价、检测等标准制修订" in answer.answer
+
+
 def test_an_amount_of_money_is_not_answered_by_tonnes(answerer) -> None:
     answer = answerer.answer("焦作赤泥项目每吨补贴给多少钱")  # the quotes give 180万吨 and 2个项目, no 元
     assert answer.not_specified and "没有规定" in answer.answer
