@@ -356,8 +356,12 @@ def retrieve(
     mentions = document_mentions(analysis.question, snapshot.documents)
     analysis.documents = documents_meant(analysis, snapshot.documents, mentions)
     keyword_text = analysis.keyword_text or analysis.retrieval_text
-    # English words the glossary lacks, as the documents' words they mean (CC-CEDICT, read backwards)
-    keyword_text = " ".join([keyword_text, *english_terms(keyword_text, snapshot.keyword.vocab)])
+    # English words the glossary lacks, as the documents' words they mean (CC-CEDICT, read backwards),
+    # on both sides as the glossary's terms are (the caller's vector is of the text without them)
+    translated = english_terms(keyword_text, snapshot.keyword.vocab)
+    keyword_text = " ".join([keyword_text, *translated])
+    if translated:
+        query_vector = embeddings.embed_query(" ".join([analysis.retrieval_text, *translated]))
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     table = snapshot.score_table(qvec, keyword_text)
     kind = asked_kind(asking_clause(analysis.question))

@@ -47,3 +47,31 @@ def test_an_english_word_outside_the_glossary_reaches_its_clause(answerer) -> No
     answer = answerer.answer("Are Jiaozuo waste recyclers exempt from production limits on heavily polluted days?")
     assert any("合理豁免" in c.quote for c in answer.citations)
     assert "合理豁免" in answer.answer.splitlines()[0]
+
+
+class _RecordingEmbeddings:
+    """The real model, recording what it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.queries = inner, []
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries.append(text)
+        return self.inner.embed_query(text)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+
+@pytest.mark.slow
+def test_the_dense_side_reads_the_translation_as_well(answerer) -> None:
+    from chains.analysis import analyse
+    from chains.retrieval import retrieve
+
+    recording = _RecordingEmbeddings(answerer.embeddings)
+    question = "Are recyclers exempt from production limits?"
+    analysis = analyse(question)
+    own = answerer.embeddings.embed_query(analysis.retrieval_text)
+    retrieval = retrieve(answerer.index.snapshot(), recording, analysis, query_vector=own)
+    assert any("豁免" in q for q in recording.queries) and retrieval.query_vector != own
+    assert "豁免" in retrieval.query_tokens
