@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from chains.glossary import expand
 from knowledge.gazetteer import Place, load_gazetteer
@@ -160,6 +160,22 @@ class Analysis:
     is_yes_no: bool = False
     retrieval_text: str = ""  # the question plus glossary terms (dense side)
     keyword_text: str = ""  # the same without words that only say what kind of answer is wanted
+
+    # what the question asks, read once from its words (retrieval, citing and the first line all use it)
+    @cached_property
+    def asking(self) -> str:
+        """The clause of the question that asks (:func:`asking_clause`)."""
+        return asking_clause(self.question)
+
+    @cached_property
+    def kind(self) -> re.Pattern[str] | None:
+        """The form of answer asked for (:func:`asked_kind`)."""
+        return asked_kind(self.asking)
+
+    @cached_property
+    def inside(self) -> Place | None:
+        """The place whose places are asked for (:func:`asked_inside`): where, not what."""
+        return asked_inside(self.asking)
 
 
 def detect_language(text: str) -> str:

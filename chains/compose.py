@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chains import messages as M
-from chains.analysis import SPECIFIC_ASKS, Analysis, asked_inside, asked_kind, asking_clause
+from chains.analysis import SPECIFIC_ASKS, Analysis
 from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.headline import Headline, headline
 from chains.metadata import document_facts
@@ -87,7 +87,7 @@ def topic_only(weights: Mapping[str, float], analysis: Analysis) -> dict[str, fl
     """The weights without the words that say what kind of answer is wanted ("百分之几" asks for a
     rate; its "百分" must not make a sentence about 百分点 look on topic)."""
     asked = [term for _, terms in SPECIFIC_ASKS for term in terms if term in analysis.question.lower()]
-    inside = asked_inside(asking_clause(analysis.question))  # "山西哪几个市…": 山西 is where, not what
+    inside = analysis.inside  # "山西哪几个市…": 山西 is where, not what
     names = {inside.name, inside.short, *inside.aliases} if inside is not None else set()
     return {t: w for t, w in weights.items() if (len(t) < 2 or not any(t in term for term in asked)) and t not in names}
 
@@ -147,7 +147,7 @@ def _with_kind(keep: list[Hit], hits: list[Hit], analysis: Analysis, weights: Ma
     """The kept clauses, and the best-ranked clause on the topic that gives the kind of answer asked
     for when none of them does ("有税收优惠吗": the clause naming 增值税、企业所得税; retrieval ranks it
     low, as it says 优惠政策 rather than 税收优惠)."""
-    kind = asked_kind(asking_clause(analysis.question))
+    kind = analysis.kind
     if kind is None or any(kind.search(h.clause.text) for h in keep):
         return keep
     found = next((h for h in hits if kind.search(h.clause.text) and _score(h.clause.text, weights) >= MIN_SENTENCE_SCORE), None)

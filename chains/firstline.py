@@ -201,7 +201,7 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     if len(groups) < 2:
         return []
     picks = []
-    kind = asked_kind(analysis.question)
+    kind = analysis.kind
     for group in groups:
         choice = (best_sentence(group, analysis.intent == "target", prefer, weights, kind=kind)
                   or best_sentence(group, False, prefer, weights, kind=kind))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis, asked_kind, asking_clause, asks_who
+from chains.analysis import Analysis, asks_who
 from chains.coverage import local_to, relevant_to
 from chains.firstline import (
     COUNT_ASK,
@@ -158,12 +158,12 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
             return found
         who = len(facets) < 2
     figures = analysis.intent == "target" and len(places) < 2
-    asking = asking_clause(analysis.question)
+    asking = analysis.asking
     # (a one-clause question has no part that asks more than the rest)
     focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
     counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
 
-    kind = asked_kind(asking)
+    kind = analysis.kind
     choice = ((best_sentence(pool, True, prefer, focus, counts) if figures else None)
               or best_sentence(pool, False, prefer, focus, kind=kind))
     if choice is None:

@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from chains.analysis import Analysis, PlaceCoverage, asked_kind, asking_clause
+from chains.analysis import Analysis, PlaceCoverage
 from chains.english_names import english_documents
 from chains.fusion import WEIGHTS, FusionWeights
 from chains.lexicon import english_terms
@@ -364,7 +364,7 @@ def retrieve(
         query_vector = embeddings.embed_query(" ".join([analysis.retrieval_text, *translated]))
     qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
     table = snapshot.score_table(qvec, keyword_text)
-    kind = asked_kind(asking_clause(analysis.question))
+    kind = analysis.kind
     hits = fuse(table, analysis, snapshot, weights, limit, kind_mask(snapshot, kind) if kind is not None else None)
     have_dense = ~np.isnan(table.dense)
     parts = analysis.parts if len(analysis.parts) > 1 else []
