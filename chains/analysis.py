@@ -62,6 +62,10 @@ KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
     (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
     (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
+    # a target is a figure for a year ("到 2027 年……新增赤泥综合利用率达到 15%"), whether or not
+    # the sentence says 目标
+    (re.compile(r"目标|指标|\btargets?\b|\bgoals?\b", re.IGNORECASE),
+     re.compile(r"(?:到|至)\s*20\d\d\s*年[^\n]*?\d[\d.]*\s*(?:%|％|万吨|亿吨|个百分点)")),
     # a why-question is answered by the sentence that gives a reason ("由于我省地处黄河流域……")
     (re.compile(r"为什么|为啥|为何|什么原因|啥原因|\bwhy\b", re.IGNORECASE), re.compile(r"由于|因为|鉴于|受[^。，]{0,12}(?:约束|影响|限制)")),
     # a tax question is answered by the taxes a provision names, not only by "税收优惠": taxes listed

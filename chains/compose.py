@@ -148,10 +148,20 @@ def _with_kind(keep: list[Hit], hits: list[Hit], analysis: Analysis, weights: Ma
     for when none of them does ("有税收优惠吗": the clause naming 增值税、企业所得税; retrieval ranks it
     low, as it says 优惠政策 rather than 税收优惠)."""
     kind = analysis.kind
-    if kind is None or any(kind.search(h.clause.text) for h in keep):
+    if kind is None:
         return keep
-    found = next((h for h in hits if kind.search(h.clause.text) and _score(h.clause.text, weights) >= MIN_SENTENCE_SCORE), None)
-    return [*keep[: top_k - 1], found] if found is not None else keep
+    if not any(kind.search(h.clause.text) for h in keep):
+        found = next((h for h in hits if kind.search(h.clause.text) and _score(h.clause.text, weights) >= MIN_SENTENCE_SCORE), None)
+        keep = [*keep[: top_k - 1], found] if found is not None else keep
+    if analysis.national and analysis.places:
+        # "河南的目标跟国家的一样吗": each side compared gives its answer of that kind, the nation's
+        # best-ranked one too, though it need not share the question's words
+        for side in ([h for h in hits if h.doc.level == 0], [h for h in hits if h.doc.level > 0 and relevant_to(h.doc, analysis.places)]):
+            if side and not any(kind.search(h.clause.text) for h in keep if h in side):
+                found = next((h for h in side if kind.search(h.clause.text)), None)
+                if found is not None and found not in keep:
+                    keep = [*keep[: top_k - 1], found]
+    return keep
 
 
 def _heading(hit: Hit) -> str:

@@ -76,6 +76,16 @@ def test_a_comparison_is_not_answered_yes(answerer) -> None:
     assert not head.startswith(("有。", "可以。")) and "贵州" in head and "河南" in head
 
 
+def test_a_comparison_of_targets_quotes_each_sides_target(answerer) -> None:
+    """"河南的目标跟国家的一样吗": the nation's target sentence never says 目标 ("到 2030 年……达到 25%"),
+    yet it is the nation's answer of the kind asked for, and the first line quotes both sides."""
+    answer = answerer.answer("河南的赤泥目标跟国家的一样吗")
+    first = answer.answer.splitlines()[0]
+    assert "国家：" in first and "河南：" in first
+    national = [c for c in answer.citations if c.doc_id == "cn-2024-redmud-plan" and f"[{c.n}]" in first]
+    assert national and re.search(r"达到\s*(15|25)\s*%", national[0].quote)
+
+
 def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     answer = answerer.answer("贵州提高赤泥可利用性的责任单位是谁？")
     head = first_line(answer.answer)
