@@ -28,6 +28,11 @@ INJECTION = [
     r"\b(you are now|act as|pretend (to be|you are)|roleplay as|developer mode|jailbreak|DAN)\b",
     r"(^|\n)\s*(system|assistant|developer)\s*[:：]",
     r"(disregard|forget|override)\s+.{0,30}(instructions|rules|guidelines)",
+    # a message that speaks as the system or its administrator ("【系统通知】", "[SYSTEM]") or tells the
+    # assistant how to answer from now on ("后续回答请以此为准"): a planted figure rides on it
+    r"[【\[［]\s*(系统|管理员|机器人|system|admin|bot)[^】\]］]{0,10}[】\]］]",
+    r"(后续|以后|之后|接下来|今后)的?(回答|回复|答复|解答).{0,8}(以此为准|按此|按这个|照此|按照此)|请以此为准",
+    r"\bfrom now on\b.{0,30}\b(answer|reply|respond|say|use)\b",
 ]
 WRONGDOING = [
     r"(怎么|怎样|如何|教我|方法|办法|技巧|有没有办法|能不能).{0,15}(绕过|规避|逃避|躲避|躲过|骗过|瞒过|应付|糊弄)",

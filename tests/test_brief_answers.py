@@ -94,6 +94,14 @@ def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     assert set(re.findall(r"[^、。\[\]]+", head.split("[")[0])) == set(cited.responsible_units)
 
 
+def test_who_in_any_wording_is_answered_with_the_units(answerer) -> None:
+    """谁 asks who, whatever verb follows it ("谁来抓", "归谁管"): the units listed, not a sentence."""
+    for question in ("贵州赤泥降碱这事谁来抓", "贵州提高赤泥可利用性 归谁管"):
+        assert first_line(answerer.answer(question).answer).startswith("省工业和信息化厅")
+    # a document's own facts are still answered from its metadata
+    assert "袁福平" in first_line(answerer.answer("焦作那个答复是回给谁的").answer)
+
+
 def test_a_who_question_that_asks_more_gets_the_units_then_the_sentence_answering_the_rest(answerer) -> None:
     answer = answerer.answer("贵州推动赤泥源头减量要做啥？哪些部门负责")
     head = first_line(answer.answer)
