@@ -142,7 +142,13 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     question's part ``k`` alone, where the index can tell."""
     pool = _local(quoted, places) or list(quoted)
 
+    # the documents of the places asked about themselves ("河南…": Henan's, before a Henan city's
+    # reply), when any is quoted; else any document local to them
+    own = [q for q in quoted if q.hit.doc.place is not None and q.hit.doc.place in places]
+
     def prefer(q: Quoted) -> bool:
+        if own:
+            return q.hit.doc.place is not None and q.hit.doc.place in places
         return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
 
     facets = facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)

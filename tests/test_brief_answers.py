@@ -164,6 +164,11 @@ def test_a_city_clause_answers_for_its_province_without_a_contradicting_note(ans
     assert "河南的文件中未找到" not in answer.answer
 
 
+def test_a_provinces_own_document_leads_before_one_of_its_cities(answerer) -> None:
+    """"河南…": Henan's own answer leads; the Jiaozuo reply holds for one city of it."""
+    assert first_line(answerer.answer("河南那边科技攻关重点是啥").answer).startswith("河南：")
+
+
 def test_a_city_without_documents_gets_its_province_and_the_nation(answerer) -> None:
     answer = answerer.answer("郑州有什么赤泥支持政策？")
     head = first_line(answer.answer)
