@@ -137,3 +137,9 @@ def test_one_character_words_are_kept_for_their_character() -> None:
 
     assert "修" not in tokenize("标准修哪些") and lone_characters("标准修哪些") == ["修"]
     assert lone_characters("有没有税？是什么") == []  # 税 is a token already; stop words are no topic
+
+
+def test_which_is_not_how_many() -> None:
+    """"哪几个地方" asks which places; "几个基地" how many (only that may get a not-specified note)."""
+    assert "quantity" not in analyse("山东哪几个地方是赤泥示范的重点").asks
+    assert "quantity" in analyse("国家要建几个示范基地").asks
