@@ -31,7 +31,8 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
     # whom a reply answers; the years a plan covers (its title's "（2025—2030年）")
     ("addressee", re.compile(
         r"(?:回|答复|回复|写)给谁|(?:给|向|对)谁(?:的)?(?:答复|回复)|答复(?:的)?(?:是|对象)|谁(?:提|写)的提案|提案人|"
-        r"addressed to|to whom|who (?:was|is) (?:it|the reply) (?:addressed|written) to|whose proposal", re.IGNORECASE)),
+        r"(?:发|下发|印发|送|寄)给了?(?:谁|哪些|哪几|什么)|主送|"
+        r"addressed to|to whom|who (?:was|is) (?:it|the reply) (?:addressed|written) to|whose proposal|sent to", re.IGNORECASE)),
     ("period", re.compile(
         r"哪几年|哪些年|几年到几年|(?:从|自)哪年到哪年|(?:规划|实施|执行)(?:期|期限|年限)|时间跨度|(?:管|覆盖|适用)(?:到)?哪几?年|"
         r"which years|what years|what period|time ?frame|time span|cover.{0,20}years", re.IGNORECASE)),
@@ -114,7 +115,9 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     clause = _source(doc, raw, snapshot.clauses)
     if clause is None:
         return None
-    labels = LABELS[lang]
+    labels = dict(LABELS[lang])
+    if lang == "zh" and "答复" not in doc.title:
+        labels["addressee"] = "主送"  # a notice's recipients; a reply's addressee is 答复对象
     sep = "；" if lang == "zh" else "; "
     body = sep.join(f"{labels[f]}{'：' if lang == 'zh' else ': '}{v}" for f, v in values.items())
     text = f"{doc.display_title}{'——' if lang == 'zh' else ' — '}{body}"

@@ -101,15 +101,20 @@ def guess_title(text: str) -> str | None:
     return None
 
 
+_NOTICE_BODY = re.compile(r"^现(?:将|就|把|印发|转发|予)")
 _SALUTATION = re.compile(r"^([\u4e00-\u9fff]{2,16}(?:委员|代表|同志|先生|女士|主席|会长))\s*[：:]$")
 
 
 def guess_addressee(text: str) -> str | None:
-    """Whom a reply or letter answers: its salutation line near the top ("袁福平委员：")."""
-    for para in reflow(text)[:12]:
-        m = _SALUTATION.match(para.strip())
+    """Whom a reply, letter or notice is sent to: its salutation line near the top ("袁福平委员："),
+    or a notice's list of recipients, the line ending in "：" that "现将……印发给你们" follows."""
+    paras = [p.strip() for p in reflow(text)[:12]]
+    for k, para in enumerate(paras):
+        m = _SALUTATION.match(para)
         if m:
             return m.group(1)
+        if para.endswith(("：", ":")) and k + 1 < len(paras) and _NOTICE_BODY.match(paras[k + 1]):
+            return para.rstrip("：:")
     return None
 
 

@@ -143,3 +143,14 @@ def test_which_is_not_how_many() -> None:
     """"哪几个地方" asks which places; "几个基地" how many (only that may get a not-specified note)."""
     assert "quantity" not in analyse("山东哪几个地方是赤泥示范的重点").asks
     assert "quantity" in analyse("国家要建几个示范基地").asks
+
+
+def test_a_notices_recipients_are_its_addressee() -> None:
+    """A notice's salutation is its list of recipients, the line "现将……印发给你们" follows."""
+    notice = ("某某部关于印发赤泥方案的通知\n\n各省、自治区工业和信息化主管部门；各省税务局：\n\n"
+              "现将《赤泥方案》印发给你们，请认真贯彻落实。\n\n某某部\n")
+    assert build_meta({}, filename="notice.txt", text=notice).addressee == "各省、自治区工业和信息化主管部门；各省税务局"
+    assert asked_fields("八部门那个通知下发给哪些单位了") == ["addressee"]
+    assert asked_fields("Who was the notice sent to?") == ["addressee"]
+    # a plan's "一、总体要求：" is no salutation: no "现将" follows it
+    assert build_meta({}, filename="plan.txt", text="某省方案\n\n一、总体要求：\n\n推动利用。").addressee is None

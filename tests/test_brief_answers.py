@@ -251,6 +251,11 @@ def test_a_why_question_is_answered_by_the_reason_the_documents_give(answerer) -
     assert "由于" in head and "黄河流域" in head and not head.startswith("文件没有直接规定")
 
 
+def test_a_notices_recipients_are_answered_from_its_metadata(answerer) -> None:
+    head = first_line(answerer.answer("八部门那个方案印发给哪些部门了？").answer)
+    assert "主送：" in head and "工业和信息化主管部门" in head and "税务局" in head
+
+
 def test_a_plans_period_and_a_replys_addressee_are_answered_from_the_documents(answerer) -> None:
     assert "2025—2030年" in first_line(answerer.answer("贵州那个赤泥行动方案管到哪年？").answer)
     assert "袁福平委员" in first_line(answerer.answer("焦作工信局的提案答复是回给谁的？").answer)
