@@ -38,6 +38,9 @@ SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
                    "how to apply", "application", "documents required", "eligib"]),
 ]
 
+# a measure asked for by its unit or its dimension ("具体几毫米", "多厚", "几层"): how much, too
+_MEASURE_ASK = re.compile(r"几(?:十|百|千|万)?(?:毫米|厘米|公里|米|吨|元|块|天|周|月|层|级|次|遍)|多(?:厚|深|高|长|宽|重|远|久)")
+
 # "哪几个部门", "哪些单位", "什么机构": a who-question however the count or the office word is put
 # (in English: "which departments", "which Guizhou department handles", "who oversees")
 _OFFICE_EN = r"(?:departments?|agenc(?:y|ies)|offices?|ministr(?:y|ies)|bureaus?|units?|authorit(?:y|ies))"
@@ -219,6 +222,8 @@ def analyse(question: str) -> Analysis:
     intent = "agency" if _WHO.search(question) else next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
     # "哪几个地方" asks which, not how many
     asks = [name for name, terms in SPECIFIC_ASKS if _has(lower.replace("哪几", "哪"), terms)]
+    if "quantity" not in asks and _MEASURE_ASK.search(lower.replace("哪几", "哪")):
+        asks.append("quantity")
     is_yes_no = bool(re.search(r"(吗|(?<![什怎那多这])么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)
     )

@@ -154,3 +154,10 @@ def test_a_notices_recipients_are_its_addressee() -> None:
     assert asked_fields("Who was the notice sent to?") == ["addressee"]
     # a plan's "一、总体要求：" is no salutation: no "现将" follows it
     assert build_meta({}, filename="plan.txt", text="某省方案\n\n一、总体要求：\n\n推动利用。").addressee is None
+
+
+def test_a_measure_asked_by_its_unit_or_dimension_is_a_quantity() -> None:
+    """"具体几毫米", "要建多高" ask for a figure as "多少" does; the not-specified note may follow."""
+    assert "quantity" in analyse("防渗层文件里有规定吗 具体几毫米").asks
+    assert "quantity" in analyse("赤泥库坝要建多高").asks
+    assert "quantity" not in analyse("赤泥能做砖吗").asks

@@ -153,6 +153,11 @@ def test_an_amount_of_money_is_not_answered_by_tonnes(answerer) -> None:
     assert answer.not_specified and "没有规定" in answer.answer
 
 
+def test_a_measure_no_document_gives_gets_the_not_specified_note(answerer) -> None:
+    answer = answerer.answer("赤泥库防渗膜要铺几毫米厚")
+    assert answer.not_specified and "没有规定" in answer.answer
+
+
 def test_department_count_question_gets_no_not_specified_note(answerer) -> None:
     answer = answerer.answer("焦作领导小组一共几个部门")
     assert "13个部门" in answer.answer and "没有规定" not in answer.answer and not answer.not_specified
