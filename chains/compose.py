@@ -10,6 +10,7 @@ three short points) and the full one (every cited clause, grouped national -> pr
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from chains import messages as M
 from chains.analysis import SPECIFIC_ASKS, Analysis
@@ -311,6 +312,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
         quoted_part = head.text.split("：", 1)[-1].split(": ", 1)[-1].rstrip("。")
         repeated = quoted_part and quoted_part in facts.text and not head.more
         first = said if facts.alone or repeated else said + ("" if lang == "zh" else " ") + first
+        if facts.alone or repeated:  # the headline's sentences are not shown: the points may show them
+            head = replace(head, shown=[], more=[])
 
     indexed = list(retrieval.documents.values())
     cited_docs = [q.hit.doc for q in grouped]

@@ -88,7 +88,7 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     listed = [(keyword_score(" ".join([*q.hit.clause.section_path, *q.body]), weights), -n, q)
               for n, q in enumerate(local) if q.hit.clause.responsible_units]
     with_units = max(listed, key=lambda x: x[:2])[2] if listed else None
-    named = [(q.scores[i], -n, abridge(q.body[i], weights), q)
+    named = [(q.scores[i], -n, abridge(q.body[i], weights), q, i)
              for n, q in enumerate(local) for i in q.picked if names_office(q.body[i])]
     best = max(named, key=lambda x: (x[0], x[1])) if named else None
     # "责任单位" (in any language: the glossary maps "responsible" to it) asks for the clause's list;
@@ -98,7 +98,7 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
         units = "、".join(with_units.hit.clause.responsible_units)
         return Headline(units if lang == "zh" else M.UNITS_LABEL[lang] + units, with_units, units=True, agencies=True)
     if best is not None and best[0] >= MIN_SENTENCE_SCORE:
-        return Headline(framed(best[2], best[3], lang), best[3], agencies=True)
+        return Headline(framed(best[2], best[3], lang), best[3], shown=[best[4]], agencies=True)
     return None
 
 

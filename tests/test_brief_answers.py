@@ -47,6 +47,27 @@ def test_every_number_in_both_forms_resolves_and_no_generic_lead(answerer, quest
     # one clause under one number
     assert len({c.clause_id for c in answer.citations}) == len(answer.citations)
     assert len({(c.doc_id, c.section) for c in answer.citations}) == len(answer.citations)
+    assert not repeated_sentences(answer.answer), answer.answer  # a point never repeats what the line shows
+
+
+def repeated_sentences(text: str) -> list[str]:
+    """Sentences (of more than a few words) that the brief answer shows twice."""
+    plain = REF.sub("", re.sub(r"^• [^：:]{1,12}[：:]", "", text, flags=re.M))
+    sentences = [s.strip("…“” \n") for s in re.split(r"[。；;！？\n]|……", plain)]
+    seen: set[str] = set()
+    twice = []
+    for s in sentences:
+        if len(s) >= 12 and s in seen:
+            twice.append(s)
+        seen.add(s)
+    return twice
+
+
+def test_a_point_does_not_repeat_the_sentence_of_a_first_line_naming_offices(answerer) -> None:
+    """The first line quotes the sentence naming an office; the point shows the clause's other sentences."""
+    answer = answerer.answer("焦作下一步打算跟生态环境、住建、发改这几个部门分别协调啥？")
+    assert not repeated_sentences(answer.answer), answer.answer
+    assert "住建部门" in answer.answer and "发改委" in answer.answer
 
 
 def test_a_target_is_answered_first_with_its_year_and_place(answerer) -> None:
