@@ -318,8 +318,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     indexed = list(retrieval.documents.values())
     cited_docs = [q.hit.doc for q in grouped]
     no_document, notes = place_notes(places, cited_docs, indexed, lang)
-    if no_document:  # a place without documents of its own: say so before the provisions that apply there
-        first = " ".join(no_document) + "\n" + first
+    # a place without documents of its own: the first note says so, and what the provisions above are
+    notes = no_document + notes
     # the document's own date or number answers it: "not specified" would contradict that
     missing = None if facts is not None else not_specified(analysis, by_relevance, places, weights, lang,
                                                            agencies_named=head.agencies)

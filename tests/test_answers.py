@@ -82,7 +82,10 @@ def test_a_rate_no_document_gives_is_not_invented(answerer) -> None:
 
 def test_place_without_documents_gets_national_provisions(answerer) -> None:
     answer = answerer.answer("上海对赤泥综合利用有什么支持政策？")
-    assert answer.answer.startswith("知识库中没有找到上海的地方文件") and not answer.abstained
+    # the answer first, then the note saying what the provisions above are (issue 9: notes follow it)
+    lines = answer.answer.split("\n")
+    assert lines[0].startswith("国家：") and not answer.abstained
+    assert lines[1].startswith("说明：知识库中没有找到上海的地方文件；以上是适用于全国的国家文件规定。")
     assert answer.citations and all(c.jurisdiction == "national" for c in answer.citations)
 
 

@@ -197,8 +197,8 @@ def test_a_provinces_own_document_leads_before_one_of_its_cities(answerer) -> No
 
 def test_a_city_without_documents_gets_its_province_and_the_nation(answerer) -> None:
     answer = answerer.answer("郑州有什么赤泥支持政策？")
-    head = first_line(answer.answer)
-    assert "郑州" in head and "河南" in head  # says so, and what applies there
+    note = answer.answer.split("\n")[1]  # the first note, right after the answer's first line
+    assert note.startswith("说明：") and "郑州" in note and "河南" in note  # says so, and what applies there
     assert answer.citations and {c.jurisdiction for c in answer.citations} <= {"national", "henan"}
 
 
