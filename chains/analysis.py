@@ -32,7 +32,7 @@ INTENT_RULES: list[tuple[str, list[str]]] = [
 SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
     ("rate", ["比例", "税率", "利率", "减按", "百分之", "几成", "多少钱", "金额", "额度", "多少补贴", "补多少", "退多少", "减免多少", "what rate", "what percentage", "how much tax"]),
     ("deadline", ["截止", "期限", "什么时候申请", "何时申请", "申报时间", "deadline"]),
-    ("quantity", ["多少", "几个", "几项", "几家", "几大", "几倍", "几年", "数值", "how much", "how many", "what is the rate"]),
+    ("quantity", ["多少", "几个", "几项", "几家", "几大", "几倍", "几年", "数值", "数字", "具体数", "how much", "how many", "what is the rate"]),
     ("time", ["什么时候", "何时", "哪一年", "哪年", "哪天", "when "]),
     ("procedure", ["申请材料", "什么材料", "怎么申请", "如何申请", "申请流程", "申报流程", "办理流程", "手续", "申请条件", "申报条件",
                    "how to apply", "application", "documents required", "eligib"]),
@@ -64,7 +64,7 @@ _MEASURED = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元
 KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
     (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年")),
-    (re.compile(r"多少|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
+    (re.compile(r"多少|数字|数值|具体数|how much|how many|百分之几|几成", re.IGNORECASE), _MEASURED),
     # a target is a figure for a year ("到 2027 年……新增赤泥综合利用率达到 15%"), whether or not
     # the sentence says 目标
     (re.compile(r"目标|指标|\btargets?\b|\bgoals?\b", re.IGNORECASE),
@@ -176,8 +176,14 @@ class Analysis:
 
     @cached_property
     def kind(self) -> re.Pattern[str] | None:
-        """The form of answer asked for (:func:`asked_kind`)."""
-        return asked_kind(self.asking)
+        """The form of answer asked for (:func:`asked_kind`): by the clause that asks, else by the
+        last other part that asks for one ("有没有写具体数字？跟国家比咋样": a figure)."""
+        found = asked_kind(self.asking)
+        for part in reversed(self.parts):
+            if found is not None:
+                break
+            found = asked_kind(part)
+        return found
 
     @cached_property
     def inside(self) -> Place | None:

@@ -161,7 +161,10 @@ def _with_kind(keep: list[Hit], hits: list[Hit], analysis: Analysis, weights: Ma
             if side and not any(kind.search(h.clause.text) for h in keep if h in side):
                 found = next((h for h in side if kind.search(h.clause.text)), None)
                 if found is not None and found not in keep:
-                    keep = [*keep[: top_k - 1], found]
+                    # with the other pieces of its clause of that kind (the 2027 target beside the
+                    # 2030 one): one citation once merged
+                    siblings = [h for h in side if h is not found and _same_clause(h, found) and kind.search(h.clause.text)]
+                    keep = [*keep[: top_k - 1], found, *siblings]
     return keep
 
 

@@ -161,3 +161,10 @@ def test_a_measure_asked_by_its_unit_or_dimension_is_a_quantity() -> None:
     assert "quantity" in analyse("防渗层文件里有规定吗 具体几毫米").asks
     assert "quantity" in analyse("赤泥库坝要建多高").asks
     assert "quantity" not in analyse("赤泥能做砖吗").asks
+
+
+def test_the_kind_asked_is_read_from_an_earlier_part_when_the_last_asks_none() -> None:
+    """"有没有写具体利用率数字？跟国家比咋样": the last part compares; the figure is asked before it."""
+    analysis = analyse("贵州方案有没有写具体利用率数字 跟国家比咋样")
+    assert analysis.kind is not None and analysis.kind.search("新增赤泥综合利用率达到 15%")
+    assert asked_kind("跟国家比咋样") is None

@@ -107,6 +107,15 @@ def test_a_comparison_of_targets_quotes_each_sides_target(answerer) -> None:
     assert national and re.search(r"达到\s*(15|25)\s*%", national[0].quote)
 
 
+def test_each_side_of_a_comparison_gives_its_figure_with_the_rest_of_its_clause(answerer) -> None:
+    """The nation's 2027 and 2030 targets are two pieces of one clause: cited once, the first one quoted."""
+    answer = answerer.answer("贵州利用率有具体数值吗 国家的呢")
+    first = first_line(answer.answer)
+    assert "国家：" in first and "15%" in first.replace(" ", "") and "贵州：" in first
+    national = [c for c in answer.citations if c.doc_id == "cn-2024-redmud-plan"]
+    assert len(national) == 1 and "25%" in national[0].text.replace(" ", "")
+
+
 def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     answer = answerer.answer("贵州提高赤泥可利用性的责任单位是谁？")
     head = first_line(answer.answer)
