@@ -201,13 +201,17 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     if len(groups) < 2:
         return []
     picks = []
-    kind = analysis.kind
+    # "各点了哪几种固废": each side's answer is the sentence that lists them
+    kind = analysis.kind or (_ITEMS if ENUMERATES.search(analysis.question) else None)
     for group in groups:
         choice = (best_sentence(group, analysis.intent == "target", prefer, weights, kind=kind)
                   or best_sentence(group, False, prefer, weights, kind=kind))
         if choice is not None and choice not in [(p.q, p.i) for p in picks]:
             picks.append(Pick(choice[0], choice[1], untitled(weights, choice[0])))
     return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []
+
+
+_ITEMS = re.compile(r"[^、，。；]{1,12}、[^、，。；]{1,12}、")  # a list of three or more in a sentence
 
 
 def _item_content(picks: Sequence[Pick], own: Mapping[str, float]) -> tuple[Quoted, int] | None:

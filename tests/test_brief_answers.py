@@ -116,6 +116,12 @@ def test_each_side_of_a_comparison_gives_its_figure_with_the_rest_of_its_clause(
     assert len(national) == 1 and "25%" in national[0].text.replace(" ", "")
 
 
+def test_each_side_asked_which_ones_gets_the_sentence_listing_them(answerer) -> None:
+    """The Guizhou side's sentence naming 磷石膏、脱硫石膏、粉煤灰, not its first-ranked one on 固废 bases."""
+    first = first_line(answerer.answer("赤泥跟别的固废掺一起用 国家和贵州各点了哪几种固废").answer)
+    assert "国家：" in first and "贵州：" in first and "磷石膏" in first and "粉煤灰" in first
+
+
 def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     answer = answerer.answer("贵州提高赤泥可利用性的责任单位是谁？")
     head = first_line(answer.answer)
