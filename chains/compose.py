@@ -147,7 +147,8 @@ def _same_clause(a: Hit, b: Hit) -> bool:
 def _with_kind(keep: list[Hit], hits: list[Hit], analysis: Analysis, weights: Mapping[str, float], top_k: int) -> list[Hit]:
     """The kept clauses, and the best-ranked clause on the topic that gives the kind of answer asked
     for when none of them does ("有税收优惠吗": the clause naming 增值税、企业所得税; retrieval ranks it
-    low, as it says 优惠政策 rather than 税收优惠)."""
+    low, as it says 优惠政策 rather than 税收优惠); when the question compares the nation and a place,
+    each side's best-ranked clause of that kind."""
     kind = analysis.kind
     if kind is None:
         return keep
