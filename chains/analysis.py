@@ -11,6 +11,7 @@ can match the Chinese text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -103,6 +104,13 @@ def asked_kind(text: str) -> re.Pattern[str] | None:
     if inside is not None:
         return places_within(inside.code)
     return next((form for asks, form in KINDS if asks.search(text)), None)
+
+
+def kind_words(kind: re.Pattern[str], words: Iterable[str]) -> set[str]:
+    """The words that ask for ``kind`` ("税收" asks for the taxes by name, "多少" for a figure): a
+    sentence of that kind answers them, whether or not it repeats them."""
+    asks = next((a for a, form in KINDS if form is kind), None)
+    return {w for w in words if asks is not None and asks.search(w)}
 
 
 def asked_inside(text: str) -> Place | None:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chains.analysis import Analysis, asked_kind, full_years
+from chains.analysis import Analysis, asked_kind, full_years, kind_words
 from chains.coverage import label, relevant_to
 from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
 from chains.glossary import expand
@@ -294,9 +294,12 @@ def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]
     plan = [first]
     total = sum((asking or weights).values()) or 1.0
     if kind is not None and not kind.search(shown):
+        topic = asking or weights
+        answered = kind_words(kind, topic)  # "税收" in 有税收优惠吗: answered by the taxes named
         found = [(other.scores[j], -n, other, j) for n, other in enumerate(pool)  # any cited clause may give it
                  for j, sentence in enumerate(other.body)
-                 if kind.search(sentence) and keyword_score(sentence, asking or weights) >= DIRECT_SHARE * total]
+                 if kind.search(sentence) and keyword_score(sentence, {t: w for t, w in topic.items() if t not in answered})
+                 + sum(topic[t] for t in answered) >= DIRECT_SHARE * total]
         if found:
             _, _, other, j = max(found, key=lambda x: x[:2])
             plan.append(Pick(other, j, {m.group(0): 1.0 for m in kind.finditer(other.body[j])}))

@@ -92,6 +92,12 @@ def test_yes_no_question_says_so_first_from_a_national_clause(answerer) -> None:
     assert answer.citations[int(REF.search(head).group(1)) - 1].jurisdiction == "national"
 
 
+def test_a_tax_question_gets_the_taxes_by_name_in_its_first_line(answerer) -> None:
+    """The sentence naming 增值税、企业所得税 answers the "税收" asked, though it never says 税收."""
+    first = first_line(answerer.answer("赤泥综合利用企业可以享受税收优惠吗？").answer)
+    assert first.startswith("可以。") and "增值税" in first and "企业所得税" in first
+
+
 def test_a_comparison_is_not_answered_yes(answerer) -> None:
     head = first_line(answerer.answer("贵州的赤泥目标跟河南的一样吗").answer)
     assert not head.startswith(("有。", "可以。")) and "贵州" in head and "河南" in head
