@@ -31,7 +31,8 @@ INTENT_RULES: list[tuple[str, list[str]]] = [
 
 # what a question may ask for that the documents might not give; each with where it is set
 SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
-    ("rate", ["比例", "税率", "利率", "减按", "百分之", "几成", "多少钱", "金额", "额度", "多少补贴", "补多少", "退多少", "减免多少", "what rate", "what percentage", "how much tax"]),
+    ("rate", ["比例", "税率", "利率", "减按", "百分之", "几成", "多少钱", "金额", "额度", "多少补贴", "补多少", "退多少", "减免多少", "每吨", "一吨",
+              "what rate", "what percentage", "how much tax", "per tonne", "per ton"]),
     ("deadline", ["截止", "期限", "什么时候申请", "何时申请", "申报时间", "deadline"]),
     ("quantity", ["多少", "几个", "几项", "几家", "几大", "几倍", "几年", "数值", "数字", "具体数", "how much", "how many", "what is the rate"]),
     ("time", ["什么时候", "何时", "哪一年", "哪年", "哪天", "when "]),

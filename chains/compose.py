@@ -329,6 +329,10 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
                                                            agencies_named=head.agencies)
     if missing:
         notes.append(missing)
+        if "rate" in analysis.asks:
+            # "焦作有每吨补贴吗": the amount asked is what the documents do not give, so no 有/可以 of ours
+            for word in {M.YES_NO[lang]["can"], M.YES_NO[lang]["has"]}:
+                first = first.replace(word, "", 1) if first.startswith(word) else first
     notes += superseded_notes(cited_docs, retrieval.documents, lang)
     notes = [note for note in notes if note not in first]
 

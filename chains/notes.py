@@ -26,7 +26,8 @@ _RATIO_ASKED = re.compile(r"比例|税率|利率|减按|百分之|几成|几个�
 _RATIO = re.compile(r"\d[\d.]*\s*(?:%|％|‰|个百分点)|减按|百分之|[一二三四五六七八九十]成")
 # an amount of money asked for ("一吨给多少钱", "补多少") is answered by an amount of money, not by a
 # count of projects or a tonnage quoted beside it
-_MONEY_ASKED = re.compile(r"多少钱|金额|额度|补多少|补贴多少|给多少|how much money|how much subsid|per (?:tonne|ton)", re.IGNORECASE)
+_MONEY_ASKED = re.compile(r"多少钱|金额|额度|补多少|补贴多少|给多少|how much money|how much subsid|per (?:tonne|ton)|"
+                          r"[每一]吨.{0,6}(?:补贴|补助|奖补|奖励|钱|元)|(?:补贴|补助|奖补|奖励).{0,6}[每一]吨", re.IGNORECASE)
 _MONEY = re.compile(r"\d[\d.]*\s*(?:亿|万)?元")
 _COUNTED = re.compile(r"[一二两三四五六七八九十百千万]+[个项家大倍年条]")
 

@@ -200,6 +200,13 @@ def test_a_measure_no_document_gives_gets_the_not_specified_note(answerer) -> No
     assert answer.not_specified and "没有规定" in answer.answer
 
 
+@pytest.mark.parametrize("question", ["焦作有每吨补贴吗", "Is there any subsidy per tonne in Jiaozuo?"])
+def test_an_amount_per_tonne_asked_yes_or_no_gets_the_note_and_no_yes(answerer, question: str) -> None:
+    """The amount asked is what no document gives: the note says so, and no 有/Yes of ours claims it."""
+    answer = answerer.answer(question)
+    assert answer.not_specified and not first_line(answer.answer).startswith(("有。", "可以。", "Yes."))
+
+
 def test_department_count_question_gets_no_not_specified_note(answerer) -> None:
     answer = answerer.answer("焦作领导小组一共几个部门")
     assert "13个部门" in answer.answer and "没有规定" not in answer.answer and not answer.not_specified
