@@ -187,12 +187,8 @@ class Analysis:
     def kind(self) -> re.Pattern[str] | None:
         """The form of answer asked for (:func:`asked_kind`): by the clause that asks, else by the
         last other part that asks for one ("有没有写具体数字？跟国家比咋样": a figure)."""
-        found = asked_kind(self.asking)
-        for part in reversed(self.parts):
-            if found is not None:
-                break
-            found = asked_kind(part)
-        return found
+        texts = dict.fromkeys([self.asking, *reversed(self.parts)])  # the asking clause is often the last part
+        return next((kind for kind in map(asked_kind, texts) if kind is not None), None)
 
     @cached_property
     def inside(self) -> Place | None:

@@ -144,11 +144,14 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
 
     # the documents of the places asked about themselves ("河南…": Henan's, before a Henan city's
     # reply), when any is quoted; else any document local to them
-    own = [q for q in quoted if q.hit.doc.place is not None and q.hit.doc.place in places]
+    def own(q: Quoted) -> bool:
+        return q.hit.doc.place is not None and q.hit.doc.place in places
+
+    any_own = any(own(q) for q in quoted)
 
     def prefer(q: Quoted) -> bool:
-        if own:
-            return q.hit.doc.place is not None and q.hit.doc.place in places
+        if any_own:
+            return own(q)
         return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
 
     facets = facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
