@@ -62,6 +62,8 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
     # boosts the document, and its sentences are not about 部委 (a long run is no name: kept)
     names = [m for m in retrieval.document_names if len(m) <= NAME_CHARS]
     for tok in set(retrieval.query_tokens):
+        if tok in REFERENCE_WORDS or any(tok in name for name in names):
+            continue
         if tok not in keyword.vocab and ngrams is not None:
             # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
             # weight, as far as the word and the character are the documents' language ("到底" is not)
@@ -71,8 +73,6 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
                     if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
                         w = 0.5 * ngrams.idf(ch) * share * domain_share(ch, ngrams)
                         weights[ch] = max(weights.get(ch, 0.0), w)
-            continue
-        if tok in REFERENCE_WORDS or any(tok in name for name in names):
             continue
         place = gazetteer.get(tok)
         if place is not None and (place.level == 0 or any(local_to(d, place) for d in documents)):

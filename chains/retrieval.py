@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from chains.analysis import Analysis, PlaceCoverage
+from chains.analysis import Analysis, PlaceCoverage, full_years
 from chains.english_names import english_documents
 from chains.fusion import WEIGHTS, FusionWeights
 from chains.lexicon import english_terms
@@ -139,8 +139,10 @@ def _title_forms(title: str, short_title: str) -> tuple[str, ...]:
     return tuple(f for f in forms if len(f) >= 6)
 
 
-# how users refer to a document: its kind ("八部门方案", "焦作答复", "国家文件"), after a few words saying which
-_MENTION = re.compile(r"([\u4e00-\u9fff]{1,12}?)(?:那个|这个|的)?(方案|文件|答复|解答|通知|规划|意见|办法)")
+# how users refer to a document: its kind ("八部门方案", "焦作答复", "国家文件"), after a few words saying which,
+# a year among them ("八部门那个22年的方案": the year must not cut the name off)
+_MENTION = re.compile(r"((?:[\u4e00-\u9fff]|\d{2,4}年){1,12}?)(?:那个|这个|的)?(方案|文件|答复|解答|通知|规划|意见|办法)")
+_NAME_YEAR = re.compile(r"(\d{2,4})年")
 
 
 def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
@@ -177,12 +179,16 @@ def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list
     grams, count = _name_grams(documents)
     found = []
     for m in mentions:
-        mention = bigrams(m.group(1) + m.group(2))
+        # a year in the name is the year the document is dated ("22年的方案"), matched as one more name gram
+        years = {full_years(y + "年") for y in _NAME_YEAR.findall(m.group(1))}
+        mention = bigrams(_NAME_YEAR.sub("", m.group(1)) + m.group(2)) | years
         scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
                   for d, gs in grams.items()}
         ranked = sorted(scores.items(), key=lambda x: -x[1])
         if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            found.append((m.group(1), ranked[0][0]))
+            # the words and the year that named it, apart ("八部门那个", "2022年")
+            name = _NAME_YEAR.sub("", m.group(1))
+            found += [(n, ranked[0][0]) for n in ([name] if name else []) + sorted(years)]
     return found
 
 
@@ -197,7 +203,7 @@ def _name_grams(documents: dict[str, DocumentMeta]) -> tuple[dict[str, set[str]]
         return cached[1], cached[2]
     names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title]))
              for d, m in documents.items()}
-    grams = {d: bigrams(n) for d, n in names.items()}
+    grams = {d: bigrams(n) | ({f"{documents[d].date[:4]}年"} if documents[d].date else set()) for d, n in names.items()}
     count: dict[str, int] = {}
     for gs in grams.values():
         for g in gs:

@@ -66,6 +66,14 @@ def test_documents_referred_to_by_a_short_name() -> None:
     assert referred_documents("国家方案里有啥", DOCS) == set()  # fits both national plans: neither
 
 
+def test_a_year_in_a_short_name_is_the_documents_date() -> None:
+    docs = {d: m.model_copy(update={"date": date}) for (d, m), date in zip(DOCS.items(), ["2024-12-31", "2022-01-27", "2022-07-26"])}
+    # the year no longer cuts the name off; it is named apart, as the year the document is dated
+    assert document_mentions("八部门那个22年的方案里 赤泥往哪些产品上推", docs) == [("八部门那个", "eight"), ("2022年", "eight")]
+    assert referred_documents("24年那个方案讲了啥", docs) == {"plan"}
+    assert referred_documents("2022年的方案讲了啥", docs) == {"eight"}  # the reply of that year is no 方案
+
+
 def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("是几个部委发的？文号多少 啥时候发的") == ["issuer", "doc_number", "date"]
     assert asked_fields("八部门方案是哪年发布的？") == ["date"]
