@@ -37,6 +37,8 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
         r"哪几年|哪些年|几年到几年|(?:从|自)哪年到哪年|(?:规划|实施|执行)(?:期|期限|年限)|时间跨度|(?:管|覆盖|适用)(?:到)?哪几?年|"
         r"which years|what years|what period|time ?frame|time span|cover.{0,20}years", re.IGNORECASE)),
 ]
+# a time asked with no verb of its own ("回给谁的 哪天"): the date, when the question asks about the document
+_WHEN = re.compile(r"什么时候|啥时候|何时|哪天|哪年|哪一年|哪月|几月几号|\bwhen\b", re.IGNORECASE)
 # "是哪八个部门" names the issuing ministries when the document has that many
 _COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")
 LABELS = {
@@ -69,6 +71,8 @@ def asked_fields(question: str, doc: DocumentMeta | None = None) -> list[str]:
     counted = _COUNTED_OFFICES.search(question)
     if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):
         fields.insert(0, "issuer")
+    if fields and "date" not in fields and _WHEN.search(question):
+        fields = [name for name, _ in ASKS if name in fields or name == "date"]
     return fields
 
 

@@ -115,6 +115,10 @@ def test_a_date_asked_however_long_the_documents_name() -> None:
     assert asked_fields("焦作那个提案是哪天答复的") == ["date"]
     long_name = "When was the eight-ministry plan on speeding up industrial resource utilization issued?"
     assert asked_fields(long_name) == ["date"]
+    # a time asked with no verb of its own, beside another fact about the document; alone it is no date
+    assert asked_fields("焦作那个提案答复是回给谁的 哪天") == ["date", "addressee"]
+    assert asked_fields("文号多少 什么时候") == ["doc_number", "date"]
+    assert asked_fields("赤泥什么时候能用完") == []
 
 
 def test_the_words_naming_a_document_are_not_the_topic(answerer) -> None:
