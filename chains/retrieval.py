@@ -185,6 +185,12 @@ def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list
         scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
                   for d, gs in grams.items()}
         ranked = sorted(scores.items(), key=lambda x: -x[1])
+        tied = [d for d, v in ranked if ranked and v == ranked[0][1] > 0]
+        national = [d for d in tied if documents[d].level == 0]
+        if len(tied) > 1 and len(national) == 1:
+            # "赤泥行动方案" fits the national plan and 贵州省赤泥综合利用行动方案 alike: a name that gives
+            # no place (it would have tipped the match) means the one document of no place
+            ranked = [(national[0], ranked[0][1] + 1.0), *ranked]
         if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
             # the words and the year that named it, apart ("八部门那个", "2022年")
             name = _NAME_YEAR.sub("", m.group(1))

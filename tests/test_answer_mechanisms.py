@@ -66,6 +66,12 @@ def test_documents_referred_to_by_a_short_name() -> None:
     assert referred_documents("国家方案里有啥", DOCS) == set()  # fits both national plans: neither
 
 
+def test_a_short_name_without_a_place_means_the_document_of_no_place() -> None:
+    docs = {**DOCS, "gz": _doc("gz", "贵州省赤泥综合利用行动方案（2025—2030年）", "《贵州省赤泥综合利用行动方案》", "贵州")}
+    assert referred_documents("赤泥行动方案里说了啥", docs) == {"plan"}
+    assert referred_documents("贵州赤泥行动方案里说了啥", docs) == {"gz"}
+
+
 def test_a_year_in_a_short_name_is_the_documents_date() -> None:
     docs = {d: m.model_copy(update={"date": date}) for (d, m), date in zip(DOCS.items(), ["2024-12-31", "2022-01-27", "2022-07-26"])}
     # the year no longer cuts the name off; it is named apart, as the year the document is dated
