@@ -20,6 +20,10 @@ ENUMERATES = re.compile(
     r"哪几|哪[一二三四五六七八九十两\d]+[个条项类种大家]|几[个条项类种大家条]|具体是哪|分别是|有哪些|包括哪些|"
     r"\bwhich (?:are|ones)\b|\bwhat are the\b|\blist\b", re.IGNORECASE)
 
+# a part that asks *which* things ("能用到哪些场景", "跟哪些行业"): the sentence listing them answers it
+# (firstline.LISTING) before one that only shares the thing's name ("应用场景等制修订一批标准")
+ASKS_WHICH = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个条项类种]|\bwhich\b|\bwhat (?:kinds|types|sorts)\b", re.IGNORECASE)
+
 _NUMERALS = "一二三四五六七八九十"
 _STATED = re.compile(r"哪([一二三四五六七八九十两]|\d+)[个条项类种大家]")
 _ORDINAL = re.compile(rf"([{_NUMERALS}]{{1,2}})是")

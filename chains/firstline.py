@@ -202,7 +202,7 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
         return []
     picks = []
     # "各点了哪几种固废": each side's answer is the sentence that lists them
-    kind = analysis.kind or (_ITEMS if ENUMERATES.search(analysis.question) else None)
+    kind = analysis.kind or (LISTING if ENUMERATES.search(analysis.question) else None)
     for group in groups:
         choice = (best_sentence(group, analysis.intent == "target", prefer, weights, kind=kind)
                   or best_sentence(group, False, prefer, weights, kind=kind))
@@ -211,7 +211,7 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []
 
 
-_ITEMS = re.compile(r"[^、，。；]{1,12}、[^、，。；]{1,12}、")  # a list of three or more in a sentence
+LISTING = re.compile(r"[^、，。；]{1,12}、[^、，。；]{1,12}、")  # a list of three or more in a sentence
 
 
 def _item_content(picks: Sequence[Pick], own: Mapping[str, float]) -> tuple[Quoted, int] | None:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from chains import messages as M
 from chains.analysis import Analysis, asks_who
 from chains.coverage import local_to, relevant_to
+from chains.enumeration import ASKS_WHICH
 from chains.firstline import (
     COUNT_ASK,
     DIRECT_SHARE,
+    LISTING,
     QUANTITY,
     PartSimilarity,
     best_sentence,
@@ -172,7 +174,8 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
     counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
 
-    kind = analysis.kind
+    # the kind of answer asked for; "which ones" with no kind of its own, a sentence that lists them
+    kind = analysis.kind or (LISTING if ASKS_WHICH.search(analysis.asking) else None)
     choice = ((best_sentence(pool, True, prefer, focus, counts) if figures else None)
               or best_sentence(pool, False, prefer, focus, kind=kind))
     if choice is None:

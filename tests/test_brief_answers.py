@@ -128,6 +128,12 @@ def test_each_side_asked_which_ones_gets_the_sentence_listing_them(answerer) -> 
     assert "国家：" in first and "贵州：" in first and "磷石膏" in first and "粉煤灰" in first
 
 
+def test_which_ones_is_answered_by_the_sentence_that_lists_them(answerer) -> None:
+    # not the sentence that only shares the word asked about ("面向……应用场景等制修订一批标准规范")
+    head = answerer.answer("河南说赤泥可以用在哪些场景？").answer.split("\n", 1)[0]
+    assert "土壤改良" in head and "标准规范" not in head
+
+
 def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     answer = answerer.answer("贵州提高赤泥可利用性的责任单位是谁？")
     head = first_line(answer.answer)
