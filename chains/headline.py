@@ -154,7 +154,9 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     def prefer(q: Quoted) -> bool:
         if any_own:
             return own(q)
-        return any(local_to(q.hit.doc, p) for p in places) if places else q.hit.doc.level == 0
+        # a place without documents of its own: what is local to it, or a clause headed by it (a
+        # national plan's column item "广西" is that province's provision)
+        return any(local_to(q.hit.doc, p) or headed_by(q, p) for p in places) if places else q.hit.doc.level == 0
 
     facets = facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
     # a who-question is answered by the units the clause lists; without such a list, by the sentence
@@ -209,6 +211,12 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if listed and q is lead:  # "黔晟国资公司在里头干啥": the office asked about is listed responsible here
         text += f"（{M.UNITS_LABEL[lang]}{listed}）" if lang == "zh" else f" ({M.UNITS_LABEL[lang]}{listed})"
     return Headline(text, q, shown, more=more, agencies=bool(listed))
+
+
+def headed_by(q: Quoted, place: Place) -> bool:
+    """The clause's own heading is the place ("专栏…> 广西"): what it says is said for that place."""
+    heading = q.hit.clause.section_path[-1] if q.hit.clause.section_path else ""
+    return any(name and name in heading for name in (place.name, place.short, *place.aliases))
 
 
 def _names_a_unit(question: str, q: Quoted) -> bool:

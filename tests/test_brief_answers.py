@@ -134,6 +134,12 @@ def test_which_ones_is_answered_by_the_sentence_that_lists_them(answerer) -> Non
     assert "土壤改良" in head and "标准规范" not in head
 
 
+def test_a_column_item_headed_by_a_place_without_documents_answers_for_it(answerer) -> None:
+    # the national plan's column item "山东" leads, not the sentence listing six provinces
+    answer = answerer.answer("山东的赤泥示范工程都有哪些内容")
+    assert "淄博" in answer.answer.split("\n", 1)[0] and "山东" in answer.answer
+
+
 def test_agency_question_names_only_the_units_of_the_clause(answerer) -> None:
     answer = answerer.answer("贵州提高赤泥可利用性的责任单位是谁？")
     head = first_line(answer.answer)
