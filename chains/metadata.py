@@ -71,7 +71,10 @@ def asked_fields(question: str, doc: DocumentMeta | None = None) -> list[str]:
     counted = _COUNTED_OFFICES.search(question)
     if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):
         fields.insert(0, "issuer")
-    if fields and "date" not in fields and _WHEN.search(question):
+    rest = question  # the words no field's pattern took ("管到哪年" asks the period, not a date)
+    for name, pattern in ASKS:
+        rest = pattern.sub(" ", rest) if name in fields else rest
+    if fields and "date" not in fields and _WHEN.search(rest):
         fields = [name for name, _ in ASKS if name in fields or name == "date"]
     return fields
 
