@@ -47,7 +47,7 @@ _MEASURE_ASK = re.compile(r"几(?:十|百|千|万)?(?:毫米|厘米|公里|米|�
 # (in English: "which departments", "which Guizhou department handles", "who oversees")
 _OFFICE_EN = r"(?:departments?|agenc(?:y|ies)|offices?|ministr(?:y|ies)|bureaus?|units?|authorit(?:y|ies))"
 _WHO = re.compile(
-    r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委)|谁|"
+    r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委|厅局|厅|局)|谁|"
     rf"\bwhich\s+(?:[A-Za-z-]+\s+){{0,3}}?{_OFFICE_EN}\b|"
     r"\bwho(?=\s+(?:handles|manages|oversees|supervises|leads|coordinates|runs|is in charge|are in charge|takes charge)\b)",
     re.IGNORECASE)

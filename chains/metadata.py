@@ -34,7 +34,7 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:发|下发|印发|送|寄)给了?(?:谁|哪些|哪几|什么)|主送|"
         r"addressed to|to whom|who (?:was|is) (?:it|the reply) (?:addressed|written) to|whose proposal|sent to", re.IGNORECASE)),
     ("period", re.compile(
-        r"哪几年|哪些年|几年到几年|(?:从|自)哪年到哪年|(?:规划|实施|执行)(?:期|期限|年限)|时间跨度|(?:管|覆盖|适用)(?:到)?哪几?年|"
+        r"哪几年|哪些年|几年到几年|(?:从|自)哪年到哪年|(?:规划|实施|执行)(?:期|期限|年限)|时间跨度|(?:管|覆盖|适用)(?:到)?哪[一几]?年|"
         r"which years|what years|what period|time ?frame|time span|cover.{0,20}years", re.IGNORECASE)),
 ]
 # a time asked with no verb of its own ("回给谁的 哪天"): the date, when the question asks about the document

@@ -29,6 +29,7 @@ def test_two_digit_years_are_read_as_the_documents_write_them() -> None:
 
 def test_who_questions_however_the_offices_are_counted() -> None:
     assert analyse("这块归哪几个部门").intent == "agency"
+    assert analyse("宣传引导工作由哪些厅局负责？").intent == "agency"  # the offices by their kind: 厅, 局
     assert analyse("Who is responsible for improving red mud usability in Guizhou?").retrieval_text.startswith("improving")
     # a place or an adjective between "which" and the office, a verb instead of "responsible"
     assert analyse("Which Guizhou department handles red mud dealkalization?").intent == "agency"
@@ -88,6 +89,7 @@ def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("提案答复是回给谁的？哪天答复的") == ["date", "addressee"]
     assert asked_fields("贵州那个行动方案管到哪年") == ["period"] and asked_fields("Which years does the plan cover?") == ["period"]
     assert asked_fields("补贴申请有期限吗") == []  # a deadline of a measure is not the plan's period
+    assert asked_fields("贵州那个方案管到哪一年") == ["period"]
 
 
 def test_the_kind_of_answer_a_question_asks_for() -> None:
