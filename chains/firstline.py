@@ -172,8 +172,10 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     for k, (part, focus) in enumerate(parts):
         sims = (lambda q, k=k: part_similarity(k, q)) if part_similarity is not None else None  # type: ignore[misc]
         own = part_weights(part, "", weights)
-        if sum(own.values()) < MIN_SENTENCE_SCORE:
-            continue  # "这块谁负责": nothing of its own to match; the clause the other parts find answers it
+        if sum(own.values()) < MIN_SENTENCE_SCORE and counted(part) is None:
+            # "这块谁负责": nothing of its own to match; the clause the other parts find answers it (a
+            # count of a thing named, "分几大行动", is matched by the figure that counts it)
+            continue
         figures = bool(COUNT_ASK.search(part) or re.search(r"多少|how much", part))
         follow = _item_content(picks, own)
         if follow is not None:  # "扩容增量那个包括啥" after the list of actions: what that item says
@@ -232,7 +234,9 @@ def _kind_bonus(part: str, kind: re.Pattern[str] | None, q: Quoted, i: int) -> f
     if ENUMERATES.search(part):
         items, count = list_items(q.hit.clause.body), stated_count(part)
         if len(items) >= 2 and count in (None, len(items)):
-            return FIGURE_BONUS
+            # the sentence stating the count ("落实4大行动") before the clause's other sentences
+            thing = counted(part)
+            return FIGURE_BONUS * (2 if thing is not None and thing.search(q.body[i]) else 1)
     return FIGURE_BONUS if kind is not None and kind.search(q.body[i]) else 0.0
 
 

@@ -92,6 +92,12 @@ def test_yes_no_question_says_so_first_from_a_national_clause(answerer) -> None:
     assert answer.citations[int(REF.search(head).group(1)) - 1].jurisdiction == "national"
 
 
+def test_a_part_counting_a_thing_gets_the_count_though_it_has_no_other_words(answerer) -> None:
+    # "另外方案一共有几大行动" has no topic word of its own: the figure that counts the actions answers it
+    first = first_line(answerer.answer("河南2027年利用率目标多少 另外方案一共有几大行动").answer)
+    assert "15%" in first and "4大行动" in first
+
+
 def test_a_tax_question_gets_the_taxes_by_name_in_its_first_line(answerer) -> None:
     """The sentence naming 增值税、企业所得税 answers the "税收" asked, though it never says 税收."""
     first = first_line(answerer.answer("赤泥综合利用企业可以享受税收优惠吗？").answer)
