@@ -37,7 +37,8 @@ SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
     ("quantity", ["多少", "几个", "几项", "几家", "几大", "几倍", "几年", "数值", "数字", "具体数", "how much", "how many", "what is the rate"]),
     ("time", ["什么时候", "何时", "哪一年", "哪年", "哪天", "when "]),
     ("procedure", ["申请材料", "什么材料", "怎么申请", "如何申请", "申请流程", "申报流程", "办理流程", "手续", "申请条件", "申报条件",
-                   "how to apply", "application", "documents required", "eligib"]),
+                   "how to apply", "apply for", "application process", "application procedure", "application form",
+                   "application material", "documents required", "eligib"]),  # "applications" alone are uses
 ]
 
 # a measure asked for by its unit or its dimension ("具体几毫米", "多厚", "几层"): how much, too

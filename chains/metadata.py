@@ -27,7 +27,7 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(
         rf"(?:什么时候|啥时候|何时|哪年|哪一年|哪天|哪月)\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|"
-        r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)", re.IGNORECASE)),
+        r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)|(?:on )?(?:what|which) date", re.IGNORECASE)),
     # whom a reply answers; the years a plan covers (its title's "（2025—2030年）")
     ("addressee", re.compile(
         r"(?:回|答复|回复|写)给谁|(?:给|向|对)谁(?:的)?(?:答复|回复)|答复(?:的)?(?:是|对象)|谁(?:提|写)的提案|提案人|"

@@ -90,6 +90,12 @@ def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("贵州那个行动方案管到哪年") == ["period"] and asked_fields("Which years does the plan cover?") == ["period"]
     assert asked_fields("补贴申请有期限吗") == []  # a deadline of a measure is not the plan's period
     assert asked_fields("贵州那个方案管到哪一年") == ["period"]
+    assert asked_fields("Which ministries issued the 2022 plan, and on what date?") == ["issuer", "date"]
+
+
+def test_applications_alone_are_uses_not_a_procedure() -> None:
+    assert analyse("Does the plan say anything about red mud applications?").asks == []
+    assert analyse("What is the application process for the subsidy?").asks == ["procedure"]
 
 
 def test_the_kind_of_answer_a_question_asks_for() -> None:
