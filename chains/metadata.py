@@ -26,7 +26,7 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
         r"印发单位|who issued|issued by|which (?:ministries|departments|agencies) (?:issued|published)", re.IGNORECASE)),
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(
-        rf"(?:什么时候|啥时候|何时|哪年|哪一年|哪天|哪月)\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|"
+        rf"(?:什么时候|啥时候|何时|哪年|哪一年|哪天|哪月)\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|落款|(?:成文|签发)(?:日期|时间)|"
         r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)|(?:on )?(?:what|which) date", re.IGNORECASE)),
     # whom a reply answers; the years a plan covers (its title's "（2025—2030年）")
     ("addressee", re.compile(

@@ -129,6 +129,9 @@ def _join(body: list[str], picked: list[int]) -> str:
     return out
 
 
+_PUNCTUATED = re.compile(r"[。；;：:！？!?，,、]")
+
+
 def body_sentences(clause: Clause) -> list[str]:
     """The clause's sentences without its own heading (and without the question of a Q&A pair)."""
     text = clause.text
@@ -137,7 +140,10 @@ def body_sentences(clause: Clause) -> list[str]:
     sentences = [s for s in split_sentences(text) if s]
     title = re.sub(r"^[（(]?[一二三四五六七八九十百\d]+[）)、.．]?", "", clause.section_path[-1] if clause.section_path else "")
     body = [s for s in sentences if s.rstrip("。：:") != title and not s.startswith(("问：", "问:"))]
-    return body or sentences
+    # a line with no punctuation at all is a name, a date or a title (a notice's signing block:
+    # 财政部 / 2022年1月27日 / the plan's title), not a provision; the metadata answers for those
+    said = [s for s in body if _PUNCTUATED.search(s)]
+    return said or body or sentences
 
 
 def sentence_scores(

@@ -91,6 +91,7 @@ def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("补贴申请有期限吗") == []  # a deadline of a measure is not the plan's period
     assert asked_fields("贵州那个方案管到哪一年") == ["period"]
     assert asked_fields("Which ministries issued the 2022 plan, and on what date?") == ["issuer", "date"]
+    assert asked_fields("那个实施方案落款日期是哪天") == ["date"]  # the date it was signed
 
 
 def test_applications_alone_are_uses_not_a_procedure() -> None:

@@ -50,3 +50,11 @@ def test_abridging_prefers_the_segment_adding_a_word_the_kept_ones_lack() -> Non
                 "市工信、发改、环保、财政等13个部门分管领导为成员的焦作市加快工业资源综合利用建设领导小组。")
     short = abridge(sentence, {"领导小组": 4.0, "小组": 3.3, "组长": 3.8, "领导": 1.9}, limit=75)
     assert "以分管副市长为组长" in short and "领导小组" in short and len(short) < len(sentence)
+
+
+def test_a_notices_signing_block_is_never_quoted() -> None:
+    # issuers, the date and the title are lines without punctuation: names, not provisions
+    text = "现将方案印发给你们，请认真贯彻落实。\n工业和信息化部\n国家税务总局\n2022年1月27日\n关于加快推动工业资源综合利用的实施方案\n工业资源综合利用是重要内容。"
+    quoted = quote(hit(text), {"2022": 2.0, "工业资源": 1.0}, "2022年那个工业资源方案说了啥")
+    assert all("国家税务总局" not in s and not s.startswith("关于") for s in quoted.sentences)
+    assert "工业资源综合利用是重要内容。" in quoted.sentences
