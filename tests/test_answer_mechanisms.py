@@ -74,7 +74,7 @@ def test_a_short_name_without_a_place_means_the_document_of_no_place() -> None:
 
 
 def test_a_year_in_a_short_name_is_the_documents_date() -> None:
-    docs = {d: m.model_copy(update={"date": date}) for (d, m), date in zip(DOCS.items(), ["2024-12-31", "2022-01-27", "2022-07-26"])}
+    docs = {d: m.model_copy(update={"date": date}) for (d, m), date in zip(DOCS.items(), ["2024-12-31", "2022-01-27", "2022-07-26"], strict=True)}
     # the year no longer cuts the name off; it is named apart, as the year the document is dated
     assert document_mentions("八部门那个22年的方案里 赤泥往哪些产品上推", docs) == [("八部门那个", "eight"), ("2022年", "eight")]
     assert referred_documents("24年那个方案讲了啥", docs) == {"plan"}
