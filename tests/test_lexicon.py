@@ -5,7 +5,21 @@ from __future__ import annotations
 
 import pytest
 
+from chains import glossary
 from chains.lexicon import english_terms, translate
+
+
+@pytest.fixture(autouse=True)
+def small_glossary(tmp_path, monkeypatch):
+    """The dictionary's behaviour apart from what the bundled glossary happens to cover (the
+    glossary's spans are left to it): a glossary of one term."""
+    path = tmp_path / "glossary.tsv"
+    path.write_text("red[\\s-]?mud\t赤泥\n", encoding="utf-8")
+    monkeypatch.setattr(glossary, "GLOSSARY", path)
+    glossary.entries.cache_clear()
+    yield
+    monkeypatch.undo()
+    glossary.entries.cache_clear()
 
 
 @pytest.mark.parametrize(("text", "vocabulary", "expected"), [
