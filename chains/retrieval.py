@@ -391,5 +391,7 @@ def retrieve(
         documents=snapshot.documents,
         query_vector=list(qvec),
         snapshot=snapshot,
-        document_names=[name for name, _ in mentions],
+        # and the year of a document the question names, where it gives it ("the 2022 eight-ministry plan")
+        document_names=[name for name, _ in mentions] + sorted(
+            {year for d in analysis.documents if (year := (snapshot.documents[d].date or "")[:4]) and year in analysis.question}),
     )

@@ -195,3 +195,19 @@ def test_the_kind_asked_is_read_from_an_earlier_part_when_the_last_asks_none() -
     analysis = analyse("贵州方案有没有写具体利用率数字 跟国家比咋样")
     assert analysis.kind is not None and analysis.kind.search("新增赤泥综合利用率达到 15%")
     assert asked_kind("跟国家比咋样") is None
+
+
+def test_the_year_that_names_a_document_is_no_topic_word(answerer) -> None:
+    from chains.compose import topic_weights
+    from chains.retrieval import retrieve
+
+    snapshot = answerer.index.snapshot()
+    analysis = analyse("Does the 2022 eight-ministry plan say anything specific about red mud applications?")
+    analysis.language = "en"
+    retrieval = retrieve(snapshot, answerer.embeddings, analysis)
+    assert analysis.documents == ["cn-2022-industrial-resources"] and "2022" in retrieval.document_names
+    assert not any(t.startswith("2022") for t in topic_weights(retrieval, snapshot.keyword))
+    # a year the question asks about is still a topic word
+    asked = analyse("八部门方案里2025年的目标是啥")
+    weights = topic_weights(retrieve(snapshot, answerer.embeddings, asked), snapshot.keyword)
+    assert any(t.startswith("2025") for t in weights)
