@@ -22,7 +22,7 @@ from chains.notes import not_specified, place_notes, superseded_note, superseded
 from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
 from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
-from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share
+from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share, function_words
 
 __all__ = ["cite", "compose", "select_hits", "superseded_note", "superseded_notes", "topic_weights"]
 
@@ -81,7 +81,9 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
         idf = keyword.idf(tok)
         w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
         weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
-    return weights
+    # words of a function class say how or which, not what ("主要往哪些产品上推": 产品, not 主要)
+    function = function_words()
+    return {t: w for t, w in weights.items() if t not in function}
 
 
 def topic_only(weights: Mapping[str, float], analysis: Analysis) -> dict[str, float]:

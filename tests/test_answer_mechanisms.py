@@ -211,3 +211,16 @@ def test_the_year_that_names_a_document_is_no_topic_word(answerer) -> None:
     asked = analyse("八部门方案里2025年的目标是啥")
     weights = topic_weights(retrieve(snapshot, answerer.embeddings, asked), snapshot.keyword)
     assert any(t.startswith("2025") for t in weights)
+
+
+def test_words_of_a_function_class_are_no_topic(answerer) -> None:
+    from chains.compose import topic_weights
+    from chains.retrieval import retrieve
+    from knowledge.keyword import function_words
+
+    # by jieba's dictionary tags: 主要 (b), 分别 (d), 哪些 (r), 以前 (f); not 产品, 新增
+    found = function_words()
+    assert {"主要", "分别", "哪些", "以前"} <= found and not {"产品", "新增"} & found
+    snapshot = answerer.index.snapshot()
+    weights = topic_weights(retrieve(snapshot, answerer.embeddings, analyse("八部门方案里赤泥主要往哪些产品上推")), snapshot.keyword)
+    assert "主要" not in weights and "产品" in weights
