@@ -209,7 +209,8 @@ def _name_grams(documents: dict[str, DocumentMeta]) -> tuple[dict[str, set[str]]
         return cached[1], cached[2]
     names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title]))
              for d, m in documents.items()}
-    grams = {d: bigrams(n) | ({f"{documents[d].date[:4]}年"} if documents[d].date else set()) for d, n in names.items()}
+    # and the year it is dated, which a name may give ("22年的方案")
+    grams = {d: bigrams(n) | ({f"{year}年"} if (year := (documents[d].date or "")[:4]) else set()) for d, n in names.items()}
     count: dict[str, int] = {}
     for gs in grams.values():
         for g in gs:
