@@ -228,14 +228,14 @@ def _item_content(picks: Sequence[Pick], own: Mapping[str, float]) -> tuple[Quot
     return None
 
 
-def _kind_bonus(part: str, kind: re.Pattern[str] | None, q: Quoted, i: int) -> float:
+def _kind_bonus(part: str, kind: re.Pattern[str] | None, thing: re.Pattern[str] | None, q: Quoted, i: int) -> float:
     """A sentence of the ``kind`` the part asks for: a document number for "文号", a date for
     "什么时候", a list of as many items as the part says for "哪四个" (any list for "哪几条")."""
     if ENUMERATES.search(part):
         items, count = list_items(q.hit.clause.body), stated_count(part)
         if len(items) >= 2 and count in (None, len(items)):
-            # the sentence stating the count ("落实4大行动") before the clause's other sentences
-            thing = counted(part)
+            # the sentence stating the count of the ``thing`` counted ("落实4大行动") before the
+            # clause's other sentences
             return FIGURE_BONUS * (2 if thing is not None and thing.search(q.body[i]) else 1)
     return FIGURE_BONUS if kind is not None and kind.search(q.body[i]) else 0.0
 
@@ -250,6 +250,7 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
     question's match breaks ties."""
     top = max((q.hit.score for q in pool), default=0.0) or 1.0
     kind = asked_kind(part)  # once per part, not per sentence (a "which places" kind reads the gazetteer)
+    thing = counted(part)  # what the part counts ("几大行动"), likewise
     kinds = kind is not None or bool(ENUMERATES.search(part))
     meaning = {id(q): sims(q) for q in pool[:MAX_HEAD_SENTENCES]} if sims is not None else {}
 
@@ -260,7 +261,7 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
 
     scored = [
         ((keyword_score(" ".join([q.body[i], *q.hit.clause.section_path, year_context(q.body, i) or ""]), focus)
-          + similar(q, i) + (_kind_bonus(part, kind, q, i) if kinds else figure_bonus(q.body[i], False) if figures else 0.0))
+          + similar(q, i) + (_kind_bonus(part, kind, thing, q, i) if kinds else figure_bonus(q.body[i], False) if figures else 0.0))
          * (q.hit.score / top) ** RANK_POWER, q.scores[i], -n, q, i)
         for n, q in enumerate(pool[:MAX_HEAD_SENTENCES]) for i in range(len(q.body))
         if not any(p is q and k == i for p, k in used)
