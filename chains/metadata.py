@@ -18,6 +18,7 @@ from chains.retrieval import Hit, Retrieval, named_documents
 from knowledge.models import Clause, DocumentMeta
 
 _VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布|答复|回复)"  # a reply is issued by replying
+_TIME_WORDS = r"什么时候|啥时候|何时|哪年|哪一年|哪天|哪月"  # the words that ask when
 # what a question asks about a document, by field: Chinese verbs of issuing, English "issued"
 ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("issuer", re.compile(
@@ -26,7 +27,7 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
         r"印发单位|who issued|issued by|which (?:ministries|departments|agencies) (?:issued|published)", re.IGNORECASE)),
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(
-        rf"(?:什么时候|啥时候|何时|哪年|哪一年|哪天|哪月)\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|落款|(?:成文|签发)(?:日期|时间)|"
+        rf"(?:{_TIME_WORDS})\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|落款|(?:成文|签发)(?:日期|时间)|"
         r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)|(?:on )?(?:what|which) date", re.IGNORECASE)),
     # whom a reply answers; the years a plan covers (its title's "（2025—2030年）")
     ("addressee", re.compile(
@@ -38,7 +39,7 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
         r"which years|what years|what period|time ?frame|time span|cover.{0,20}years", re.IGNORECASE)),
 ]
 # a time asked with no verb of its own ("回给谁的 哪天"): the date, when the question asks about the document
-_WHEN = re.compile(r"什么时候|啥时候|何时|哪天|哪年|哪一年|哪月|几月几号|\bwhen\b", re.IGNORECASE)
+_WHEN = re.compile(rf"{_TIME_WORDS}|几月几号|\bwhen\b", re.IGNORECASE)
 # "是哪八个部门" names the issuing ministries when the document has that many
 _COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")
 LABELS = {
