@@ -184,17 +184,16 @@ def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list
         mention = bigrams(_NAME_YEAR.sub("", m.group(1)) + m.group(2)) | years
         scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
                   for d, gs in grams.items()}
-        ranked = sorted(scores.items(), key=lambda x: -x[1])
-        tied = [d for d, v in ranked if ranked and v == ranked[0][1] > 0]
+        best = max(scores.values(), default=0.0)
+        tied = [d for d, v in scores.items() if v == best > 0]
+        # "赤泥行动方案" fits the national plan and 贵州省赤泥综合利用行动方案 alike: a name that gives
+        # no place (it would have tipped the match) means the one document of no place
         national = [d for d in tied if documents[d].level == 0]
-        if len(tied) > 1 and len(national) == 1:
-            # "赤泥行动方案" fits the national plan and 贵州省赤泥综合利用行动方案 alike: a name that gives
-            # no place (it would have tipped the match) means the one document of no place
-            ranked = [(national[0], ranked[0][1] + 1.0), *ranked]
-        if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        meant = tied[0] if len(tied) == 1 else national[0] if len(national) == 1 else None
+        if meant is not None:
             # the words and the year that named it, apart ("八部门那个", "2022年")
             name = _NAME_YEAR.sub("", m.group(1))
-            found += [(n, ranked[0][0]) for n in ([name] if name else []) + sorted(years)]
+            found += [(n, meant) for n in ([name] if name else []) + sorted(years)]
     return found
 
 
@@ -210,7 +209,7 @@ def _name_grams(documents: dict[str, DocumentMeta]) -> tuple[dict[str, set[str]]
     names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title]))
              for d, m in documents.items()}
     # and the year it is dated, which a name may give ("22年的方案")
-    grams = {d: bigrams(n) | ({f"{year}年"} if (year := (documents[d].date or "")[:4]) else set()) for d, n in names.items()}
+    grams = {d: bigrams(n) | ({f"{year}年"} if (year := _dated_year(documents[d])) else set()) for d, n in names.items()}
     count: dict[str, int] = {}
     for gs in grams.values():
         for g in gs:
@@ -219,6 +218,11 @@ def _name_grams(documents: dict[str, DocumentMeta]) -> tuple[dict[str, set[str]]
         _NAME_GRAMS.clear()
     _NAME_GRAMS[id(documents)] = (documents, grams, count)
     return grams, count
+
+
+def _dated_year(doc: DocumentMeta) -> str:
+    """The year the document is dated ("2022"), or "" when its date is not known."""
+    return (doc.date or "")[:4]
 
 
 def place_coverage(analysis: Analysis, documents: dict[str, DocumentMeta]) -> list[PlaceCoverage]:
@@ -394,5 +398,5 @@ def retrieve(
         snapshot=snapshot,
         # and the year of a document the question names, where it gives it ("the 2022 eight-ministry plan")
         document_names=[name for name, _ in mentions] + sorted(
-            {year for d in analysis.documents if (year := (snapshot.documents[d].date or "")[:4]) and year in analysis.question}),
+            {year for d in analysis.documents if (year := _dated_year(snapshot.documents[d])) and year in analysis.question}),
     )
