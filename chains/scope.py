@@ -50,15 +50,18 @@ class ScopeModel:
         return dict(zip(self.labels, (float(x) for x in p), strict=True))
 
     def classify(self, vector: Sequence[float]) -> tuple[str, float]:
-        """The label and its probability; "policy" unless another label is confident.
+        """The label and its probability; "policy" unless the model is confident it is not.
 
-        Declining a real question costs more than answering a chat message with clauses, so a
-        non-policy label must reach ``min_confidence`` (fitted with the weights).
+        Declining a real question costs more than answering a chat message with clauses, so the
+        probability that a message is *not* a policy question must reach ``min_confidence``
+        (fitted with the weights); the likeliest other label then says which kind it is. The mass
+        is summed over the other labels, not read off the likeliest one: "../../etc/passwd" is no
+        question at all (policy 0.00) though no single other label is sure of it.
         """
         probs = self.probabilities(vector)
-        label = max(probs, key=lambda k: probs[k])
-        if label != "policy" and probs[label] < self.min_confidence:
+        if 1.0 - probs["policy"] < self.min_confidence:
             return "policy", probs["policy"]
+        label = max((k for k in probs if k != "policy"), key=lambda k: probs[k])
         if label in REPLY_LABELS and self.replies is not None and len(self.replies):
             nearest = float(np.max(self.replies @ np.asarray(vector, dtype=np.float64)))
             if nearest < MIN_REPLY_SIMILARITY:  # like no known reply: not a message we understand

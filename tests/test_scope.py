@@ -116,3 +116,22 @@ def test_every_held_out_reply_is_still_recognised() -> None:
     assert held
     for example in held:
         assert model.classify(e5.embed_query(example["text"]))[0] != "off_topic", example["text"]
+
+
+def test_a_message_is_declined_when_it_is_surely_no_policy_question_though_no_other_label_is_sure() -> None:
+    """The confidence is on "not a policy question": the other labels' probabilities are summed."""
+    import numpy as np
+
+    from chains.scope import LABELS, ScopeModel
+
+    def model_giving(probs: dict[str, float]) -> tuple[ScopeModel, list[float]]:
+        # a one-dimensional "vector" of 1.0 and a bias of log-probabilities give exactly ``probs``
+        bias = np.log(np.array([max(probs.get(k, 0.0), 1e-9) for k in LABELS]))
+        return ScopeModel(np.zeros((1, len(LABELS))), bias, LABELS, 0.7, ""), [1.0]
+
+    split, vector = model_giving({"policy": 0.02, "ack": 0.49, "injection": 0.49})
+    assert split.classify(vector)[0] in ("ack", "injection")  # 0.98 sure it is no question
+    unsure, vector = model_giving({"policy": 0.35, "evasion": 0.65})
+    assert unsure.classify(vector)[0] == "policy"  # 0.65 < 0.7: answered, not declined
+    sure, vector = model_giving({"policy": 0.2, "evasion": 0.8})
+    assert sure.classify(vector)[0] == "evasion"
