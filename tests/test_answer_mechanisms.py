@@ -105,6 +105,10 @@ def test_the_kind_of_answer_a_question_asks_for() -> None:
     assert where.search("鼓励山西、山东、河南等地建设示范工程") is None
     assert asked_kind("方案在哪些地方做了调整") is None and asked_kind("贵州哪些市场需要赤泥产品") is None
     assert asked_kind("为啥不让新建赤泥库").search("由于我省地处黄河流域")
+    # a magnitude asked by its size is a measured figure, as "多少" is
+    for size in ("历史存量有多大", "how big is the stockpile"):
+        kind = asked_kind(size)
+        assert kind is not None and kind.search("年新增量290万吨") and not kind.search("逐步消纳存量的思路")
     # English asks in its last clause, not its last word
     assert asking_clause("We make bricks from red mud, is there a tax break?") == "is there a tax break"
     assert asked_kind(asking_clause("Which Henan cities are named in the demonstration column?")) is not None
