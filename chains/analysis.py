@@ -47,11 +47,15 @@ _MEASURE_ASK = re.compile(r"几(?:十|百|千|万)?(?:毫米|厘米|公里|米|�
 # "哪几个部门", "哪些单位", "什么机构": a who-question however the count or the office word is put
 # (in English: "which departments", "which Guizhou department handles", "who oversees")
 _OFFICE_EN = r"(?:departments?|agenc(?:y|ies)|offices?|ministr(?:y|ies)|bureaus?|units?|authorit(?:y|ies))"
-_WHO = re.compile(
-    r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委|厅局|厅|局)|谁|"
+_WHO_OFFICE = re.compile(
+    r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?(?:部门|单位|机构|部委|厅局|厅|局)|"
+    r"谁(?=[^，,。？?！!\s]{0,2}(?:负责|牵头|主管|分管|管|抓))|(?:归|由|找|是)谁(?:管|负责|牵头|主管|来管|来抓)|"
     rf"\bwhich\s+(?:[A-Za-z-]+\s+){{0,3}}?{_OFFICE_EN}\b|"
     r"\bwho(?=\s+(?:handles|manages|oversees|supervises|leads|coordinates|runs|is in charge|are in charge|takes charge)\b)",
     re.IGNORECASE)
+# a bare 谁 asks who, but not always which office is in charge: "组长是谁" asks for a person,
+# "赤泥是谁产生的" for a producer
+_WHO = re.compile(rf"{_WHO_OFFICE.pattern}|谁", re.IGNORECASE)
 
 # a part of a question asks when it has a question word or particle, an "A不A" ("能不能", "有没有"),
 # or ends in "不/没" ("能进园区不", "有关系没"); the other parts ("八部门那个方案", "我们园区还有锰渣") only set the context
@@ -92,6 +96,13 @@ def asking_clause(question: str) -> str:
 def asks_who(text: str) -> bool:
     """Whether ``text`` (a question or one part of it) asks who does something."""
     return bool(_WHO.search(text)) or _has(text.lower(), INTENT_RULES[0][1])
+
+
+def asks_office(text: str) -> bool:
+    """Whether ``text`` asks which office is in charge ("哪个部门负责", "归谁管", "Which department
+    handles…"), not only who someone is ("组长是谁", "谁产生的"): only then is "the documents list
+    no responsible unit" an answer to it."""
+    return bool(_WHO_OFFICE.search(text)) or _has(text.lower(), INTENT_RULES[0][1])
 
 
 # "山东哪些地方…", "Which Henan cities…": asks for places inside the place it names

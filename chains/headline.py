@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis, asks_who
+from chains.analysis import Analysis, asks_office, asks_who
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ASKS_WHICH
 from chains.firstline import (
@@ -201,7 +201,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     said = " ".join(t + " " + " ".join(sq.hit.clause.section_path) for t, sq, _ in segments)
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
     if who:
-        text = M.NO_UNITS[lang] + text
+        text = (M.NO_UNITS[lang] if asks_office(analysis.question) else "") + text
     elif share < INDIRECT_SHARE and not listed and not (kind is not None and kind.search(said)):
         # the closest sentence shares little of what was asked (and is not of the kind asked for: a
         # reason for "为啥", the taxes for "哪些税"; nor the task of an office asked about): say so

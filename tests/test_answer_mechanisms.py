@@ -228,3 +228,13 @@ def test_words_of_a_function_class_are_no_topic(answerer) -> None:
     snapshot = answerer.index.snapshot()
     weights = topic_weights(retrieve(snapshot, answerer.embeddings, analyse("八部门方案里赤泥主要往哪些产品上推")), snapshot.keyword)
     assert "主要" not in weights and "产品" in weights
+
+
+def test_a_bare_who_asks_for_a_unit_in_charge_only_beside_a_word_of_charge(answerer) -> None:
+    from chains.analysis import asks_office
+
+    assert asks_office("这事归谁管") and asks_office("谁来牵头") and asks_office("Which department handles it?")
+    assert not asks_office("焦作的赤泥是谁产生的") and not asks_office("领导小组组长是谁")
+    # "who produces it" is answered by the sentence naming the producer, with no "no responsible unit" lead
+    first = answerer.answer("焦作的赤泥是谁产生的").answer.split("\n")[0]
+    assert first.startswith("焦作：") and "中州铝业" in first
