@@ -15,6 +15,7 @@ from dataclasses import replace
 from chains import messages as M
 from chains.analysis import SPECIFIC_ASKS, Analysis
 from chains.coverage import asked_places, label, local_to, relevant_to
+from chains.difference import set_difference
 from chains.headline import Headline, headline
 from chains.metadata import document_facts
 from chains.models import Answer, Citation
@@ -296,6 +297,10 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     facts = document_facts(analysis.question, hits, retrieval, lang, analysis.parts, getattr(analysis, "documents", []))
     if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
         hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
+    difference = set_difference(analysis, retrieval, weights) if facts is None else None
+    if difference is not None:  # the two lists compared, each whole (not the pieces retrieval found)
+        lists = (difference.having, difference.lacking)
+        hits = [*lists, *(h for h in hits if not any(_same_clause(h, x) for x in lists))]
     by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity) for h in merge_pieces(hits)]
     places = asked_places(analysis)
     cache: dict[tuple[int, int], list[float]] = {}
@@ -312,6 +317,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     first = _ref(head.text, numbers[id(head.quoted)], lang) if head.quoted is not None else head.text
     for text, q, _ in head.more:  # a part of the question another clause answers, with its own number
         first += ("" if lang == "zh" else " ") + _ref(text, numbers[id(q)], lang)
+    if difference is not None:  # the items one list has beyond the other's, then that other list
+        first = difference.text({q.hit.clause.clause_id: numbers[id(q)] for q in grouped}, lang)
+        head = replace(head, shown=[], more=[])
     if facts is not None:  # what the question asks about a document itself comes first
         source = next(q for q in grouped if _same_clause(q.hit, facts.hit))
         said = _ref(facts.text, numbers[id(source)], lang)
@@ -327,7 +335,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     # a place without documents of its own: the first note says so, and what the provisions above are
     notes = no_document + notes
     # the document's own date or number answers it: "not specified" would contradict that
-    missing = None if facts is not None else not_specified(analysis, by_relevance, places, weights, lang,
+    missing = None if facts is not None or difference is not None else not_specified(analysis, by_relevance, places, weights, lang,
                                                            agencies_named=head.agencies)
     if missing:
         notes.append(missing)

@@ -77,6 +77,19 @@ def _short_lines(lines: list[str]) -> list[str]:
     return best if len(best) > MIN_ITEMS else []
 
 
+def item_lines(text: str) -> list[tuple[str, str]]:
+    """The items of a list led by dashes or by short titles of their own, wherever they stand among
+    a clause's other lines (a plan's principles follow its guiding thought in one section): each
+    item's title and its whole line. At least ``MIN_ITEMS`` of them, else none."""
+    items = []
+    for line in (x.strip() for x in text.splitlines()):
+        body = _DASH.sub("", line)
+        end = body.find("。")
+        if 0 < end <= ITEM_CHARS and end < len(body) - 1 and not _PUNCT.search(body[:end]):
+            items.append((body[:end], body))
+    return items if len(items) >= MIN_ITEMS else []
+
+
 def stated_count(part: str) -> int | None:
     """How many items a part says there are ("具体是哪四个" -> 4), if it says."""
     m = _STATED.search(part)

@@ -46,6 +46,9 @@ YES_NO = {
     "zh": {"can": "可以。", "has": "有。", "no_direct": "文件没有直接规定；相关的是："},
     "en": {"can": "Yes. ", "has": "Yes. ", "no_direct": "The documents do not say this directly; the closest provision: "},
 }
+# what one list has beyond another's ("贵州方案的基本原则比国家的多了哪一条"), before the items quoted
+DIFFERENCE = {"zh": "{a}多出的是：{items}[{n}]{b}列的是：{others}。[{m}]",
+              "en": "Only in {a}: “{items}” [{n}] {b} lists: {others}. [{m}]"}
 NO_UNITS = {"zh": "文件没有列明这项工作的责任单位；相关的是：", "en": "The documents name no responsible unit for this; "}
 UNITS_LABEL = {"zh": "责任单位：", "en": "Responsible units: "}
 NOTE_LABEL = {"zh": "说明：", "en": "Note: "}
