@@ -110,9 +110,15 @@ _WHERE = re.compile(r"哪(?:些|几个|个)(?:地方|城市|地市|市(?!场)|�
                     r"\bwhich\s+(?:[A-Za-z]+\s+)?(?:cities|places|regions|prefectures|counties)\b|\bwhere\b", re.IGNORECASE)
 
 
+# "哪几个省", "which provinces": asks for the names of provinces, wherever they stand
+_PROVINCES = re.compile(r"哪(?:些|几个|个)省(?:份|区)?|\bwhich\s+(?:[A-Za-z]+\s+)?provinces\b", re.IGNORECASE)
+
+
 def asked_kind(text: str) -> re.Pattern[str] | None:
     """The form of the answer ``text`` asks for (a document number, a date, a measured figure, a
-    reason, the taxes by name, the places inside a place it names), if any."""
+    reason, the taxes by name, the places inside a place it names, the provinces), if any."""
+    if _PROVINCES.search(text):
+        return places_at_level(1)
     inside = asked_inside(text)
     if inside is not None:
         return places_within(inside.code)
@@ -141,6 +147,14 @@ def places_within(code: str) -> re.Pattern[str]:
     top = gazetteer.places[code]
     names = {form for p in gazetteer.places.values() if p.level > top.level and gazetteer.within(p.code, code)
              for form in (p.name, p.short if p.level <= 2 else "") if len(form) >= 2}  # (a county's short name may be a word: 城区)
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=4)
+def places_at_level(level: int) -> re.Pattern[str]:
+    """The names of every place of ``level`` (1: the provinces), full and short, as one pattern."""
+    names = {form for p in load_gazetteer().places.values() if p.level == level
+             for form in (p.name, p.short) if len(form) >= 2}
     return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
 

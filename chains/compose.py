@@ -16,6 +16,7 @@ from chains import messages as M
 from chains.analysis import SPECIFIC_ASKS, Analysis
 from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.difference import set_difference
+from chains.headings import heading_list, section_key
 from chains.headline import Headline, headline
 from chains.metadata import document_facts
 from chains.models import Answer, Citation
@@ -298,6 +299,10 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
         hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
     difference = set_difference(analysis, retrieval, weights) if facts is None else None
+    listed = heading_list(analysis.kind, hits, retrieval) if facts is None and difference is None else None
+    if listed is not None:  # every section of the list, each cited (not only those retrieval found)
+        mine = {section_key(h) for h in listed.sections}
+        hits = [*listed.sections, *(h for h in hits if section_key(h) not in mine)]
     if difference is not None:  # the two lists compared, each whole (not the pieces retrieval found)
         lists = (difference.having, difference.lacking)
         hits = [*lists, *(h for h in hits if not any(_same_clause(h, x) for x in lists))]
@@ -317,6 +322,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     first = _ref(head.text, numbers[id(head.quoted)], lang) if head.quoted is not None else head.text
     for text, q, _ in head.more:  # a part of the question another clause answers, with its own number
         first += ("" if lang == "zh" else " ") + _ref(text, numbers[id(q)], lang)
+    if listed is not None:  # the names that head the sections, in the document's order
+        first = listed.text({section_key(q.hit): numbers[id(q)] for q in grouped}, lang)
+        head = replace(head, shown=[], more=[])
     if difference is not None:  # the items one list has beyond the other's, then that other list
         first = difference.text({q.hit.clause.clause_id: numbers[id(q)] for q in grouped}, lang)
         head = replace(head, shown=[], more=[])
@@ -335,7 +343,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     # a place without documents of its own: the first note says so, and what the provisions above are
     notes = no_document + notes
     # the document's own date or number answers it: "not specified" would contradict that
-    missing = None if facts is not None or difference is not None else not_specified(analysis, by_relevance, places, weights, lang,
+    missing = None if facts is not None or difference is not None or listed is not None else not_specified(analysis, by_relevance, places, weights, lang,
                                                            agencies_named=head.agencies)
     if missing:
         notes.append(missing)
