@@ -112,12 +112,20 @@ _WHERE = re.compile(r"哪(?:些|几个|个)(?:地方|城市|地市|市(?!场)|�
 
 # "哪几个省", "which provinces": asks for the names of provinces, wherever they stand
 _PROVINCES = re.compile(r"哪(?:些|几个|个)省(?:份|区)?|\bwhich\s+(?:[A-Za-z]+\s+)?provinces\b", re.IGNORECASE)
+# …or compares the provinces two documents name ("点名的省份有啥不同", "专栏里的省 有啥区别")
+_PROVINCES_NAMED = re.compile(r"省份|的省(?=[\s，,和跟与有]|$)|\bprovinces\b", re.IGNORECASE)
+_DIFFERS = re.compile(r"不同|区别|不一样|差别|差异|\bdiffer", re.IGNORECASE)
+
+
+def asks_provinces(text: str) -> bool:
+    """Whether ``text`` asks for the names of provinces, or compares the provinces it speaks of."""
+    return bool(_PROVINCES.search(text)) or bool(_PROVINCES_NAMED.search(text) and _DIFFERS.search(text))
 
 
 def asked_kind(text: str) -> re.Pattern[str] | None:
     """The form of the answer ``text`` asks for (a document number, a date, a measured figure, a
     reason, the taxes by name, the places inside a place it names, the provinces), if any."""
-    if _PROVINCES.search(text):
+    if asks_provinces(text):
         return places_at_level(1)
     inside = asked_inside(text)
     if inside is not None:
@@ -214,7 +222,10 @@ class Analysis:
         """The form of answer asked for (:func:`asked_kind`): by the clause that asks, else by the
         last other part that asks for one ("有没有写具体数字？跟国家比咋样": a figure)."""
         texts = dict.fromkeys([self.asking, *reversed(self.parts)])  # the asking clause is often the last part
-        return next((kind for kind in map(asked_kind, texts) if kind is not None), None)
+        found = next((kind for kind in map(asked_kind, texts) if kind is not None), None)
+        if found is None and asks_provinces(self.question):
+            return places_at_level(1)  # the provinces compared may be named before the part that asks
+        return found
 
     @cached_property
     def inside(self) -> Place | None:

@@ -299,7 +299,10 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
         hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
     difference = set_difference(analysis, retrieval, weights) if facts is None else None
-    listed = heading_list(analysis.kind, hits, retrieval) if facts is None and difference is None else None
+    # sections headed by the names asked for, among the cited clauses and retrieval's next best (the
+    # column's sections rank just below the cut when the question does not say 专栏)
+    near = [*hits, *retrieval.hits[: 2 * len(hits)]]
+    listed = heading_list(analysis.kind, near, retrieval) if facts is None and difference is None else None
     if listed is not None:  # every section of the list, each cited (not only those retrieval found)
         mine = {section_key(h) for h in listed.sections}
         hits = [*listed.sections, *(h for h in hits if section_key(h) not in mine)]
@@ -323,8 +326,18 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     for text, q, _ in head.more:  # a part of the question another clause answers, with its own number
         first += ("" if lang == "zh" else " ") + _ref(text, numbers[id(q)], lang)
     if listed is not None:  # the names that head the sections, in the document's order
-        first = listed.text({section_key(q.hit): numbers[id(q)] for q in grouped}, lang)
-        head = replace(head, shown=[], more=[])
+        mine = {section_key(h) for h in listed.sections}
+        other = head.quoted is not None and section_key(head.quoted.hit) not in mine and not head.units
+        # beside another clause's answer ("22年方案点名的省和24年专栏里的省有啥不同": the 2022 plan's
+        # sentence, then the column), each named by its document when both are of one place
+        titled = other and head.quoted is not None and label(head.quoted.hit.doc, lang) == label(listed.sections[0].doc, lang)
+        listing = listed.text({section_key(q.hit): numbers[id(q)] for q in grouped}, lang, titled)
+        gap = "" if lang == "zh" else " "
+        # the line's answers to the question's other parts stay ("…有河南没？焦作落地了啥项目")
+        rest = [(text, q, shown) for text, q, shown in head.more if section_key(q.hit) not in mine]
+        lead = [_ref(head.text, numbers[id(head.quoted)], lang)] if other and head.quoted is not None else []
+        first = gap.join([*lead, listing, *(_ref(text, numbers[id(q)], lang) for text, q, _ in rest)])
+        head = replace(head, shown=head.shown if lead else [], more=rest)
     if difference is not None:  # the items one list has beyond the other's, then that other list
         first = difference.text({q.hit.clause.clause_id: numbers[id(q)] for q in grouped}, lang)
         head = replace(head, shown=[], more=[])

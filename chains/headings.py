@@ -25,10 +25,12 @@ class HeadingList:
     parent: str  # the parent heading, as the document writes it
     sections: list[Hit]  # each section so headed, in the document's order
 
-    def text(self, numbers: dict[tuple, int], lang: str) -> str:
-        """The first line; ``numbers`` gives each cited clause's number by :func:`section_key`."""
+    def text(self, numbers: dict[tuple, int], lang: str, titled: bool = False) -> str:
+        """The first line; ``numbers`` gives each cited clause's number by :func:`section_key`;
+        ``titled`` names the document, not only its place (beside another of the same place's)."""
         names = "、".join(f"{h.clause.heading}[{numbers[section_key(h)]}]" for h in self.sections)
-        where = label(self.sections[0].doc, lang)
+        doc = self.sections[0].doc
+        where = doc.display_title if titled else label(doc, lang)
         if lang == "zh":
             return f"{where}：{self.parent}——{names}。"
         return f"{where}: {self.parent} — {names}."

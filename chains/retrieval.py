@@ -323,12 +323,14 @@ _KIND_CACHE: dict[tuple[int, str], np.ndarray] = {}
 
 
 def kind_mask(snapshot: Snapshot, kind: re.Pattern[str]) -> np.ndarray:
-    """Which clauses give an answer of ``kind`` (a date, a figure, taxes by name), once per snapshot."""
+    """Which clauses give an answer of ``kind`` (a date, a figure, taxes by name), once per snapshot:
+    in their text, or as their whole heading (a column's section headed "山东" names a province)."""
     key = (id(snapshot), kind.pattern)
     if key not in _KIND_CACHE:
         if len(_KIND_CACHE) > 32:
             _KIND_CACHE.clear()
-        _KIND_CACHE[key] = np.array([kind.search(c.text) is not None for c in snapshot.clauses], dtype=bool)
+        _KIND_CACHE[key] = np.array([kind.search(c.text) is not None or (bool(c.heading) and kind.fullmatch(c.heading) is not None)
+                                     for c in snapshot.clauses], dtype=bool)
     return _KIND_CACHE[key]
 
 

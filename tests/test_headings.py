@@ -27,3 +27,14 @@ def test_the_sections_a_column_heads_with_province_names_answer_which_provinces(
 def test_a_sentence_naming_provinces_answers_when_no_headings_do(answerer) -> None:
     first = answerer.answer("国家要求哪些省出台赤泥配套政策").answer.split("\n")[0]
     assert "内蒙古" in first and "重庆" in first and "——" not in first
+
+
+def test_comparing_the_provinces_two_plans_name_shows_both_lists(answerer) -> None:
+    from chains.analysis import asks_provinces
+
+    assert asks_provinces("22年方案点名的示范省份跟24年的有啥不一样") and not asks_provinces("国家鼓励的省份里有河南没")
+    answer = answerer.answer("2022年八部门方案和2024年赤泥行动方案 点名建赤泥示范工程的省份有啥不一样")
+    first = answer.answer.split("\n")[0]
+    # the 2022 plan's sentence naming six provinces, then the 2024 column's four headings, named by its title
+    assert "贵州、云南" in first and "《赤泥综合利用行动方案》" in first
+    assert [c.section.rsplit(" > ", 1)[-1] for c in answer.citations if "专栏" in c.section] == ["山东", "山西", "广西", "河南"]
