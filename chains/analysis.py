@@ -33,9 +33,9 @@ INTENT_RULES: list[tuple[str, list[str]]] = [
 SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
     ("rate", ["比例", "税率", "利率", "减按", "百分之", "几成", "多少钱", "金额", "额度", "多少补贴", "补多少", "退多少", "减免多少", "每吨", "一吨",
               "what rate", "what percentage", "how much tax", "per tonne", "per ton"]),
-    ("deadline", ["截止", "期限", "什么时候申请", "何时申请", "申报时间", "deadline"]),
+    ("deadline", ["截止", "期限", "最晚", "最迟", "什么时候申请", "何时申请", "申报时间", "deadline"]),
     ("quantity", ["多少", "几个", "几项", "几家", "几大", "几倍", "几年", "数值", "数字", "具体数", "how much", "how many", "what is the rate"]),
-    ("time", ["什么时候", "何时", "哪一年", "哪年", "哪天", "when "]),
+    ("time", ["什么时候", "啥时候", "何时", "哪一年", "哪年", "哪天", "when "]),
     ("procedure", ["申请材料", "什么材料", "怎么申请", "如何申请", "申请流程", "申报流程", "办理流程", "手续", "申请条件", "申报条件",
                    "how to apply", "apply for", "application process", "application procedure", "application form",
                    "application material", "documents required", "eligib"]),  # "applications" alone are uses

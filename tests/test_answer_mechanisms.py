@@ -97,6 +97,8 @@ def test_what_a_question_asks_about_a_document() -> None:
 def test_applications_alone_are_uses_not_a_procedure() -> None:
     assert analyse("Does the plan say anything about red mud applications?").asks == []
     assert analyse("What is the application process for the subsidy?").asks == ["procedure"]
+    # colloquial and plain words for a time and a deadline ask for them as the formal ones do
+    assert "deadline" in analyse("企业最晚啥时候交方案").asks and "time" in analyse("这个方案啥时候出的").asks
 
 
 def test_the_kind_of_answer_a_question_asks_for() -> None:
