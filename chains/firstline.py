@@ -264,8 +264,11 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
         ((keyword_score(" ".join([q.body[i], *q.hit.clause.section_path, year_context(q.body, i) or ""]), focus)
           + similar(q, i) + (_kind_bonus(part, kind, thing, q, i) if kinds else figure_bonus(q.body[i], False) if figures else 0.0))
          * (q.hit.score / top) ** RANK_POWER, q.scores[i], -n, q, i)
-        for n, q in enumerate(pool[:MAX_HEAD_SENTENCES]) for i in range(len(q.body))
-        if not any(p is q and k == i for p, k in used)
+        # the best clauses' sentences, and any cited clause's sentence of the kind the part asks for
+        # ("能涉及哪些税种": the taxes a lower-ranked clause names), as the whole question's line has
+        for n, q in enumerate(pool) for i in range(len(q.body))
+        if (n < MAX_HEAD_SENTENCES or (kind is not None and kind.search(q.body[i])))
+        and not any(p is q and k == i for p, k in used)
     ]
     scored = [s for s in scored if s[0] >= MIN_SENTENCE_SCORE]
     if not scored:

@@ -240,3 +240,9 @@ def test_a_bare_who_asks_for_a_unit_in_charge_only_beside_a_word_of_charge(answe
     # "who produces it" is answered by the sentence naming the producer, with no "no responsible unit" lead
     first = answerer.answer("焦作的赤泥是谁产生的").answer.split("\n")[0]
     assert first.startswith("焦作：") and "中州铝业" in first
+
+
+def test_a_part_asking_for_the_taxes_gets_the_clause_naming_them_though_it_ranks_lower(answerer) -> None:
+    # "所得税能不能减" asks for taxes by name: the clause naming 企业所得税 ranks below the brick clauses
+    first = answerer.answer("我们小厂用赤泥做免烧砖 所得税能不能减 另外政府会不会采购我们的砖").answer.split("\n")[0]
+    assert "企业所得税" in first
