@@ -246,3 +246,11 @@ def test_a_part_asking_for_the_taxes_gets_the_clause_naming_them_though_it_ranks
     # "所得税能不能减" asks for taxes by name: the clause naming 企业所得税 ranks below the brick clauses
     first = answerer.answer("我们小厂用赤泥做免烧砖 所得税能不能减 另外政府会不会采购我们的砖").answer.split("\n")[0]
     assert "企业所得税" in first
+
+
+def test_an_office_asked_for_with_a_word_of_its_field_between_is_a_who_question(answerer) -> None:
+    from chains.analysis import asks_office
+
+    assert asks_office("该找哪个税务部门") and asks_office("哪些省直部门负责") and asks_office("哪几个单位")
+    first = answerer.answer("贵州这边赤泥企业想问税收优惠 该找哪个税务部门 方案里有写吗").answer.split("\n")[0]
+    assert "国家税务总局贵州省税务局" in first
