@@ -85,6 +85,8 @@ def _local(quoted: Sequence[Quoted], places: Sequence[Place]) -> list[Quoted]:
 def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
             lang: str) -> Headline | None:
     local = _local(quoted, places)
+    if analysis.national and not places:  # "国家层面谁牵头": the nation's offices, not a province's list
+        local = [q for q in local if q.hit.doc.level == 0] or local
     # the clause with a list of units that is most about the question's topic (its words in the clause
     # or its headings: "源头减量" is the heading of the task whose units are asked), rank breaking ties
     listed = [(keyword_score(" ".join([*q.hit.clause.section_path, *q.body]), weights), -n, q)

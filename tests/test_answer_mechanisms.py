@@ -254,3 +254,8 @@ def test_an_office_asked_for_with_a_word_of_its_field_between_is_a_who_question(
     assert asks_office("该找哪个税务部门") and asks_office("哪些省直部门负责") and asks_office("哪几个单位")
     first = answerer.answer("贵州这边赤泥企业想问税收优惠 该找哪个税务部门 方案里有写吗").answer.split("\n")[0]
     assert "国家税务总局贵州省税务局" in first
+
+
+def test_a_who_question_about_the_nation_names_the_nations_offices_not_a_provinces_list(answerer) -> None:
+    first = answerer.answer("国家层面赤泥这摊事到底谁牵头 企业要不要定期报情况").answer.split("\n")[0]
+    assert first.startswith("国家") and "工业和信息化主管部门" in first and "省工业和信息化厅" not in first
