@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -129,10 +130,14 @@ def domain_share(token: str, index: KeywordIndex) -> float:
     A question word the documents use more than everyday language does ("底线", "豁免", "磷石膏")
     says what the question is about; an everyday word ("东西", "分别", "地方", "到底") does not,
     however rare in the documents and so however high its idf. ``index`` gives the documents'
-    counts (words for a word index, characters for an n-gram index).
+    counts (words for a word index, characters for an n-gram index). A count is a small sample:
+    the documents' rate is taken a Poisson standard deviation below it (tf - sqrt(tf)), so a word
+    the documents use once ("涉及") is their language only if general Chinese hardly uses it
+    ("硅肥"), not because one occurrence in a small corpus looks like a high rate.
     """
     general, general_total = general_frequency(token)
-    p_docs = (index.tf.get(token, 0) + SMOOTHING) / max(index.total, 1)
+    tf = index.tf.get(token, 0)
+    p_docs = (max(tf - math.sqrt(tf), 0.0) + SMOOTHING) / max(index.total, 1)
     p_general = (general + SMOOTHING) / max(general_total, 1)
     return p_docs / (p_docs + p_general)
 
