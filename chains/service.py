@@ -30,6 +30,9 @@ from knowledge.models import Clause, DocumentMeta
 
 logger = logging.getLogger(__name__)
 
+# exceptions that say the code is wrong, whatever the index holds (an index read under us raises
+# storage errors: sqlite3, chromadb, OSError, ValueError from a vector of the wrong shape)
+PROGRAMMING_ERRORS = (NameError, AttributeError, TypeError, AssertionError, ImportError)
 # what each kind of message gets instead of an answer (chains/models.py: Answer.scope)
 DECLINED = {"injection": M.REFUSED, "evasion": M.REFUSED, "off_topic": M.OFF_TOPIC}
 REPLIES = {"ack": M.ACK, "greeting": M.HELP}
@@ -122,6 +125,8 @@ class AnswerService:
         query_vector = vector if analysis.retrieval_text == text else None  # the question's vector, reused
         try:
             retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector)
+        except PROGRAMMING_ERRORS:
+            raise  # a fault of the code, not of the index: rebuilding it would fail again, slowly
         except Exception as exc:  # the index broke under us: repair once, then answer from the new one
             snapshot = self.index.repair(f"{type(exc).__name__}: {exc}")
             retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector)

@@ -348,3 +348,19 @@ def test_a_killed_ingest_never_leaves_a_document_only_in_the_library(tmp_path: P
     docs = _in_process("docs", env=env).stdout.decode()
     assert "big-plan" in docs and not journal.exists()
     assert in_library() <= indexed() and "big-plan" in in_library()
+
+
+def test_a_fault_of_the_code_is_not_taken_for_a_damaged_index(answerer, monkeypatch) -> None:
+    """A NameError in retrieval would fail again on a rebuilt index: it is raised, not repaired."""
+    import chains.service as service
+
+    repairs: list[str] = []
+    monkeypatch.setattr(answerer.index, "repair", lambda reason: repairs.append(reason))
+
+    def broken(*args, **kwargs):
+        raise NameError("name '_PROVINCES' is not defined")
+
+    monkeypatch.setattr(service, "retrieve", broken)
+    with pytest.raises(NameError):
+        answerer.answer("赤泥综合利用有哪些税收优惠")
+    assert repairs == []
