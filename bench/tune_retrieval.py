@@ -25,9 +25,8 @@ from bench.dev_eval import publish, split_cases
 from chains.analysis import analyse
 from chains.compose import select_hits, topic_weights
 from chains.fusion import FILE, FusionWeights
+from chains.naming import bigrams, documents_meant
 from chains.retrieval import (
-    bigrams,
-    documents_meant,
     heading_match,
     place_factor,
     retrieve,

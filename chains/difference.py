@@ -18,8 +18,9 @@ from chains import messages as M
 from chains.analysis import Analysis
 from chains.coverage import label, relevant_to
 from chains.enumeration import item_lines
+from chains.naming import bigrams
 from chains.quoting import MIN_SENTENCE_SCORE, keyword_score
-from chains.retrieval import Hit, Retrieval, bigrams
+from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
 from knowledge.models import Clause, DocumentMeta
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.enumeration import stated_count
-from chains.retrieval import Hit, Retrieval, named_documents
+from chains.naming import named_documents
+from chains.retrieval import Hit, Retrieval
 from knowledge.models import Clause, DocumentMeta
 
 _VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布|答复|回复)"  # a reply is issued by replying

@@ -10,7 +10,6 @@ national documents are never penalised since they apply everywhere.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,10 +17,10 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from chains.analysis import Analysis, PlaceCoverage, full_years
-from chains.english_names import english_documents
+from chains.analysis import Analysis, PlaceCoverage
 from chains.fusion import WEIGHTS, FusionWeights
 from chains.lexicon import english_terms
+from chains.naming import bigrams, dated_year, document_mentions, documents_meant
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import ScoreTable, Snapshot
 from knowledge.keyword import lone_characters, tokenize
@@ -72,11 +71,6 @@ class Retrieval:
         return dict(self.snapshot.sentence_scores(clause.clause_id, self.query_vector))
 
 
-def bigrams(text: str) -> set[str]:
-    chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
-
-
 def heading_match(question_grams: set[str], clause: Clause, common: frozenset[str]) -> float:
     """How much of the clause's own heading the question (given as its bigrams) repeats (0..1).
 
@@ -106,123 +100,6 @@ def common_heading_bigrams(snapshot: Snapshot) -> frozenset[str]:
         for gram in bigrams(heading):
             counts[gram] = counts.get(gram, 0) + 1
     return frozenset(g for g, n in counts.items() if n > max(2, len(headings) // COMMON_HEADING_SHARE))
-
-
-_TITLE_NOISE = re.compile(r"[\s《》〈〉“”\"'（）()\[\]【】—–-]")
-_YEARS = re.compile(r"[（(][^（）()]*\d{4}[^（）()]*[）)]\s*$")  # a trailing "（2025—2030年）"
-
-
-def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
-    """Documents the question names by their full title (brackets and spaces ignored) or id.
-
-    A superseded document asked for by name is what the user wants, not its successor.
-    """
-    asked = _TITLE_NOISE.sub("", question)
-    matched: dict[str, str] = {}  # doc id -> the (longest) title of it found in the question
-    for doc_id, meta in documents.items():
-        found = [t for t in _title_forms(meta.title, meta.short_title or "") if t in asked]
-        if found:
-            matched[doc_id] = max(found, key=len)
-        elif doc_id in question:
-            matched[doc_id] = doc_id
-    # "赤泥综合利用行动方案" inside "贵州省赤泥综合利用行动方案" names only the longer one
-    named = {d for d, t in matched.items() if not any(t != u and t in u for u in matched.values())}
-    # a title that fits an old document and its successor alike means the current one
-    return {d for d in named if documents[d].superseded_by not in named}
-
-
-@lru_cache(maxsize=8192)
-def _title_forms(title: str, short_title: str) -> tuple[str, ...]:
-    """A title as a question may write it: whole, short, or without its trailing years
-    ("…方案（2025—2030年）" or "…方案"), brackets and spaces dropped; six characters at least."""
-    forms = (_TITLE_NOISE.sub("", f) for f in (title, short_title, _YEARS.sub("", title)))
-    return tuple(f for f in forms if len(f) >= 6)
-
-
-# how users refer to a document: its kind ("八部门方案", "焦作答复", "国家文件"), after a few words saying which,
-# a year among them ("八部门那个22年的方案": the year must not cut the name off)
-_MENTION = re.compile(r"((?:[\u4e00-\u9fff]|\d{2,4}年){1,12}?)(?:那个|这个|的)?(方案|文件|答复|解答|通知|规划|意见|办法)")
-_NAME_YEAR = re.compile(r"(\d{2,4})年")
-
-
-def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
-    """Documents the question refers to by a short name ("八部门方案", "国家赤泥方案", "焦作答复").
-
-    Each mention is matched against every document's names (place, short title, title) by the
-    character pairs they share, each pair weighted by how few documents have it (idf): the one
-    document that matches best is the one meant; a tie ("国家方案" fits both national plans)
-    refers to none. Documents named by their full title are :func:`named_documents`."""
-    return _referred(document_mentions(question, documents), documents)
-
-
-def _referred(mentions: list[tuple[str, str]], documents: dict[str, DocumentMeta]) -> set[str]:
-    found = {doc_id for _, doc_id in mentions}
-    return {d for d in found if documents[d].superseded_by not in found}
-
-
-def documents_meant(analysis: Analysis, documents: dict[str, DocumentMeta],
-                    mentions: list[tuple[str, str]] | None = None) -> list[str]:
-    """The documents a question names by title, refers to by a short name (``mentions``, from
-    :func:`document_mentions`, when the caller has them) or, in English, describes."""
-    if mentions is None:
-        mentions = document_mentions(analysis.question, documents)
-    english = english_documents(analysis.question, documents) if analysis.language == "en" else set()
-    return sorted(named_documents(analysis.question, documents) | _referred(mentions, documents) | english)
-
-
-def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[str, str]]:
-    """Each short name the question uses for a document ("八部委那个文件"), with the document it
-    fits best: the name's words refer to that document, they do not say what is asked about."""
-    mentions = list(_MENTION.finditer(question))
-    if not mentions:
-        return []
-    grams, count = _name_grams(documents)
-    found = []
-    for m in mentions:
-        # a year in the name is the year the document is dated ("22年的方案"), matched as one more name gram
-        years = {full_years(y + "年") for y in _NAME_YEAR.findall(m.group(1))}
-        mention = bigrams(_NAME_YEAR.sub("", m.group(1)) + m.group(2)) | years
-        scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
-                  for d, gs in grams.items()}
-        best = max(scores.values(), default=0.0)
-        tied = [d for d, v in scores.items() if v == best > 0]
-        # "赤泥行动方案" fits the national plan and 贵州省赤泥综合利用行动方案 alike: a name that gives
-        # no place (it would have tipped the match) means the one document of no place
-        national = [d for d in tied if documents[d].level == 0]
-        meant = tied[0] if len(tied) == 1 else national[0] if len(national) == 1 else None
-        if meant is not None:
-            # the words and the year that named it, apart ("八部门那个", "2022年")
-            name = _NAME_YEAR.sub("", m.group(1))
-            found += [(n, meant) for n in ([name] if name else []) + sorted(years)]
-    return found
-
-
-_NAME_GRAMS: dict[int, tuple[dict[str, DocumentMeta], dict[str, set[str]], dict[str, int]]] = {}
-
-
-def _name_grams(documents: dict[str, DocumentMeta]) -> tuple[dict[str, set[str]], dict[str, int]]:
-    """Each document's name bigrams and how many documents share each bigram, once per document set
-    (the snapshot's dict; a library of hundreds of documents must not redo this per question)."""
-    cached = _NAME_GRAMS.get(id(documents))
-    if cached is not None and cached[0] is documents:
-        return cached[1], cached[2]
-    names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title]))
-             for d, m in documents.items()}
-    # and the year it is dated, which a name may give ("22年的方案")
-    grams = {d: bigrams(n) | ({f"{year}年"} if (year := _dated_year(documents[d])) else set()) for d, n in names.items()}
-    count: dict[str, int] = {}
-    for gs in grams.values():
-        for g in gs:
-            count[g] = count.get(g, 0) + 1
-    if len(_NAME_GRAMS) > 8:
-        _NAME_GRAMS.clear()
-    _NAME_GRAMS[id(documents)] = (documents, grams, count)
-    return grams, count
-
-
-def _dated_year(doc: DocumentMeta) -> str:
-    """The year the document is dated ("2022"), or "" when its date is not known."""
-    return (doc.date or "")[:4]
 
 
 def place_coverage(analysis: Analysis, documents: dict[str, DocumentMeta]) -> list[PlaceCoverage]:
@@ -400,5 +277,5 @@ def retrieve(
         snapshot=snapshot,
         # and the year of a document the question names, where it gives it ("the 2022 eight-ministry plan")
         document_names=[name for name, _ in mentions] + sorted(
-            {year for d in analysis.documents if (year := _dated_year(snapshot.documents[d])) and year in analysis.question}),
+            {year for d in analysis.documents if (year := dated_year(snapshot.documents[d])) and year in analysis.question}),
     )

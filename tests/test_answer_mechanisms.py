@@ -8,7 +8,7 @@ from pathlib import Path
 from chains.analysis import analyse, asked_kind, asking_clause, full_years, question_parts
 from chains.enumeration import list_items, stated_count
 from chains.metadata import asked_fields, only_about_documents
-from chains.retrieval import document_mentions, referred_documents
+from chains.naming import document_mentions, referred_documents
 from knowledge.intake import build_meta
 from knowledge.keyword import KeywordIndex, domain_share
 from knowledge.models import DocumentMeta

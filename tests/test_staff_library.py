@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from chains.compose import superseded_note
-from chains.retrieval import named_documents
+from chains.naming import named_documents
 from knowledge.corpus import SourceDocument, load_corpus
 from knowledge.library import Library
 from knowledge.models import DocumentMeta
