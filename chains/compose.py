@@ -16,7 +16,7 @@ from chains import messages as M
 from chains.analysis import SPECIFIC_ASKS, Analysis
 from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.difference import set_difference
-from chains.headings import heading_list, section_key
+from chains.headings import heading_list
 from chains.headline import Headline, headline
 from chains.metadata import document_facts
 from chains.models import Answer, Citation
@@ -147,8 +147,7 @@ def select_hits(retrieval: Retrieval, analysis: Analysis, top_k: int, weights: d
 
 def _same_clause(a: Hit, b: Hit) -> bool:
     """The same clause, or pieces of one (which :func:`merge_pieces` cites as one)."""
-    x, y = a.clause, b.clause
-    return (x.doc_id, x.section_keys, x.ordinal) == (y.doc_id, y.section_keys, y.ordinal)
+    return a.clause.whole_key == b.clause.whole_key
 
 
 def _with_kind(keep: list[Hit], hits: list[Hit], analysis: Analysis, weights: Mapping[str, float], top_k: int) -> list[Hit]:
@@ -185,7 +184,7 @@ def merge_pieces(hits: list[Hit]) -> list[Hit]:
     (at the rank of the best piece), so one clause never appears under two numbers."""
     groups: dict[tuple, list[Hit]] = {}
     for h in hits:
-        groups.setdefault((h.clause.doc_id, tuple(h.clause.section_keys), h.clause.ordinal), []).append(h)
+        groups.setdefault(h.clause.whole_key, []).append(h)
     merged = []
     for group in groups.values():
         if len(group) == 1:
@@ -307,8 +306,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     near = [*hits, *retrieval.hits[: 2 * len(hits)]]
     listed = heading_list(analysis.kind, near, retrieval) if facts is None and difference is None else None
     if listed is not None:  # every section of the list, each cited (not only those retrieval found)
-        mine = {section_key(h) for h in listed.sections}
-        hits = [*listed.sections, *(h for h in hits if section_key(h) not in mine)]
+        hits = [*listed.sections, *(h for h in hits if h.clause.whole_key not in listed.keys)]
     if difference is not None:  # the two lists compared, each whole (not the pieces retrieval found)
         lists = (difference.having, difference.lacking)
         hits = [*lists, *(h for h in hits if not any(_same_clause(h, x) for x in lists))]
@@ -328,21 +326,21 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     first = _ref(head.text, numbers[id(head.quoted)], lang) if head.quoted is not None else head.text
     for text, q, _ in head.more:  # a part of the question another clause answers, with its own number
         first += ("" if lang == "zh" else " ") + _ref(text, numbers[id(q)], lang)
+    cited = {q.hit.clause.whole_key: numbers[id(q)] for q in grouped}  # each clause's number, whole
     if listed is not None:  # the names that head the sections, in the document's order
-        mine = {section_key(h) for h in listed.sections}
-        other = head.quoted is not None and section_key(head.quoted.hit) not in mine and not head.units
+        other = head.quoted is not None and head.quoted.hit.clause.whole_key not in listed.keys and not head.units
         # beside another clause's answer ("22年方案点名的省和24年专栏里的省有啥不同": the 2022 plan's
         # sentence, then the column), each named by its document when both are of one place
         titled = other and head.quoted is not None and label(head.quoted.hit.doc, lang) == label(listed.sections[0].doc, lang)
-        listing = listed.text({section_key(q.hit): numbers[id(q)] for q in grouped}, lang, titled)
+        listing = listed.text(cited, lang, titled)
         gap = "" if lang == "zh" else " "
         # the line's answers to the question's other parts stay ("…有河南没？焦作落地了啥项目")
-        rest = [(text, q, shown) for text, q, shown in head.more if section_key(q.hit) not in mine]
+        rest = [(text, q, shown) for text, q, shown in head.more if q.hit.clause.whole_key not in listed.keys]
         lead = [_ref(head.text, numbers[id(head.quoted)], lang)] if other and head.quoted is not None else []
         first = gap.join([*lead, listing, *(_ref(text, numbers[id(q)], lang) for text, q, _ in rest)])
         head = replace(head, shown=head.shown if lead else [], more=rest)
     if difference is not None:  # the items one list has beyond the other's, then that other list
-        first = difference.text({q.hit.clause.clause_id: numbers[id(q)] for q in grouped}, lang)
+        first = difference.text(cited, lang)
         head = replace(head, shown=[], more=[])
     if facts is not None:  # what the question asks about a document itself comes first
         source = next(q for q in grouped if _same_clause(q.hit, facts.hit))

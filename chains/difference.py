@@ -36,12 +36,13 @@ class Difference:
     having: Hit  # the clause listing the extra items
     lacking: Hit  # the clause of the list that lacks them
 
-    def text(self, numbers: Mapping[str, int], lang: str) -> str:
-        """The first line: the extra items quoted, then the other side's list, each with its number."""
+    def text(self, numbers: Mapping[tuple[str, tuple[str, ...], int], int], lang: str) -> str:
+        """The first line: the extra items quoted, then the other side's list, each with its number
+        (``numbers``: each cited clause's, by its ``whole_key``)."""
         a, b = self.having, self.lacking
         return M.DIFFERENCE[lang].format(
-            a=label(a.doc, lang), items="；".join(self.extra), n=numbers[a.clause.clause_id],
-            b=label(b.doc, lang), others="、".join(self.others), m=numbers[b.clause.clause_id])
+            a=label(a.doc, lang), items="；".join(self.extra), n=numbers[a.clause.whole_key],
+            b=label(b.doc, lang), others="、".join(self.others), m=numbers[b.clause.whole_key])
 
 
 def _dice(a: str, b: str) -> float:
@@ -55,10 +56,10 @@ def _whole_clauses(retrieval: Retrieval, docs: Sequence[DocumentMeta]) -> list[t
     if snapshot is None:
         return []
     by_id = {d.doc_id: d for d in docs}
-    groups: dict[tuple, list[Clause]] = {}
+    groups: dict[tuple[str, tuple[str, ...], int], list[Clause]] = {}
     for c in snapshot.clauses:
         if c.doc_id in by_id:
-            groups.setdefault((c.doc_id, tuple(c.section_keys), c.ordinal), []).append(c)
+            groups.setdefault(c.whole_key, []).append(c)
     out = []
     for pieces in groups.values():
         pieces.sort(key=lambda c: c.piece)

@@ -11,7 +11,7 @@ section of that parent so headed, each with its citation, in the document's orde
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.coverage import label
@@ -25,21 +25,20 @@ class HeadingList:
     parent: str  # the parent heading, as the document writes it
     sections: list[Hit]  # each section so headed, in the document's order
 
-    def text(self, numbers: dict[tuple, int], lang: str, titled: bool = False) -> str:
-        """The first line; ``numbers`` gives each cited clause's number by :func:`section_key`;
+    @property
+    def keys(self) -> set[tuple[str, tuple[str, ...], int]]:
+        """The sections' clauses (:attr:`Clause.whole_key`)."""
+        return {h.clause.whole_key for h in self.sections}
+
+    def text(self, numbers: Mapping[tuple[str, tuple[str, ...], int], int], lang: str, titled: bool = False) -> str:
+        """The first line; ``numbers`` gives each cited clause's number by its ``whole_key``;
         ``titled`` names the document, not only its place (beside another of the same place's)."""
-        names = "、".join(f"{h.clause.heading}[{numbers[section_key(h)]}]" for h in self.sections)
+        names = "、".join(f"{h.clause.heading}[{numbers[h.clause.whole_key]}]" for h in self.sections)
         doc = self.sections[0].doc
         where = doc.display_title if titled else label(doc, lang)
         if lang == "zh":
             return f"{where}：{self.parent}——{names}。"
         return f"{where}: {self.parent} — {names}."
-
-
-def section_key(hit: Hit) -> tuple:
-    """A clause's section, whichever of its pieces a hit holds (pieces are cited as one)."""
-    c = hit.clause
-    return (c.doc_id, tuple(c.section_keys), c.ordinal)
 
 
 def heading_list(kind: re.Pattern[str] | None, hits: Sequence[Hit], retrieval: Retrieval) -> HeadingList | None:

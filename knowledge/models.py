@@ -117,6 +117,12 @@ class Clause(BaseModel):
         return "/".join(parts)
 
     @property
+    def whole_key(self) -> tuple[str, tuple[str, ...], int]:
+        """The clause whole, whichever of the pieces a long one is split into at ingest: its document,
+        section and ordinal (pieces are cited as one clause)."""
+        return (self.doc_id, tuple(self.section_keys), self.ordinal)
+
+    @property
     def section(self) -> str:
         return " > ".join(self.section_path) if self.section_path else "（正文）"
 
