@@ -46,13 +46,12 @@ def heading_list(kind: re.Pattern[str] | None, hits: Sequence[Hit], retrieval: R
     snapshot = retrieval.snapshot
     if kind is None or snapshot is None:
         return None
-    groups: dict[tuple[str, tuple[str, ...]], int] = {}
+    groups: dict[tuple[str, tuple[str, ...]], set[str]] = {}  # each parent's distinct sections so headed
     for h in hits:
         c = h.clause
         if len(c.section_keys) >= 2 and c.heading and kind.fullmatch(c.heading):
-            key = (c.doc_id, tuple(c.section_keys[:-1]))
-            groups[key] = groups.get(key, 0) + 1
-    found = [key for key, n in groups.items() if n >= MIN_SECTIONS]
+            groups.setdefault((c.doc_id, tuple(c.section_keys[:-1])), set()).add(c.heading)
+    found = [key for key, names in groups.items() if len(names) >= MIN_SECTIONS]
     if not found:
         return None
     doc_id, parent = found[0]
