@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from chains import messages as M
 from chains.analysis import Analysis
-from chains.coverage import label, relevant_to
+from chains.coverage import label
 from chains.enumeration import item_lines
 from chains.naming import bigrams
 from chains.quoting import MIN_SENTENCE_SCORE, keyword_score
@@ -73,14 +73,13 @@ def _sides(analysis: Analysis, retrieval: Retrieval) -> list[list[DocumentMeta]]
     """The documents of each side compared, in the order the question names them: the nation's and
     each place's that has documents (a document the question names stands for its side alone)."""
     documents = list(retrieval.documents.values())
-    named = set(getattr(analysis, "documents", []) or [])
+    named = set(analysis.documents)
     sides: list[list[DocumentMeta]] = []
     for place in load_gazetteer().find(analysis.question):
         if place.level == 0:
             docs = [d for d in documents if d.level == 0]
         elif place in analysis.places:
-            docs = [d for d in documents if d.level > 0 and relevant_to(d, [place])
-                    and d.place is not None and d.place == place]
+            docs = [d for d in documents if d.level > 0 and d.place == place]
         else:
             continue
         docs = [d for d in docs if d.doc_id in named] or docs
