@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from chains import messages as M
 from chains.analysis import Analysis, asks_office, asks_who
 from chains.coverage import local_to, relevant_to
-from chains.enumeration import ASKS_WHICH
+from chains.enumeration import ASKS_WHICH, stated_count
 from chains.firstline import (
     COUNT_ASK,
     DIRECT_SHARE,
@@ -34,7 +34,7 @@ from chains.firstline import (
     pick,
     untitled,
 )
-from chains.quoting import ABRIDGE_AT, MIN_SENTENCE_SCORE, Quoted, abridge, keyword_score
+from chains.quoting import ABRIDGE_AT, MIN_SENTENCE_SCORE, NEAR_BEST, Quoted, abridge, keyword_score
 from knowledge.gazetteer import Place
 from knowledge.keyword import general_frequency
 
@@ -179,14 +179,18 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
 
     # the kind of answer asked for; "which ones" with no kind of its own, a sentence that lists them
-    kind = analysis.kind or (LISTING if ASKS_WHICH.search(analysis.asking) else None)
+    # (not when it says there are two: "哪两个项目" is not answered by a list of three or more)
+    listing = ASKS_WHICH.search(analysis.asking) and (stated_count(analysis.asking) or 3) >= 3
+    kind = analysis.kind or (LISTING if listing else None)
     choice = ((best_sentence(pool, True, prefer, focus, counts) if figures else None)
               or best_sentence(pool, False, prefer, focus, kind=kind))
     if choice is None:
         return Headline(M.NOTHING_FOUND[lang], None)
     q, i = choice
-    if kind is not None and not kind.search(q.body[i]):  # the clause's sentence of the kind asked for leads
-        i = max((j for j in range(len(q.body)) if kind.search(q.body[j])), key=lambda j: (q.scores[j], -j), default=i)
+    if kind is not None and not kind.search(q.body[i]):
+        # the clause's sentence of the kind asked for leads, when it is nearly as much on the question
+        i = max((j for j in range(len(q.body)) if kind.search(q.body[j]) and q.scores[j] >= NEAR_BEST * q.scores[i]),
+                key=lambda j: (q.scores[j], -j), default=i)
     # a figure is answered by its sentence; a question of several parts (or places) by a sentence
     # for each; any other by the sentences that cover the rest of the question, from this clause
     # or the next best, then the clause's others while they fit

@@ -262,3 +262,16 @@ def test_an_office_asked_for_with_a_word_of_its_field_between_is_a_who_question(
 def test_a_who_question_about_the_nation_names_the_nations_offices_not_a_provinces_list(answerer) -> None:
     first = answerer.answer("国家层面赤泥这摊事到底谁牵头 企业要不要定期报情况").answer.split("\n")[0]
     assert first.startswith("国家") and "工业和信息化主管部门" in first and "省工业和信息化厅" not in first
+
+
+def test_a_stated_count_of_two_is_not_answered_by_a_longer_list(answerer) -> None:
+    # "哪两个" asks for two things: a sentence listing three countries is no better answer for being a list
+    first = answerer.answer("中州铝业建的是哪两个赤泥项目").answer.split("\n")[0]
+    assert "新美家" in first and "百奥恒" in first and "印度尼西亚" not in first
+
+
+def test_a_sentence_of_the_kind_asked_leads_only_when_it_is_on_the_question(answerer) -> None:
+    # "攻哪些方向" wants a list, but the clause's only three-item list ("协同降碳、减污、扩绿") is its
+    # preamble: the sentence on 科技攻关 leads
+    first = answerer.answer("河南方案里科技攻关重点攻哪些方向").answer.split("\n")[0]
+    assert "科技攻关" in first and "十五五" not in first
