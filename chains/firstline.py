@@ -24,6 +24,7 @@ from chains.quoting import (
     ABRIDGE_AT,
     ELLIPSIS,
     HEADING_SHARE,
+    MEASURE,
     MIN_SENTENCE_SCORE,
     NEAR_BEST,
     SIMILARITY_CEIL,
@@ -38,7 +39,6 @@ from knowledge.keyword import MEANINGFUL_CHARS
 
 QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 _NUMBER = re.compile(r"\d")
-_MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
 COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 _COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
 # a yes is said (and a sentence of the kind of answer asked for is added to the first line) only when
@@ -73,7 +73,7 @@ def figure_bonus(sentence: str, counts: bool | re.Pattern[str] | None) -> float:
     best one of the very thing counted."""
     if isinstance(counts, re.Pattern) and counts.search(sentence):
         return FIGURE_BONUS
-    if _MEASURE.search(sentence):
+    if MEASURE.search(sentence):
         return FIGURE_BONUS / 2 if counts else FIGURE_BONUS
     if QUANTITY.search(sentence):
         return FIGURE_BONUS / 2 if isinstance(counts, re.Pattern) else FIGURE_BONUS if counts else FIGURE_BONUS / 2

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis, asks_office, asks_who
+from chains.analysis import Analysis, asks_office, asks_who, full_years
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ASKS_WHICH, stated_count
 from chains.firstline import (
@@ -23,6 +23,7 @@ from chains.firstline import (
     LISTING,
     QUANTITY,
     PartSimilarity,
+    Pick,
     best_sentence,
     counted,
     cover_plan,
@@ -34,7 +35,16 @@ from chains.firstline import (
     pick,
     untitled,
 )
-from chains.quoting import ABRIDGE_AT, MIN_SENTENCE_SCORE, NEAR_BEST, Quoted, abridge, keyword_score
+from chains.quoting import (
+    ABRIDGE_AT,
+    MEASURE,
+    MIN_SENTENCE_SCORE,
+    NEAR_BEST,
+    Quoted,
+    abridge,
+    keyword_score,
+    year_context,
+)
 from knowledge.gazetteer import Place
 from knowledge.keyword import general_frequency
 
@@ -199,6 +209,8 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if len(plan) < 2:
         first_pick = pick(analysis.question, q, i, dict(weights))
         plan = [first_pick] if single else cover_plan(pool, first_pick, weights, kind, focus or weights)
+        if single:  # "2027年和2030年分别…": each year named gets its own figure from the clause
+            plan += _figures_for_other_years(analysis.question, q, i, weights)
     lead = plan[0].q
     rest = [j for j in (lead.order or lead.picked) if j != plan[0].i] if FILL_FIRST_LINE and not single else []
     listed = "、".join(lead.hit.clause.responsible_units) if _names_a_unit(analysis.question, lead) else ""
@@ -217,6 +229,35 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if listed and q is lead:  # "黔晟国资公司在里头干啥": the office asked about is listed responsible here
         text += f"（{M.UNITS_LABEL[lang]}{listed}）" if lang == "zh" else f" ({M.UNITS_LABEL[lang]}{listed})"
     return Headline(text, q, shown, more=more, agencies=bool(listed))
+
+
+_YEAR_ASKED = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def _year_of(q: Quoted, j: int) -> str:
+    """The years sentence ``j`` is about: its own, else the one its figure is for (an earlier segment)."""
+    return q.body[j] if _YEAR_ASKED.search(q.body[j]) else (year_context(q.body, j) or "")
+
+
+def _figures_for_other_years(question: str, q: Quoted, i: int, weights: Mapping[str, float]) -> list[Pick]:
+    """For a question naming several years, the clause's best figure sentence for each year the
+    chosen one is not for: a target clause states one year's figure per sentence ("到2027年……15%。
+    ……到2030年，……25%。"), and the line must not answer 2030 with 2027's figure."""
+    years = list(dict.fromkeys(_YEAR_ASKED.findall(full_years(question))))
+    if len(years) < 2:
+        return []
+    picks: list[Pick] = []
+    covered = _year_of(q, i)
+    for year in years:
+        if year in covered:
+            continue
+        found = [j for j in range(len(q.body)) if j != i and MEASURE.search(q.body[j])
+                 and year in _year_of(q, j) and not any(p.i == j for p in picks)]
+        if found:
+            j = max(found, key=lambda j: (q.scores[j], -j))
+            picks.append(Pick(q, j, dict(weights)))
+            covered += _year_of(q, j)
+    return picks
 
 
 def headed_by(q: Quoted, place: Place) -> bool:

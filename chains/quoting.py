@@ -44,7 +44,7 @@ SIMILARITY_WEIGHT = 0.5  # tried 0, 0.5, 1, 2 on the dev split (fully correct .8
 
 _YEAR = re.compile(r"(?:到|至|截至|截止)?\s*\d{4}\s*年(?:底|末)?")
 _NUMBER = re.compile(r"\d")
-_MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")  # a figure that is for some year
+MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")  # a figure that is for some year
 _SEGMENT = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 LISTY = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|做法|重点|方向|内容|啥|哪几|what|which|how", re.IGNORECASE)
 
@@ -106,7 +106,7 @@ class Quoted:
         chosen = sorted(parts)
         for n, i in enumerate(chosen):
             part = parts[i]
-            if _MEASURE.search(part) and not _YEAR.search(part):
+            if MEASURE.search(part) and not _YEAR.search(part):
                 context = year_context(self.body, i)
                 if context and context not in out:
                     part = context + ELLIPSIS + part.removeprefix(ELLIPSIS)
@@ -157,7 +157,7 @@ def sentence_scores(
     scores = [keyword_score(s, weights) + HEADING_SHARE * sum(w for t, w in in_heads.items() if t not in s)
               + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
     for i, s in enumerate(body):  # a figure is read with the year it is for ("到2030年，……达到25%")
-        if _MEASURE.search(s) and not _YEAR.search(s):
+        if MEASURE.search(s) and not _YEAR.search(s):
             context = year_context(body, i)
             scores[i] += keyword_score(context, weights) if context else 0.0
     sims = similarity(clause) if similarity is not None else None
@@ -253,10 +253,10 @@ def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT
     segments = _SEGMENT.findall(sentence)
     if len(segments) < 2:
         return sentence[:limit] + ELLIPSIS
-    scores = [keyword_score(s, weights) + (1.0 if figures and _MEASURE.search(s) else 0.0) for s in segments]
+    scores = [keyword_score(s, weights) + (1.0 if figures and MEASURE.search(s) else 0.0) for s in segments]
     best = max(scores)
     keep = {i for i, sc in enumerate(scores) if sc >= SEGMENT_SHARE * best} if best > 0 else {0}
-    if any(_MEASURE.search(segments[i]) for i in keep):
+    if any(MEASURE.search(segments[i]) for i in keep):
         keep |= {i for i, s in enumerate(segments) if _YEAR.search(s) and i < min(keep)}
     chosen: list[int] = []
     used = 0

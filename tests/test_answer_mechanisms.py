@@ -275,3 +275,10 @@ def test_a_sentence_of_the_kind_asked_leads_only_when_it_is_on_the_question(answ
     # preamble: the sentence on 科技攻关 leads
     first = answerer.answer("河南方案里科技攻关重点攻哪些方向").answer.split("\n")[0]
     assert "科技攻关" in first and "十五五" not in first
+
+
+def test_each_year_a_figure_question_names_gets_its_own_figure(answerer) -> None:
+    # the national plan states 2027's rate and 2030's five sentences apart: both years asked, both shown
+    first = answerer.answer("国家行动方案里 2027年跟2030年的新增赤泥利用率目标分别是多少").answer.split("\n")[0]
+    assert first.startswith("国家") and "15%" in first and "25%" in first
+    assert first.index("2027") < first.index("15%") < first.index("2030") < first.index("25%")
