@@ -96,7 +96,8 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
 
     pool = [(n, q, i) for n, q in enumerate(quoted)  # the best three clauses, and any other giving the kind asked
             if n < 3 or (kind is not None and any(kind.search(b) for b in q.body))
-            for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body) if kind is not None and kind.search(b)})
+            for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body)
+                                             if (kind is not None and kind.search(b)) or (figures and MEASURE.search(b))})
             if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)]
     if not pool:
         return None

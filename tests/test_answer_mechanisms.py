@@ -282,3 +282,10 @@ def test_each_year_a_figure_question_names_gets_its_own_figure(answerer) -> None
     first = answerer.answer("国家行动方案里 2027年跟2030年的新增赤泥利用率目标分别是多少").answer.split("\n")[0]
     assert first.startswith("国家") and "15%" in first and "25%" in first
     assert first.index("2027") < first.index("15%") < first.index("2030") < first.index("25%")
+
+
+def test_a_target_question_with_few_words_of_its_own_gets_the_figure_sentences(answerer) -> None:
+    # "目标各是多少" shares no word with "新增赤泥综合利用率达到 15%。": its figure still answers, and the
+    # nation's own sentence, not Henan's restatement, for a question about the national plan
+    first = answerer.answer("国家赤泥方案27年 30年目标各是多少").answer.split("\n")[0]
+    assert first.startswith("国家") and "15%" in first and "25%" in first
