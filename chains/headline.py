@@ -64,6 +64,7 @@ def names_office(sentence: str) -> bool:
     return False
 # "can we…" questions are answered 可以, "is there…" questions 有 (the particle the question asks with)
 _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed", re.IGNORECASE)
+_HAS = re.compile(r"有|\b(?:is|are) there\b|\bany\b|\b(?:have|has)\b", re.IGNORECASE)
 _COMPARES = re.compile(r"一样|相同|一致|区别|不同|差别|差异|\bsame\b|\bdiffer", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
 # the first line is filled up to HEAD_BUDGET with the lead clause's other sentences (True, before
@@ -135,18 +136,23 @@ def _with_other_part(analysis: Analysis, found: Headline, weights: Mapping[str, 
     return Headline(units + framed(sentence, q, lang), q, [choice[1]], agencies=True)
 
 
-def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str) -> str:
-    """可以/有 only when the sentence carries a fair share of the question's topic and does not
-    forbid; "no direct provision" when it shares next to nothing; else no word of our own."""
+def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str, said: str) -> str:
+    """可以/有 only when the sentence carries a fair share of the question's topic and nothing the
+    line quotes (``said``) forbids; "no direct provision" when it shares next to nothing; else no
+    word of our own. The word is the one the question asks with: "能…吗" 可以, "有…吗" 有; a
+    question of what is so ("是换矿源了吗", "Is Henan still allowing…") gets none, as a quote
+    cannot be said to confirm it."""
     total = sum(weights.values()) or 1.0
     share = q.scores[i] / total
     if q.scores[i] < MIN_SENTENCE_SCORE:
         return M.YES_NO[lang]["no_direct"]
-    if share < DIRECT_SHARE or _FORBIDS.search(q.body[i]):
+    if share < DIRECT_SHARE or _FORBIDS.search(said):
         return ""
     if _COMPARES.search(analysis.question):
         return ""  # "跟国家的一样吗" is no yes/no of ours: the quotes of both say how they compare
-    return M.YES_NO[lang]["can" if _CAN.search(analysis.question) else "has"]
+    if _CAN.search(analysis.question):
+        return M.YES_NO[lang]["can"]
+    return M.YES_NO[lang]["has"] if _HAS.search(analysis.question) else ""
 
 
 def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],
@@ -225,7 +231,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
         # reason for "为啥", the taxes for "哪些税"; nor the task of an office asked about): say so
         text = M.YES_NO[lang]["no_direct"] + text
     elif analysis.is_yes_no:
-        text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang) + text
+        text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang, " ".join(t for t, _, _ in segments)) + text
     if listed and q is lead:  # "黔晟国资公司在里头干啥": the office asked about is listed responsible here
         text += f"（{M.UNITS_LABEL[lang]}{listed}）" if lang == "zh" else f" ({M.UNITS_LABEL[lang]}{listed})"
     return Headline(text, q, shown, more=more, agencies=bool(listed))

@@ -109,6 +109,16 @@ def test_a_comparison_is_not_answered_yes(answerer) -> None:
     assert not head.startswith(("有。", "可以。")) and "贵州" in head and "河南" in head
 
 
+def test_no_yes_of_ours_before_a_quote_that_forbids_or_for_a_question_of_what_is_so(answerer) -> None:
+    # Henan no longer allows new ponds: a "Yes." before "不再新增赤泥库" would say the opposite
+    head = first_line(answerer.answer("Is Henan still allowing new red mud storage ponds?").answer)
+    assert "不再新增赤泥库" in head and not head.startswith("Yes")
+    # "是…吗" asks whether something is so; 有 ("there is a provision") is no answer to it
+    head = first_line(answerer.answer("中州铝业压减赤泥 是靠换成进口矿吗").answer)
+    assert not head.startswith(("有。", "可以。"))
+    assert first_line(answerer.answer("赤泥综合利用企业有税收优惠吗").answer).startswith("有。")
+
+
 def test_a_comparison_of_targets_quotes_each_sides_target(answerer) -> None:
     """"河南的目标跟国家的一样吗": the nation's target sentence never says 目标 ("到 2030 年……达到 25%"),
     yet it is the nation's answer of the kind asked for, and the first line quotes both sides."""
