@@ -67,6 +67,8 @@ _CAN = re.compile(r"能|可以|可否|允许|行不行|让不让|can|may|allowed
 _HAS = re.compile(r"有|\b(?:is|are) there\b|\bany\b|\b(?:have|has)\b", re.IGNORECASE)
 _COMPARES = re.compile(r"一样|相同|一致|区别|不同|差别|差异|\bsame\b|\bdiffer", re.IGNORECASE)
 _FORBIDS = re.compile(r"不得|禁止|严禁|不再|不予|不允许")
+# a provision that only promises to consider ("适时研究…支持政策") confirms no yes
+_TENTATIVE = re.compile(r"适时|研究制定|研究出台|研究建立")
 # the first line is filled up to HEAD_BUDGET with the lead clause's other sentences (True, before
 # 2026-11-26), or is only the sentences chosen to answer, the clause's others following as its point
 # (False): fitted with compose.POINT_KEEPS_REST by bench/tune_answers.py (5-fold CV on the dev split;
@@ -136,22 +138,26 @@ def _with_other_part(analysis: Analysis, found: Headline, weights: Mapping[str, 
     return Headline(units + framed(sentence, q, lang), q, [choice[1]], agencies=True)
 
 
-def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str, said: str) -> str:
+def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float], lang: str, said: str,
+            places: Sequence[Place]) -> str:
     """可以/有 only when the sentence carries a fair share of the question's topic and nothing the
-    line quotes (``said``) forbids; "no direct provision" when it shares next to nothing; else no
-    word of our own. The word is the one the question asks with: "能…吗" 可以, "有…吗" 有; a
-    question of what is so ("是换矿源了吗", "Is Henan still allowing…") gets none, as a quote
-    cannot be said to confirm it."""
+    line quotes (``said``) forbids or only promises to study; "no direct provision" when it shares
+    next to nothing; else no word of our own. The word is the one the question asks with: "能…吗"
+    可以, "有…吗" 有, the latter only from a document of the place asked about ("广西有专门的文件吗"
+    is not answered 有 by the national plan telling 广西 to make one); a question of what is so
+    ("是换矿源了吗", "Is Henan still allowing…") gets none, as a quote cannot be said to confirm it."""
     total = sum(weights.values()) or 1.0
     share = q.scores[i] / total
     if q.scores[i] < MIN_SENTENCE_SCORE:
         return M.YES_NO[lang]["no_direct"]
-    if share < DIRECT_SHARE or _FORBIDS.search(said):
+    if share < DIRECT_SHARE or _FORBIDS.search(said) or _TENTATIVE.search(q.body[i]):
         return ""
     if _COMPARES.search(analysis.question):
         return ""  # "跟国家的一样吗" is no yes/no of ours: the quotes of both say how they compare
     if _CAN.search(analysis.question):
         return M.YES_NO[lang]["can"]
+    if places and not any(local_to(q.hit.doc, p) or headed_by(q, p) for p in places):
+        return ""
     return M.YES_NO[lang]["has"] if _HAS.search(analysis.question) else ""
 
 
@@ -231,7 +237,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
         # reason for "为啥", the taxes for "哪些税"; nor the task of an office asked about): say so
         text = M.YES_NO[lang]["no_direct"] + text
     elif analysis.is_yes_no:
-        text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang, " ".join(t for t, _, _ in segments)) + text
+        text = _yes_no(analysis, q, shown[0] if shown else i, weights, lang, " ".join(t for t, _, _ in segments), places) + text
     if listed and q is lead:  # "黔晟国资公司在里头干啥": the office asked about is listed responsible here
         text += f"（{M.UNITS_LABEL[lang]}{listed}）" if lang == "zh" else f" ({M.UNITS_LABEL[lang]}{listed})"
     return Headline(text, q, shown, more=more, agencies=bool(listed))

@@ -119,6 +119,16 @@ def test_no_yes_of_ours_before_a_quote_that_forbids_or_for_a_question_of_what_is
     assert first_line(answerer.answer("赤泥综合利用企业有税收优惠吗").answer).startswith("有。")
 
 
+def test_no_yes_of_ours_from_another_places_document_or_a_promise_to_study(answerer) -> None:
+    # the national plan tells 广西 to make a policy: that is no "有" to "广西有没有…文件"
+    head = first_line(answerer.answer("广西那边有专门的赤泥政策文件吗").answer)
+    assert not head.startswith(("有。", "可以。")) and "广西" in head
+    # "适时研究…政府采购支持政策" promises a study, not the purchase
+    head = first_line(answerer.answer("政府采购能买我们的赤泥砖吗").answer)
+    assert "适时研究" in head and not head.startswith("可以。")
+    assert first_line(answerer.answer("贵州有赤泥综合利用的税收优惠吗").answer).startswith("有。贵州")
+
+
 def test_a_comparison_of_targets_quotes_each_sides_target(answerer) -> None:
     """"河南的目标跟国家的一样吗": the nation's target sentence never says 目标 ("到 2030 年……达到 25%"),
     yet it is the nation's answer of the kind asked for, and the first line quotes both sides."""
