@@ -1,7 +1,7 @@
 """Score answers against a case file (the format of shared/eval/dev.jsonl).
 
 A case passes retrieval when every ``expect`` phrase lies inside what a citation from that
-document shows (its title, the clause's text or the units it names as responsible; whitespace ignored); it is fully correct when, in addition, the answer holds
+document shows (its title, its section's headings, the clause's text or the units it names as responsible; whitespace ignored); it is fully correct when, in addition, the answer holds
 every ``must``, at least one ``must_any``, no ``must_not``, and abstains where ``abstain`` says.
 
 Form is measured on the brief ``answer`` a member reads first: facts-first (every ``must``
@@ -88,10 +88,11 @@ def _form(case: dict, answer: Answer) -> tuple[bool | None, int | None, bool]:
 
 def _clause_text(citation: Citation) -> str:
     """What a citation shows of the document: its title (a case may expect the "（2025—2030年）" or
-    the "第287号提案的答复" it states), the clause's text and the units it names as responsible (the
-    parser keeps the title and "（责任单位：…）" apart from the text)."""
+    the "第287号提案的答复" it states), the section it names (a column's items are cited under
+    "专栏 赤泥综合利用产业化示范工程", the column's title), the clause's text and the units it names
+    as responsible (the parser keeps the title, the headings and "（责任单位：…）" apart from the text)."""
     units = "、".join(citation.responsible_units)
-    return f"{citation.doc_title}\n{citation.text}" + (f"（{units}）" if units else "")
+    return f"{citation.doc_title}\n{citation.section}\n{citation.text}" + (f"（{units}）" if units else "")
 
 
 def score(case: dict, answer: Answer) -> CaseResult:

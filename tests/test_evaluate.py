@@ -56,3 +56,13 @@ def test_an_expected_phrase_may_lie_in_the_units_the_clause_names():
     answer = Answer(question="q", answer="省科技厅、省税务局。[1]", citations=[cited])
     assert score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "省科技厅、省税务局"}]}, answer).retrieval_ok
     assert not score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "省税务局、省科技厅"}]}, answer).retrieval_ok
+
+
+def test_an_expected_phrase_may_lie_in_the_section_the_citation_names():
+    # a column's items are cited under the column's title: citing one cites the column
+    cited = Citation(n=1, doc_id="d", doc_title="t", jurisdiction="100000",
+                     section="三、推动赤泥综合利用扩容增量 > 专栏 赤泥综合利用产业化示范工程 > 山东", clause_id="d/1",
+                     text="依托淄博工业资源综合利用基地……", quote="")
+    answer = Answer(question="q", answer="山东[1]", citations=[cited])
+    assert score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "专栏赤泥综合利用产业化示范工程"}]}, answer).retrieval_ok
+    assert not score({"id": "x", "q": "q", "expect": [{"doc": "e", "phrase": "专栏赤泥综合利用产业化示范工程"}]}, answer).retrieval_ok
