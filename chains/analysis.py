@@ -222,7 +222,8 @@ class Analysis:
         """The form of answer asked for (:func:`asked_kind`): by the clause that asks, else by the
         last other part that asks for one ("有没有写具体数字？跟国家比咋样": a figure)."""
         texts = dict.fromkeys([self.asking, *reversed(self.parts)])  # the asking clause is often the last part
-        found = next((kind for kind in map(asked_kind, texts) if kind is not None), None)
+        # (what a part sets aside, "Apart from tax breaks", is not the kind it asks for)
+        found = next((kind for kind in map(asked_kind, map(without_exceptions, texts)) if kind is not None), None)
         if found is None and asks_provinces(self.question):
             return places_at_level(1)  # the provinces compared may be named before the part that asks
         return found
@@ -258,6 +259,31 @@ def question_parts(question: str) -> tuple[list[str], str]:
     return asking, " ".join(p for p in pieces if p not in asking)
 
 
+# "除了银行贷款还有啥", "Besides tax, does…": what follows 除了 / besides is what the asker already
+# knows and does not want again; the span ends where the sentence goes on (还, 也, a comma, 以外)
+_EXCEPT = re.compile(r"除(?:了|去|开)(.{1,12}?)(?=以外|之外|外[，,\s还也]|[，,。？?！!；;\s]|还|也|另外|$)|"
+                     r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+([^,;?.!]+)", re.IGNORECASE)
+
+
+def without_exceptions(text: str) -> str:
+    """The text less what it sets aside ("除了银行贷款", "besides tax")."""
+    return _EXCEPT.sub(" ", text)
+
+
+def outside_exceptions(question: str, weights: dict[str, float]) -> dict[str, float]:
+    """The weights without the words the question sets aside ("除了银行贷款还有啥融资路子": 银行, 贷款),
+    unless the rest of the question uses them too; English spans count by the terms they translate
+    to. The first line answers what is asked beyond them."""
+    spans = [m.group(1) or m.group(2) for m in _EXCEPT.finditer(question)]
+    if not spans:
+        return weights
+    rest = without_exceptions(question)
+    aside = " ".join([*spans, *(t for span in spans for t in expand(span))])
+    kept = " ".join([rest, *expand(rest)])
+    out = {t: w for t, w in weights.items() if t not in aside or t in kept}
+    return out if out else weights
+
+
 def full_years(text: str) -> str:
     """Two-digit years as the documents write them: "27年" -> "2027年"."""
     return _SHORT_YEAR.sub(lambda m: "20" + m.group(1), text)
@@ -268,7 +294,8 @@ def analyse(question: str) -> Analysis:
     language = detect_language(question)
     named = load_gazetteer().find(question)
     intent = "agency" if _WHO.search(question) else next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
-    asks_text = lower.replace("哪几", "哪")  # "哪几个地方" asks which, not how many
+    # "哪几个地方" asks which, not how many; what the question sets aside ("除了税收…") is not asked
+    asks_text = without_exceptions(lower).replace("哪几", "哪")
     asks = [name for name, terms in SPECIFIC_ASKS if _has(asks_text, terms)]
     if "quantity" not in asks and _MEASURE_ASK.search(asks_text):
         asks.append("quantity")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from chains import messages as M
-from chains.analysis import SPECIFIC_ASKS, Analysis
+from chains.analysis import SPECIFIC_ASKS, Analysis, outside_exceptions
 from chains.coverage import asked_places, label, local_to, relevant_to
 from chains.difference import set_difference
 from chains.headings import heading_list
@@ -293,7 +293,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     lang = analysis.language
     if not hits:
         return Answer(question=analysis.question, answer=M.NOTHING_FOUND[lang], intent=analysis.intent)
-    weights = topic_only(weights, analysis)
+    # what the question sets aside ("除了银行贷款…") is no topic of what is quoted (retrieval still used it)
+    weights = outside_exceptions(analysis.question, topic_only(weights, analysis))
     if similarity is None:  # the index's sentence vectors, where retrieval provides them
         similarity = getattr(retrieval, "sentence_similarity", None)
     figures = analysis.intent == "target"

@@ -289,3 +289,18 @@ def test_a_target_question_with_few_words_of_its_own_gets_the_figure_sentences(a
     # nation's own sentence, not Henan's restatement, for a question about the national plan
     first = answerer.answer("国家赤泥方案27年 30年目标各是多少").answer.split("\n")[0]
     assert first.startswith("国家") and "15%" in first and "25%" in first
+
+
+def test_what_a_question_sets_aside_is_neither_its_topic_nor_its_kind(answerer) -> None:
+    from chains.analysis import outside_exceptions, without_exceptions
+
+    weights = {"融资": 3.0, "贷款": 1.8, "银行": 1.2}
+    assert outside_exceptions("做项目缺钱 除了银行贷款还有啥融资路子", weights) == {"融资": 3.0}
+    assert outside_exceptions("银行贷款难 除了银行贷款还有啥", weights) == weights  # used outside the aside too
+    assert without_exceptions("Besides tax, is there other support?").strip().startswith(",")
+    assert outside_exceptions("去除赤泥中的碱", weights) == weights  # 去除 sets nothing aside
+    # "apart from tax breaks" asks for support other than the taxes: the taxes do not lead
+    first = answerer.answer("Apart from tax breaks, what support does the national red mud plan give?").answer.split("\n")[0]
+    assert "增值税" not in first and "税收优惠" not in first
+    first = answerer.answer("除了税收优惠 国家对赤泥建材产品还有啥支持").answer.split("\n")[0]
+    assert "政府采购" in first and "税收优惠" not in first
