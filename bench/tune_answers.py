@@ -36,6 +36,12 @@ GRID: dict[str, list[float]] = {
     "chains.firstline.HEAD_RESERVE": [75, 45, 30, 15, 0],  # the first line's room kept for each sentence after the first
     "chains.headline.FILL_FIRST_LINE": [False, True],  # the first line filled up with its clause's other sentences (ties: the shorter)…
     "chains.compose.POINT_KEEPS_REST": [False, True],  # …or those follow in the clause's point (not only those adding words)
+    # the three below were searched with --only on 2026-11-26 and the code's values kept: RANK_POWER with
+    # SIMILARITY_WEIGHT on 866 dev cases (CV 0.9552; 0.5/2.0 tie on the dev fit), RANK_POWER with
+    # FIGURE_BONUS on 968 (CV 0.9590; 4 of 5 folds chose 1.0 / 2.0)
+    "chains.firstline.RANK_POWER": [1.0, 0.5, 2.0],  # how much a clause's retrieval score scales its sentences' match
+    "chains.quoting.SIMILARITY_WEIGHT": [0.5, 0.25, 1.0, 2.0],  # a sentence's e5 closeness to the question, against its words
+    "chains.firstline.FIGURE_BONUS": [2.0, 1.0, 3.0],  # a sentence stating a quantity (or the kind asked) over one sharing words
 }
 
 
