@@ -60,7 +60,9 @@ _WHO = re.compile(rf"{_WHO_OFFICE.pattern}|谁", re.IGNORECASE)
 # a part of a question asks when it has a question word or particle, an "A不A" ("能不能", "有没有"),
 # or ends in "不/没" ("能进园区不", "有关系没"); the other parts ("八部门那个方案", "我们园区还有锰渣") only set the context
 _ASKING = re.compile(r"[吗么呢啥谁几哪咋]|什么|多少|如何|怎么|怎样|是否|能否|可否|([\u4e00-\u9fff])[不没]\1|干嘛|意思|[没不否]$")
-_EN_ASKING = re.compile(r"^(?:is|are|can|could|do|does|did|will|would|may|should|what|which|how|who|when|where|why)\b")
+# (after a joining word: "and what's their main bottleneck")
+_EN_ASKING = re.compile(r"^(?:(?:and|also|plus|but|or|so|then)\s+)?"
+                        r"(?:is|are|can|could|do|does|did|will|would|may|should|what|which|how|who|when|where|why)\b")
 # a year written with two digits ("27年", "30年前"), read as this century's: the documents write four
 _SHORT_YEAR = re.compile(r"(?<![\d.])([1-9]\d)(?=\s*年(?!代|度|内|来|以))")
 

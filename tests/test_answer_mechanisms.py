@@ -20,6 +20,8 @@ def test_a_question_is_cut_into_the_parts_that_ask_and_their_context() -> None:
     assert question_parts("我们搞了个赤泥新工艺 能不能变成标准？标准出来后企业要干嘛")[0] == ["能不能变成标准", "标准出来后企业要干嘛"]
     assert question_parts("赤泥综合利用企业可以享受税收优惠吗？")[0] == ["赤泥综合利用企业可以享受税收优惠吗"]
     assert question_parts("Is there a catalogue? will it be updated?")[0] == ["Is there a catalogue", "will it be updated"]
+    # an English part that starts with a joining word still asks
+    assert question_parts("Who leads it? and what does it cost")[0] == ["Who leads it", "and what does it cost"]
 
 
 def test_two_digit_years_are_read_as_the_documents_write_them() -> None:
