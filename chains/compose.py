@@ -265,7 +265,11 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
                 if i not in shown and (POINT_KEEPS_REST or keyword_score(q.body[i], new) >= MIN_SENTENCE_SCORE
                                        or (listing and (i - 1 in shown or i - 1 in rest))):
                     rest.append(i)
-            text = q.brief_of(rest, weights, POINT_BUDGET) if rest else ""
+            budget = POINT_BUDGET
+            if not rest and shown and max(shown) + 1 < len(q.body):
+                # nothing else on the question: the sentence that continues the one shown, in brief
+                rest, budget = [max(shown) + 1], POINT_BUDGET // 2
+            text = q.brief_of(rest, weights, budget) if rest else ""
         elif best >= MIN_SENTENCE_SCORE and q.score < POINT_RATIO * best:
             continue
         else:

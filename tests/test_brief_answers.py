@@ -369,3 +369,11 @@ def test_an_english_question_describing_a_document_gets_its_date(answerer) -> No
 def test_a_places_own_target_leads_though_the_nations_states_a_figure(answerer) -> None:
     head = first_line(answerer.answer("贵州这边到27年要达到个啥程度").answer)
     assert head.startswith("贵州：到2027年") and "低成本降碱" in head
+
+
+def test_the_first_clause_continues_under_the_line_when_nothing_else_of_it_matched(answerer) -> None:
+    # the clause's next sentence (市政工程 may use the products) finishes the thought the line began
+    answer = answerer.answer("赤泥建材产品 政府采购上有说法吗").answer
+    head, _, rest = answer.partition("\n")
+    assert "政府采购" in head and "市政工程" in rest
+    assert REF.search(head).group(1) == REF.search(rest).group(1)  # the same clause, the same number
