@@ -47,6 +47,9 @@ GRID: dict[str, list[float]] = {
     "chains.quoting.HEADING_SHARE": [0.5, 0.3, 0.7],  # a heading's (or a context part's) word, against a sentence's own
     # searched with --only on 968 dev cases (2026-11-26): 0.4 (four folds of five), CV 0.9611
     "chains.compose.POINT_RATIO": [0.5, 0.4, 0.6, 0.7],  # another clause gives a point when it matches this share of the best
+    # these two searched with --only on 968 dev cases (2026-11-26): the code's values kept (CV 0.9604)
+    "chains.compose.REL_SHARE": [0.4, 0.3, 0.5],  # a clause is cited when it holds this share of the best one's topic weight
+    "chains.quoting.MIN_SENTENCE_SCORE": [0.5, 0.3, 0.8],  # below this a sentence shares only generic words with the question
 }
 
 
