@@ -98,8 +98,12 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
             if n < 3 or (kind is not None and any(kind.search(b) for b in q.body))
             for i in sorted(set(q.picked) | {j for j, b in enumerate(q.body)
                                              if (kind is not None and kind.search(b)) or (figures and MEASURE.search(b))})
-            if (not figures or _NUMBER.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)]
+            if (not figures or QUANTITY.search(q.body[i])) and not any(p is q and k == i for p, k in exclude)]
     if not pool:
+        return None
+    if figures and any(prefer(q) for q in quoted) and not any(prefer(q) for _, q, _ in pool):
+        # the place asked about states no figure ("贵州方案有没有写具体百分比"): its own sentence on the
+        # topic answers, not another place's figure
         return None
     # (the match without the kind bonus, with it, -rank, the clause, the sentence)
     candidates = [(m * rank, (m + bonus(q.body[i])) * rank, -n, q, i) for n, q, i in pool

@@ -377,3 +377,11 @@ def test_the_first_clause_continues_under_the_line_when_nothing_else_of_it_match
     head, _, rest = answer.partition("\n")
     assert "政府采购" in head and "市政工程" in rest
     assert REF.search(head).group(1) == REF.search(rest).group(1)  # the same clause, the same number
+
+
+def test_a_place_that_states_no_figure_is_answered_by_its_own_sentence_not_anothers_figure(answerer) -> None:
+    # Guizhou's plan sets its rate by reference ("达到国家对贵州省的要求"): that leads, not the nation's 15%
+    head = first_line(answerer.answer("贵州新增赤泥综合利用率定了具体数字吗").answer)
+    assert head.startswith("贵州") and "国家对贵州省的要求" in head
+    head = first_line(answerer.answer("Does the Guizhou plan set a percentage for new red mud utilisation?").answer)
+    assert head.startswith("Guizhou") and "国家对贵州省的要求" in head
