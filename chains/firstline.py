@@ -38,7 +38,6 @@ from knowledge.gazetteer import Place
 from knowledge.keyword import MEANINGFUL_CHARS
 
 QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
-_NUMBER = re.compile(r"\d")
 COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 _COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
 # a yes is said (and a sentence of the kind of answer asked for is added to the first line) only when
