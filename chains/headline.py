@@ -156,7 +156,7 @@ def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float],
         return ""  # "跟国家的一样吗" is no yes/no of ours: the quotes of both say how they compare
     if _CAN.search(analysis.question):
         return M.YES_NO[lang]["can"]
-    if places and not any(local_to(q.hit.doc, p) or headed_by(q, p) for p in places):
+    if places and not speaks_for(q, places):
         return ""
     return M.YES_NO[lang]["has"] if _HAS.search(analysis.question) else ""
 
@@ -180,7 +180,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
             return own(q)
         # a place without documents of its own: what is local to it, or a clause headed by it (a
         # national plan's column item "广西" is that province's provision)
-        return any(local_to(q.hit.doc, p) or headed_by(q, p) for p in places) if places else q.hit.doc.level == 0
+        return speaks_for(q, places) if places else q.hit.doc.level == 0
 
     facets = facet_plan(analysis, pool, quoted, places, weights, prefer, part_similarity)
     # a who-question is answered by the units the clause lists; without such a list, by the sentence
@@ -276,6 +276,11 @@ def headed_by(q: Quoted, place: Place) -> bool:
     """The clause's own heading is the place ("专栏…> 广西"): what it says is said for that place."""
     heading = q.hit.clause.section_path[-1] if q.hit.clause.section_path else ""
     return any(name and name in heading for name in (place.name, place.short, *place.aliases))
+
+
+def speaks_for(q: Quoted, places: Sequence[Place]) -> bool:
+    """The clause is one of the places' own: from a document local to it, or headed by its name."""
+    return any(local_to(q.hit.doc, p) or headed_by(q, p) for p in places)
 
 
 def _names_a_unit(question: str, q: Quoted) -> bool:
