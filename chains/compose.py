@@ -25,6 +25,7 @@ from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity
 from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
 from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share, function_words
+from knowledge.models import WholeKey
 
 __all__ = ["cite", "compose", "select_hits", "superseded_note", "superseded_notes", "topic_weights"]
 
@@ -186,7 +187,7 @@ def _heading(hit: Hit) -> str:
 def merge_pieces(hits: list[Hit]) -> list[Hit]:
     """One hit per clause: the pieces of a long clause split at ingest are cited once, as one text
     (at the rank of the best piece), so one clause never appears under two numbers."""
-    groups: dict[tuple, list[Hit]] = {}
+    groups: dict[WholeKey, list[Hit]] = {}
     for h in hits:
         groups.setdefault(h.clause.whole_key, []).append(h)
     merged = []

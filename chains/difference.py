@@ -22,7 +22,7 @@ from chains.naming import bigrams
 from chains.quoting import MIN_SENTENCE_SCORE, keyword_score
 from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
-from knowledge.models import Clause, DocumentMeta
+from knowledge.models import Clause, DocumentMeta, WholeKey
 
 # a question asking what one side has beyond the other ("多了哪一条", "多出来", "独有"), or lacks ("少了哪条")
 _MORE = re.compile(r"多(?:了|出|哪|几)|少(?:了|哪|几)|独有|特有|\bextra\b|\badditional\b|\bmissing\b|\blacks?\b", re.IGNORECASE)
@@ -36,7 +36,7 @@ class Difference:
     having: Hit  # the clause listing the extra items
     lacking: Hit  # the clause of the list that lacks them
 
-    def text(self, numbers: Mapping[tuple[str, tuple[str, ...], int], int], lang: str) -> str:
+    def text(self, numbers: Mapping[WholeKey, int], lang: str) -> str:
         """The first line: the extra items quoted, then the other side's list, each with its number
         (``numbers``: each cited clause's, by its ``whole_key``)."""
         a, b = self.having, self.lacking
@@ -56,7 +56,7 @@ def _whole_clauses(retrieval: Retrieval, docs: Sequence[DocumentMeta]) -> list[t
     if snapshot is None:
         return []
     by_id = {d.doc_id: d for d in docs}
-    groups: dict[tuple[str, tuple[str, ...], int], list[Clause]] = {}
+    groups: dict[WholeKey, list[Clause]] = {}
     for c in snapshot.clauses:
         if c.doc_id in by_id:
             groups.setdefault(c.whole_key, []).append(c)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from chains.coverage import label
 from chains.retrieval import Hit, Retrieval
+from knowledge.models import WholeKey
 
 MIN_SECTIONS = 2  # one heading is an answer's place, not a list
 
@@ -26,11 +27,11 @@ class HeadingList:
     sections: list[Hit]  # each section so headed, in the document's order
 
     @property
-    def keys(self) -> set[tuple[str, tuple[str, ...], int]]:
+    def keys(self) -> set[WholeKey]:
         """The sections' clauses (:attr:`Clause.whole_key`)."""
         return {h.clause.whole_key for h in self.sections}
 
-    def text(self, numbers: Mapping[tuple[str, tuple[str, ...], int], int], lang: str, titled: bool = False) -> str:
+    def text(self, numbers: Mapping[WholeKey, int], lang: str, titled: bool = False) -> str:
         """The first line; ``numbers`` gives each cited clause's number by its ``whole_key``;
         ``titled`` names the document, not only its place (beside another of the same place's)."""
         names = "、".join(f"{h.clause.heading}[{numbers[h.clause.whole_key]}]" for h in self.sections)

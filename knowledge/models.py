@@ -15,6 +15,9 @@ from pydantic import BaseModel, Field
 
 from knowledge.gazetteer import Place, load_gazetteer
 
+# a clause whole, whichever of its ingest pieces: its document, section keys and ordinal (Clause.whole_key)
+WholeKey = tuple[str, tuple[str, ...], int]
+
 
 class _GazetteerLabels(Mapping[str, str]):
     """Deprecated: ``JURISDICTION_LABELS[j]`` is ``load_gazetteer().label(j)`` for any place (a code,
@@ -117,7 +120,7 @@ class Clause(BaseModel):
         return "/".join(parts)
 
     @property
-    def whole_key(self) -> tuple[str, tuple[str, ...], int]:
+    def whole_key(self) -> WholeKey:
         """The clause whole, whichever of the pieces a long one is split into at ingest: its document,
         section and ordinal (pieces are cited as one clause)."""
         return (self.doc_id, tuple(self.section_keys), self.ordinal)
