@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chains.analysis import Analysis, asked_kind, full_years, kind_words
+from chains.analysis import DATE, DATED, Analysis, asked_kind, full_years, kind_words
 from chains.coverage import label, relevant_to
 from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
 from chains.glossary import expand
@@ -79,6 +79,14 @@ def figure_bonus(sentence: str, counts: bool | re.Pattern[str] | None) -> float:
     return 0.0
 
 
+def kind_bonus(kind: re.Pattern[str] | None, sentence: str) -> float:
+    """A sentence of the kind of answer asked for counts like a figure; a date to the month twice,
+    for it answers "when" more closely than a year alone."""
+    if kind is None or not kind.search(sentence):
+        return 0.0
+    return FIGURE_BONUS * (2 if kind is DATE and DATED.search(sentence) else 1)
+
+
 def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
                    focus: Mapping[str, float], counts: bool | re.Pattern[str] | None = False,
                    exclude: Sequence[tuple[Quoted, int]] = (), kind: re.Pattern[str] | None = None) -> tuple[Quoted, int] | None:
@@ -90,8 +98,7 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
 
     def bonus(sentence: str) -> float:
-        return max(figure_bonus(sentence, counts) if figures else 0.0,
-                   FIGURE_BONUS if kind is not None and kind.search(sentence) else 0.0)
+        return max(figure_bonus(sentence, counts) if figures else 0.0, kind_bonus(kind, sentence))
 
     pool = [(n, q, i) for n, q in enumerate(quoted)  # the best three clauses, and any other giving the kind asked
             if n < 3 or (kind is not None and any(kind.search(b) for b in q.body))
@@ -242,7 +249,7 @@ def _kind_bonus(part: str, kind: re.Pattern[str] | None, thing: re.Pattern[str] 
             # the sentence stating the count of the ``thing`` counted ("落实4大行动") before the
             # clause's other sentences
             return FIGURE_BONUS * (2 if thing is not None and thing.search(q.body[i]) else 1)
-    return FIGURE_BONUS if kind is not None and kind.search(q.body[i]) else 0.0
+    return kind_bonus(kind, q.body[i])
 
 
 def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],

@@ -306,3 +306,15 @@ def test_what_a_question_sets_aside_is_neither_its_topic_nor_its_kind(answerer) 
     assert "增值税" not in first and "税收优惠" not in first
     first = answerer.answer("除了税收优惠 国家对赤泥建材产品还有啥支持").answer.split("\n")[0]
     assert "政府采购" in first and "税收优惠" not in first
+
+
+def test_a_date_to_the_month_answers_when_before_a_target_year(answerer) -> None:
+    from chains.firstline import kind_bonus
+
+    when = asked_kind("啥时候投产")
+    assert when is not None
+    assert kind_bonus(when, "一期于2022年1月建成投产") > kind_bonus(when, "确保到2025年全部建成投产") > 0
+    assert kind_bonus(asked_kind("文号多少"), "于2022年1月建成") == 0  # only a when-question weighs the month
+    # "两个项目叫什么，什么时候投产": the sentence giving each project's month, not the year all of them will run
+    first = answerer.answer("中州铝业那两个赤泥项目叫什么名字，分别什么时候投产").answer.split("\n")[0]
+    assert "新美家" in first and "2022年1月" in first
