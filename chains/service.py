@@ -23,6 +23,7 @@ from chains.guard import exact_scope, prepare
 from chains.models import Answer, Turn
 from chains.retrieval import Hit, retrieve
 from chains.scope import load_model as load_scope_model
+from chains.spelling import Speller, speller_for
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import BuildReport
 from knowledge.manager import IndexManager
@@ -72,6 +73,7 @@ class AnswerService:
         self.llm_composer = llm_composer
         self.rule_rewriter: Rewriter = RuleRewriter()
         self.rewriter = rewriter or self.rule_rewriter
+        self._speller: tuple[Any, Speller] | None = None  # (the snapshot it reads, the speller)
 
     # --- answering ----------------------------------------------------------------------------
     def answer(
@@ -87,24 +89,25 @@ class AnswerService:
                   if prepared.truncated_to else None)
         if prepared.empty:
             return self._declined(prepared.text, M.EMPTY[lang], started, notice, scope="empty")
-        text = prepared.text
+        asked = prepared.text
+        text = self._spelled(asked)  # "贵洲" read as 贵州; the answer says so (理解为)
         exact = exact_scope(text)
         if exact in DECLINED and exact != "off_topic":
-            return self._declined(text, DECLINED[exact][lang], started, notice, scope=exact)
+            return self._declined(asked, DECLINED[exact][lang], started, notice, scope=exact)
         vector = self.embeddings.embed_query(text)
         meant = self._scope(vector) if exact in (None, "off_topic") else None  # what the classifier reads
         if exact == "off_topic" and meant == "policy":
             exact = None  # "天气" in "重污染天气…能豁免不": the words match chit-chat, the meaning is policy
         if exact in DECLINED:
-            return self._declined(text, DECLINED[exact][lang], started, notice, scope=exact)
+            return self._declined(asked, DECLINED[exact][lang], started, notice, scope=exact)
         scope = exact or meant
         follow_up = previous is not None and bool(previous.question.strip())
         if scope in REPLIES and follow_up and load_gazetteer().find(text):
             scope = "policy"  # "那河南呢？" after a question: a follow-up about a place, not small talk
         if scope in REPLIES:  # thanks, a greeting or "help": a short reply, no rewriting, no citations
-            return self._declined(text, REPLIES[scope][lang], started, notice, scope=scope)
+            return self._declined(asked, REPLIES[scope][lang], started, notice, scope=scope)
         if scope in DECLINED and scope != "off_topic":
-            return self._declined(text, DECLINED[scope][lang], started, notice, scope=scope)
+            return self._declined(asked, DECLINED[scope][lang], started, notice, scope=scope)
         llm_wanted = (self.llm_composer is not None) if use_llm is None else use_llm
         deadline = self._deadline() if llm_wanted else None
         standalone = None
@@ -114,9 +117,9 @@ class AnswerService:
                 standalone = rewritten
                 again = exact_scope(rewritten)
                 if again in ("injection", "evasion"):
-                    return self._declined(text, DECLINED[again][lang], started, notice, scope=again)
+                    return self._declined(asked, DECLINED[again][lang], started, notice, scope=again)
         if scope == "off_topic" and standalone is None:
-            return self._declined(text, M.OFF_TOPIC[lang], started, notice, scope="off_topic")
+            return self._declined(asked, M.OFF_TOPIC[lang], started, notice, scope="off_topic")
 
         analysis = analyse(standalone or text)
         analysis.language = lang
@@ -134,13 +137,30 @@ class AnswerService:
         weights = topic_weights(retrieval, snapshot.keyword)
         hits = select_hits(retrieval, analysis, self.top_k, weights)
         answer = compose(analysis, hits, retrieval, weights, similarity=retrieval.sentence_similarity)
-        answer.question = text
+        answer.question = asked
         if llm_wanted and hits:
             if self.llm_composer is None:
                 answer.fallback_reason = "llm_not_configured"
             else:
                 answer = self._llm(analysis, hits, answer, deadline)
-        return self._finish(answer, started, notice, standalone, retrieve_ms=retrieve_ms)
+        understood = standalone or (text if text != asked else None)  # rewritten, or read past its typos
+        return self._finish(answer, started, notice, understood, retrieve_ms=retrieve_ms)
+
+    def _spelled(self, text: str) -> str:
+        """``text`` with its homophone typos read as the documents' words (:mod:`chains.spelling`),
+        by a speller over the current index's vocabulary, built once per index."""
+        try:
+            snapshot = self.index.snapshot()
+        except PROGRAMMING_ERRORS:
+            raise
+        except Exception as exc:  # no index yet: the question is answered (or declined) as typed
+            logger.debug("no vocabulary for spelling (%s)", type(exc).__name__)
+            return text
+        if self._speller is None or self._speller[0] is not snapshot:
+            gazetteer = load_gazetteer()
+            places = [form for p in gazetteer.places.values() if 0 < p.level <= 2 for form in (p.name, p.short)]
+            self._speller = (snapshot, speller_for(snapshot.keyword.tf, places))
+        return self._speller[1].correct(text)
 
     def _scope(self, vector: list[float]) -> str:
         """The classifier's label for the question ("policy" where no model is shipped)."""
