@@ -71,6 +71,11 @@ def not_specified(
     if agencies_named and "quantity" in asks:
         asks.remove("quantity")
     on_place = [q for q in quoted if not places or relevant_to(q.hit.doc, places)] or list(quoted)
+    own = [q for q in on_place if places and q.hit.doc.level > 0]
+    if analysis.intent == "target" and own:
+        # a place's target is its own document's: the nation's 15% is no figure for Guizhou, whose
+        # plan says only "达到国家对贵州省的要求" (a rule that applies everywhere, a tax, still counts)
+        on_place = own
     sentences = [s for q in on_place for s in q.sentences]
     best = max((keyword_score(s, weights) for s in sentences), default=0.0)
     shown = "".join(s for s in sentences if best <= 0 or keyword_score(s, weights) >= 0.5 * best)

@@ -238,6 +238,15 @@ def test_a_measure_no_document_gives_gets_the_not_specified_note(answerer) -> No
     assert answer.not_specified and "没有规定" in answer.answer
 
 
+def test_a_places_target_is_not_answered_by_the_nations_figure(answerer) -> None:
+    """Guizhou's plan sets its rate as "国家对贵州省的要求": the nation's 15% quoted beside it is no
+    Guizhou figure, so the note says none is given; Henan's own 15% answers for Henan."""
+    guizhou = answerer.answer("贵州2027年的新增赤泥综合利用率要达到百分之几")
+    assert guizhou.not_specified and "国家对贵州省的要求" in guizhou.answer
+    henan = answerer.answer("河南2027年的新增赤泥综合利用率要达到百分之几")
+    assert not henan.not_specified and "15%" in first_line(henan.answer)
+
+
 @pytest.mark.parametrize("question", ["焦作有每吨补贴吗", "Is there any subsidy per tonne in Jiaozuo?"])
 def test_an_amount_per_tonne_asked_yes_or_no_gets_the_note_and_no_yes(answerer, question: str) -> None:
     """The amount asked is what no document gives: the note says so, and no 有/Yes of ours claims it."""
