@@ -381,6 +381,11 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     notes = [note for note in notes if note not in first]
 
     citations = [cite(n, q.hit, q.text) for n, q in enumerate(grouped, start=1)]
+    if facts is not None:  # a fact of the document itself is cited to the document by its full title (the
+        # proposal a reply answers, "对市政协十四届五次会议第287号提案的答复", is in no clause's text)
+        for c in citations:
+            if c.clause_id == facts.hit.clause.clause_id:
+                c.doc_title = f"《{facts.hit.doc.title}》"
     brief = _brief(first, notes, head, by_relevance, numbers, weights, lang, bool(LISTY.search(analysis.question)))
     full = _full(first, notes, grouped, lang)
     return Answer(

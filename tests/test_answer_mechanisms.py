@@ -318,3 +318,15 @@ def test_a_date_to_the_month_answers_when_before_a_target_year(answerer) -> None
     # "两个项目叫什么，什么时候投产": the sentence giving each project's month, not the year all of them will run
     first = answerer.answer("中州铝业那两个赤泥项目叫什么名字，分别什么时候投产").answer.split("\n")[0]
     assert "新美家" in first and "2022年1月" in first
+
+
+def test_a_fact_of_the_document_is_cited_to_its_full_title(answerer) -> None:
+    """"回给谁 哪天": the reply's addressee and date, cited to the document by its full title, which
+    names the proposal answered (its short title, shown elsewhere, does not)."""
+    answer = answerer.answer("焦作工信局对提案的答复是哪天发的 给谁的")
+    first = answer.answer.split("\n")[0]
+    assert "袁福平" in first and "2022年7月26日" in first
+    cited = {c.doc_title for c in answer.citations if c.doc_id == "jiaozuo-2022-proposal-reply"}
+    assert "《焦作市工业和信息化局对市政协十四届五次会议第287号提案的答复》" in cited
+    plain = answerer.answer("焦作对赤泥综合利用企业有哪些扶持")  # no document fact asked: the short title
+    assert all(c.doc_title == "焦作市工信局对政协第287号提案的答复" for c in plain.citations if c.doc_id.startswith("jiaozuo"))
