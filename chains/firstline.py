@@ -181,14 +181,18 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     it names (the nation included): "国家和贵州各点了哪几种固废" wants both."""
     picks: list[Pick] = []
     parts = [(p, part_weights(p, analysis.context, weights)) for p in analysis.parts] if len(analysis.parts) > 1 else []
+    documents = getattr(analysis, "documents", [])
+    sides = len(documents) > 1 or len(places) > 1 or bool(analysis.national and places)
     for k, (part, focus) in enumerate(parts):
         sims = (lambda q, k=k: part_similarity(k, q)) if part_similarity is not None else None  # type: ignore[misc]
         own = part_weights(part, "", weights)
-        if sum(own.values()) < MIN_SENTENCE_SCORE and counted(part) is None:
-            # "这块谁负责": nothing of its own to match; the clause the other parts find answers it (a
-            # count of a thing named, "分几大行动", is matched by the figure that counts it)
-            continue
         figures = bool(COUNT_ASK.search(part) or re.search(r"多少|how much", part))
+        if sum(own.values()) < MIN_SENTENCE_SCORE and counted(part) is None and (sides or not (figures or asked_kind(part))):
+            # "这块谁负责": nothing of its own to match; the clause the other parts find answers it (a
+            # count of a thing named, "分几大行动", is matched by the figure that counts it, an amount
+            # asked, "一年能吃掉多少", by the sentence stating one, a time, "啥时候全投", by a date, unless
+            # the question compares documents or places: "有没有具体数" then wants each side's)
+            continue
         follow = _item_content(picks, own)
         if follow is not None:  # "扩容增量那个包括啥" after the list of actions: what that item says
             picks.append(Pick(follow[0], follow[1], untitled(focus, follow[0])))
@@ -205,7 +209,6 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
         picks.append(pick(part, choice[0], choice[1], untitled(focus, choice[0])))
     if len(picks) > 1:
         return picks[:MAX_HEAD_SENTENCES]
-    documents = getattr(analysis, "documents", [])
     if len(documents) > 1:  # "国家赤泥方案跟八部门方案都是依据哪些法规": each document's answer
         groups = [[q for q in quoted if q.hit.doc.doc_id == d] for d in documents]
     else:

@@ -330,3 +330,13 @@ def test_a_fact_of_the_document_is_cited_to_its_full_title(answerer) -> None:
     assert "《焦作市工业和信息化局对市政协十四届五次会议第287号提案的答复》" in cited
     plain = answerer.answer("焦作对赤泥综合利用企业有哪些扶持")  # no document fact asked: the short title
     assert all(c.doc_title == "焦作市工信局对政协第287号提案的答复" for c in plain.citations if c.doc_id.startswith("jiaozuo"))
+
+
+def test_a_part_asking_only_an_amount_or_a_time_gets_its_sentence(answerer) -> None:
+    """"每年能消耗多少赤泥 啥时候全部投产": neither part has a topic word of its own, yet one asks for
+    an amount and the other for a date; each gets the sentence stating it, not the projects' names."""
+    first = answerer.answer("新美家和百奥恒两个项目全部投产以后 每年能消耗多少赤泥 啥时候全部投产").answer.split("\n")[0]
+    assert "180万吨" in first and "2025年" in first
+    # comparing two documents, "有没有具体数" wants each side's figure: both documents lead
+    first = answerer.answer("八部门方案跟河南方案定的赤泥利用率目标有啥不一样 有没有具体数").answer.split("\n")[0]
+    assert first.startswith("国家") and "河南" in first and "15%" in first
