@@ -389,7 +389,9 @@ def line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget
         text = q.render(parts[key])
         previous = out[-1][1] if out else None
         same_place = previous is not None and label(previous.hit.doc, lang) == label(q.hit.doc, lang)
-        out.append((text if same_place and lang == "zh" else framed(text, q, lang), q, sorted(parts[key])))
+        # the place is named once for its quotes in a row: 焦作：…[1]…[2] / Jiaozuo: “…” [1] “…” [2]
+        kept = (text if lang == "zh" else f"“{text}”") if same_place else framed(text, q, lang)
+        out.append((kept, q, sorted(parts[key])))
     return out
 
 

@@ -20,3 +20,10 @@ def test_the_language_setting_frames_a_chinese_question_in_english(answerer) -> 
 
 def test_an_unknown_language_falls_back_to_the_questions_own(answerer) -> None:
     assert answerer.answer("贵州提高赤泥可利用性的责任单位是谁？", language="fr").answer.startswith("省")
+
+
+def test_the_first_line_names_a_place_once_for_its_quotes_in_a_row(answerer) -> None:
+    """Two quotes of Henan's in a row: "Henan: “…” [2] “…” [3]", as the Chinese line says 河南 once."""
+    first = answerer.answer("Is Henan still allowing new red mud storage ponds?").answer.splitlines()[0]
+    assert first.startswith("Henan: “") and first.count("Henan:") == 1 and first.count("“") >= 2
+    assert "不再新增赤泥库" in first
