@@ -33,7 +33,7 @@ GRID: dict[str, list[float]] = {
     "chains.compose.RANK_SHARE": [0.85, 0.75, 0.65],  # …when within this share of the best score
     "chains.firstline.PART_SIMILARITY": [0.0, 2.0, 4.0, 6.0, 8.0],  # a sentence's meaning against one part's
     "chains.quoting.SEGMENT_SHARE": [0.5, 0.3],  # an abridged sentence keeps segments with this share of the best's words
-    "chains.firstline.HEAD_RESERVE": [75, 45, 30, 15, 0],  # the first line's room kept for each sentence after the first
+    "chains.preview.HEAD_RESERVE": [75, 45, 30, 15, 0],  # the first line's room kept for each sentence after the first
     "chains.headline.FILL_FIRST_LINE": [False, True],  # the first line filled up with its clause's other sentences (ties: the shorter)…
     "chains.compose.POINT_KEEPS_REST": [False, True],  # …or those follow in the clause's point (not only those adding words)
     # the three below were searched with --only on 2026-11-26 and the code's values kept: RANK_POWER with

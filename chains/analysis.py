@@ -73,11 +73,13 @@ _SHORT_YEAR = re.compile(r"(?<![\d.])([1-9]\d)(?=\s*年(?!代|度|内|来|以))"
 # before "确保到2025年……全部项目建成投产")
 DATED = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月")
 DATE = re.compile(DATED.pattern + r"|\d{4}\s*年")
-_MEASURED = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
+# a measured figure (15%, 180万吨, 1.85亿元), and any stated quantity (also a count: 4大行动, 2个项目)
+MEASURE = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|个百分点)")
+QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"文号|字号|document number", re.IGNORECASE), re.compile(r"〔\d{4}〕\s*\d+\s*号")),
     (re.compile(r"什么时候|啥时候|何时|哪年|哪一年|哪天|日期|\bwhen\b", re.IGNORECASE), DATE),
-    (re.compile(r"多少|多大|多高|数字|数值|具体数|how much|how many|how (?:big|large|high)|百分之几|几成", re.IGNORECASE), _MEASURED),
+    (re.compile(r"多少|多大|多高|数字|数值|具体数|how much|how many|how (?:big|large|high)|百分之几|几成", re.IGNORECASE), MEASURE),
     # a target is a figure for a year ("到 2027 年……新增赤泥综合利用率达到 15%"), whether or not
     # the sentence says 目标
     (re.compile(r"目标|指标|\btargets?\b|\bgoals?\b", re.IGNORECASE),

@@ -1,12 +1,12 @@
-"""Which sentences the first line shows, and how they share a chat preview.
+"""Which sentences the first line shows.
 
 A question of one part gets its best sentence, then, while they add words of the question the
 line lacks, sentences of the same clause or the next best ones; a question of several parts
 ("指导思想跟双碳有关系没？基本原则有哪几条"), places ("国家和贵州各…") or documents ("国家赤泥方案跟八部门
 方案…") gets a sentence for each, found by the part's own words and meaning and by the kind of
 answer it asks for (a figure, a date, a list of the stated length). A clause's list items stand
-in for it when a part asks "which ones". The first planned sentence, the best answer, gets most of
-the preview, each other a fixed share; each is abridged to the words it was chosen for. :mod:`chains.headline` frames the result.
+in for it when a part asks "which ones". :mod:`chains.preview` fits them into a chat preview and
+:mod:`chains.headline` frames the result.
 """
 
 from __future__ import annotations
@@ -15,29 +15,24 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chains.analysis import DATE, DATED, Analysis, asked_kind, full_years, kind_words
-from chains.coverage import label, relevant_to
+from chains.analysis import DATE, DATED, MEASURE, QUANTITY, Analysis, asked_kind, full_years, kind_words
+from chains.coverage import relevant_to
 from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
 from chains.glossary import expand
 from chains.lexicon import english_terms
 from chains.quoting import (
-    ABRIDGE_AT,
-    ELLIPSIS,
     HEADING_SHARE,
-    MEASURE,
     MIN_SENTENCE_SCORE,
     NEAR_BEST,
     SIMILARITY_CEIL,
     SIMILARITY_FLOOR,
     Quoted,
-    abridge,
     keyword_score,
     year_context,
 )
 from knowledge.gazetteer import Place
 from knowledge.keyword import MEANINGFUL_CHARS
 
-QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 _COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
 # a yes is said (and a sentence of the kind of answer asked for is added to the first line) only when
@@ -50,11 +45,6 @@ MAX_HEAD_SENTENCES = 3  # sentences the first line combines for a question of se
 # (at most this much, at e5 cosine SIMILARITY_CEIL and above; fitted by bench/tune_answers.py, 5-fold
 # CV on the dev split, chains/data/answer_tuning.json)
 PART_SIMILARITY = 6.0
-# each sentence after the first keeps at least this many characters of the first line's budget and
-# the first (the best answer) takes the rest, where each once had an equal share (75 = the old
-# behaviour); fitted by bench/tune_answers.py (5-fold CV on the dev split, chains/data/answer_tuning.json):
-# 30 on 356 dev cases, 15 on 764 (every fold chose it; CV 0.9516 against 0.9503 for 30)
-HEAD_RESERVE = 15
 FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only shares words (a target question wants the figure)
 PartSimilarity = Callable[[int, Quoted], list[float]]
 
@@ -124,14 +114,6 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
                  if prefer(c[3]) and (c[0] >= NEAR_BEST * top_match or c[1] >= NEAR_BEST * best[1])]
     best = max(preferred, key=lambda x: (x[1], x[2])) if preferred else best
     return best[3], best[4]
-
-
-def framed(text: str, q: Quoted, lang: str) -> str:
-    """The quote with the place it is from: 河南：到2027年…… / Henan: “…”."""
-    where = label(q.hit.doc, lang)
-    if lang == "en":
-        return f"{where}: “{text}”"
-    return text if text.startswith(where) else f"{where}：{text}"
 
 
 @dataclass
@@ -344,62 +326,3 @@ def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]
         plan.append(Pick(other, j, {t: weights[t] for t in new}))
         covered |= new
     return plan
-
-
-def line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget: int, figures: bool,
-          lang: str) -> list[tuple[str, Quoted, list[int]]]:
-    """The first line's text per clause (framed with its place, in the order the plan met them) and
-    the sentences each shows. The first planned sentence, the best answer, may take all of ``budget``
-    but ``HEAD_RESERVE`` for each other (what one leaves unused goes to the next); the first clause's
-    other sentences fill what remains when it is the only one."""
-    parts: dict[int, dict[int, str]] = {}
-    clauses: dict[int, Quoted] = {}
-    used = 0
-    for n, pick in enumerate(plan):
-        room = max(budget - used - min(budget // len(plan), HEAD_RESERVE) * (len(plan) - n - 1), 0)
-        mine = parts.setdefault(id(pick.q), {})
-        clauses.setdefault(id(pick.q), pick.q)
-        for j in pick.also if pick.items else []:  # the count before its list ("落实4大行动、9项工作。")
-            mine.setdefault(j, abridge(pick.q.body[j], pick.focus, room // 2, figures))
-            room -= len(mine[j])
-            used += len(mine[j])
-        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures)
-        mine[pick.i] = part
-        used += len(part)
-        for j in [] if pick.items else pick.also:
-            part = abridge(pick.q.body[j], weights, max(room - len(part), 0), figures)
-            mine.setdefault(j, part)
-            used += len(part)
-    first = plan[0].q
-    for j in rest if not plan[0].items and len(plan) == 1 else []:
-        if j in parts[id(first)]:
-            continue
-        part = abridge(first.body[j], weights, min(ABRIDGE_AT, max(budget - used, 0)), figures)
-        if used + len(part) > budget:
-            continue
-        parts[id(first)][j] = part
-        used += len(part)
-    out: list[tuple[str, Quoted, list[int]]] = []
-    for key, q in clauses.items():
-        titles = [t for t in list_items(q.hit.clause.body)]
-        for j in sorted(parts[key]):  # an item's sentence keeps the item's title ("坚持绿色安全。") before it
-            if j > 0 and j - 1 not in parts[key] and len(q.body[j - 1]) <= ITEM_CHARS + 3 \
-                    and any(t in q.body[j - 1] for t in titles):
-                parts[key][j - 1] = q.body[j - 1]
-        text = q.render(parts[key])
-        previous = out[-1][1] if out else None
-        same_place = previous is not None and label(previous.hit.doc, lang) == label(q.hit.doc, lang)
-        # the place is named once for its quotes in a row: 焦作：…[1]…[2] / Jiaozuo: “…” [1] “…” [2]
-        kept = (text if lang == "zh" else f"“{text}”") if same_place else framed(text, q, lang)
-        out.append((kept, q, sorted(parts[key])))
-    return out
-
-
-def _listed(items: list[str], room: int) -> str:
-    """A clause's list items, joined as the documents join lists, cut with "……" where they run out of room."""
-    shown: list[str] = []
-    for item in items:
-        if shown and len("、".join([*shown, item])) > room:
-            return "、".join(shown) + ELLIPSIS
-        shown.append(item)
-    return "、".join(shown) + "。"

@@ -14,30 +14,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import Analysis, asks_office, asks_who, full_years
+from chains.analysis import MEASURE, QUANTITY, Analysis, asks_office, asks_who, full_years
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ASKS_WHICH, stated_count
 from chains.firstline import (
     COUNT_ASK,
     DIRECT_SHARE,
     LISTING,
-    QUANTITY,
     PartSimilarity,
     Pick,
     best_sentence,
     counted,
     cover_plan,
     facet_plan,
-    framed,
-    line,
     part_sentence,
     part_weights,
     pick,
     untitled,
 )
+from chains.preview import framed, line
 from chains.quoting import (
     ABRIDGE_AT,
-    MEASURE,
     MIN_SENTENCE_SCORE,
     NEAR_BEST,
     Quoted,

@@ -13,14 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 
 from chains import messages as M
-from chains.analysis import Analysis
+from chains.analysis import QUANTITY, Analysis
 from chains.coverage import label, own_documents, parent_documents, place_label, relevant_to
 from chains.quoting import Quoted, keyword_score
 from knowledge.gazetteer import Place
 from knowledge.models import DocumentMeta
 
 _NUMBER = re.compile(r"\d")
-_QUANTITY = re.compile(r"\d[\d.]*\s*(?:%|％|万吨|亿吨|吨|亿元|万元|元|家|个|项|大|座|倍|个百分点)")
 # a question asking for a ratio rather than an amount, and what states one
 _RATIO_ASKED = re.compile(r"比例|税率|利率|减按|百分之|几成|几个点|多少个点|percentage|what rate", re.IGNORECASE)
 _RATIO = re.compile(r"\d[\d.]*\s*(?:%|％|‰|个百分点)|减按|百分之|[一二三四五六七八九十]成")
@@ -71,7 +70,7 @@ def not_specified(
     if agencies_named and "quantity" in asks:
         asks.remove("quantity")
     on_place = [q for q in quoted if not places or relevant_to(q.hit.doc, places)] or list(quoted)
-    own = [q for q in on_place if places and q.hit.doc.level > 0]
+    own = [q for q in on_place if q.hit.doc.level > 0] if places else []
     if analysis.intent == "target" and own:
         # a place's target is its own document's: the nation's 15% is no figure for Guizhou, whose
         # plan says only "达到国家对贵州省的要求" (a rule that applies everywhere, a tax, still counts)
@@ -83,7 +82,7 @@ def not_specified(
     answer_form = _RATIO if ratio_asked else _MONEY if _MONEY_ASKED.search(analysis.question) else _NUMBER
     if "rate" in asks and answer_form.search(shown):
         asks.remove("rate")  # a ratio asked for ("利率低多少") is not answered by a year or an amount, money not by tonnes
-    if "quantity" in asks and (_QUANTITY.search(shown) or _COUNTED.search(shown) or "rate" in asks):
+    if "quantity" in asks and (QUANTITY.search(shown) or _COUNTED.search(shown) or "rate" in asks):
         asks.remove("quantity")  # a figure is quoted (or the rate note already covers it)
     if "time" in asks and re.search(r"\d{4}\s*年|\d{1,2}\s*月|今年|明年", shown):
         asks.remove("time")

@@ -336,7 +336,7 @@ def test_composer_code_names_no_place() -> None:
 
     names = {p.short for p in load_gazetteer().places.values() if p.level == 1 and len(p.short) >= 2}
     root = Path(__file__).resolve().parent.parent / "chains"
-    for module in ("compose.py", "quoting.py", "headline.py", "firstline.py", "notes.py", "coverage.py", "metadata.py",
+    for module in ("compose.py", "quoting.py", "headline.py", "firstline.py", "preview.py", "notes.py", "coverage.py", "metadata.py",
                    "enumeration.py"):
         tree = ast.parse((root / module).read_text(encoding="utf-8"))
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
