@@ -73,6 +73,7 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
     # the words of a short name the question gives a document ("八部委那个文件") name it; retrieval
     # boosts the document, and its sentences are not about 部委 (a long run is no name: kept)
     names = [m for m in retrieval.document_names if len(m) <= NAME_CHARS]
+    function = function_words()
     for tok in set(retrieval.query_tokens):
         if tok in REFERENCE_WORDS or any(tok in name for name in names):
             continue
@@ -80,6 +81,8 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
             # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
             # weight, as far as the word and the character are the documents' language ("到底" is not)
             for piece in dictionary_pieces(tok):  # "啥意思", no word of the dictionary: 啥 + 意思
+                if piece in function:
+                    continue  # "里面": a locative's characters say no more than it does (面 of 方面)
                 share = domain_share(piece, keyword)
                 for ch in dict.fromkeys(piece):
                     if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
@@ -94,7 +97,6 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
         w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
         weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
     # words of a function class say how or which, not what ("主要往哪些产品上推": 产品, not 主要)
-    function = function_words()
     return {t: w for t, w in weights.items() if t not in function}
 
 

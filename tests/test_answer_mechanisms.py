@@ -235,6 +235,12 @@ def test_words_of_a_function_class_are_no_topic(answerer) -> None:
     snapshot = answerer.index.snapshot()
     weights = topic_weights(retrieve(snapshot, answerer.embeddings, analyse("八部门方案里赤泥主要往哪些产品上推")), snapshot.keyword)
     assert "主要" not in weights and "产品" in weights
+    # nor do their characters stand in for them: 面 of "里面" would make any 方面 look on topic
+    weights = topic_weights(retrieve(snapshot, answerer.embeddings, analyse("企业自己要不要单独搞个赤泥方案？里面得写些啥")),
+                            snapshot.keyword)
+    assert "面" not in weights and "企业" in weights
+    first = answerer.answer("企业自己要不要单独搞个赤泥方案？里面得写些啥").answer.split("\n")[0]
+    assert "一企一策" in first
 
 
 def test_a_bare_who_asks_for_a_unit_in_charge_only_beside_a_word_of_charge(answerer) -> None:
