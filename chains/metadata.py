@@ -18,7 +18,9 @@ from chains.naming import named_documents
 from chains.retrieval import Hit, Retrieval
 from knowledge.models import Clause, DocumentMeta
 
-_VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布|答复|回复)"  # a reply is issued by replying
+# a reply is issued by replying, and "回" alone says so where it ends the phrase ("啥时候回的", not 回填)
+_VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布|答复|回复|回(?=[的了？?，,。\s]|$))"
+_WHOM = r"(?:谁|哪位|哪一位|哪个人)"  # who, as a person asked for
 _TIME_WORDS = r"什么时候|啥时候|何时|哪年|哪一年|哪天|哪月"  # the words that ask when
 # what a question asks about a document, by field: Chinese verbs of issuing, English "issued"
 ASKS: list[tuple[str, re.Pattern[str]]] = [
@@ -32,7 +34,7 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
         r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)|(?:on )?(?:what|which) date", re.IGNORECASE)),
     # whom a reply answers; the years a plan covers (its title's "（2025—2030年）")
     ("addressee", re.compile(
-        r"(?:回|答复|回复|写)给谁|(?:给|向|对)谁(?:的)?(?:答复|回复)|答复(?:的)?(?:是|对象)|谁(?:提|写)的提案|提案人|"
+        rf"(?:回|答复|回复|写)给{_WHOM}|(?:给|向|对){_WHOM}(?:的)?(?:答复|回复)|答复(?:的)?(?:是|对象)|{_WHOM}(?:提|写)的提案|提案人|"
         r"(?:发|下发|印发|送|寄)给了?(?:谁|哪些|哪几|什么)|主送|"
         r"addressed to|to whom|who (?:was|is) (?:it|the reply) (?:addressed|written) to|whose proposal|sent to", re.IGNORECASE)),
     ("period", re.compile(

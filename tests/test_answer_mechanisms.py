@@ -89,6 +89,9 @@ def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("贵州推动赤泥源头减量由哪些部门负责？") == []
     assert only_about_documents(["是几个部委发的", "文号多少"]) and not only_about_documents(["文号多少", "支持哪些方面"])
     assert asked_fields("提案答复是回给谁的？哪天答复的") == ["date", "addressee"]
+    # 哪位 asks for a person as 谁 does; a bare 回 ending its phrase is the reply's verb, 回填 is not
+    assert asked_fields("那个答复 是回给哪位委员的 啥时候回的") == ["date", "addressee"]
+    assert asked_fields("焦作啥时候回填赤泥") == []
     assert asked_fields("贵州那个行动方案管到哪年") == ["period"] and asked_fields("Which years does the plan cover?") == ["period"]
     assert asked_fields("补贴申请有期限吗") == []  # a deadline of a measure is not the plan's period
     assert asked_fields("贵州那个方案管到哪一年") == ["period"]
