@@ -102,7 +102,7 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     listed = [(keyword_score(" ".join([*q.hit.clause.section_path, *q.body]), weights), -n, q)
               for n, q in enumerate(local) if q.hit.clause.responsible_units]
     with_units = max(listed, key=lambda x: x[:2])[2] if listed else None
-    named = [(q.scores[i], -n, abridge(q.body[i], weights), q, i)
+    named = [(q.scores[i], -n, abridge(q.body[i], weights, favour=names_office), q, i)
              for n, q in enumerate(local) for i in q.picked if names_office(q.body[i])]
     best = max(named, key=lambda x: (x[0], x[1])) if named else None
     # "责任单位" (in any language: the glossary maps "responsible" to it) asks for the clause's list;
@@ -223,7 +223,9 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     lead = plan[0].q
     rest = [j for j in (lead.order or lead.picked) if j != plan[0].i] if FILL_FIRST_LINE and not single else []
     listed = "、".join(lead.hit.clause.responsible_units) if _names_a_unit(analysis.question, lead) else ""
-    segments = line(plan, rest, weights, max(HEAD_BUDGET - len(listed), ABRIDGE_AT), figures, lang)
+    # a who-question's cut keeps the segment naming the office ("工业和信息化主管部门要发挥牵头抓总作用，做好工作调度")
+    segments = line(plan, rest, weights, max(HEAD_BUDGET - len(listed), ABRIDGE_AT), figures, lang,
+                    names_office if analysis.intent == "agency" else None)
     (text, q, shown), more = segments[0], segments[1:]
     said = " ".join(t + " " + " ".join(sq.hit.clause.section_path) for t, sq, _ in segments)
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)

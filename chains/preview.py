@@ -5,7 +5,7 @@ quotes in a row). :mod:`chains.firstline` chooses the sentences; :mod:`chains.he
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from chains.coverage import label
 from chains.enumeration import ITEM_CHARS, list_items
@@ -29,11 +29,12 @@ def framed(text: str, q: Quoted, lang: str) -> str:
 
 
 def line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget: int, figures: bool,
-          lang: str) -> list[tuple[str, Quoted, list[int]]]:
+         lang: str, favour: Callable[[str], bool] | None = None) -> list[tuple[str, Quoted, list[int]]]:
     """The first line's text per clause (framed with its place, in the order the plan met them) and
     the sentences each shows. The first planned sentence, the best answer, may take all of ``budget``
     but ``HEAD_RESERVE`` for each other (what one leaves unused goes to the next); the first clause's
-    other sentences fill what remains when it is the only one."""
+    other sentences fill what remains when it is the only one. ``favour``: what a cut keeps (see
+    :func:`chains.quoting.abridge`)."""
     parts: dict[int, dict[int, str]] = {}
     clauses: dict[int, Quoted] = {}
     used = 0
@@ -42,21 +43,21 @@ def line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget
         mine = parts.setdefault(id(pick.q), {})
         clauses.setdefault(id(pick.q), pick.q)
         for j in pick.also if pick.items else []:  # the count before its list ("落实4大行动、9项工作。")
-            mine.setdefault(j, abridge(pick.q.body[j], pick.focus, room // 2, figures))
+            mine.setdefault(j, abridge(pick.q.body[j], pick.focus, room // 2, figures, favour))
             room -= len(mine[j])
             used += len(mine[j])
-        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures)
+        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures, favour)
         mine[pick.i] = part
         used += len(part)
         for j in [] if pick.items else pick.also:
-            part = abridge(pick.q.body[j], weights, max(room - len(part), 0), figures)
+            part = abridge(pick.q.body[j], weights, max(room - len(part), 0), figures, favour)
             mine.setdefault(j, part)
             used += len(part)
     first = plan[0].q
     for j in rest if not plan[0].items and len(plan) == 1 else []:
         if j in parts[id(first)]:
             continue
-        part = abridge(first.body[j], weights, min(ABRIDGE_AT, max(budget - used, 0)), figures)
+        part = abridge(first.body[j], weights, min(ABRIDGE_AT, max(budget - used, 0)), figures, favour)
         if used + len(part) > budget:
             continue
         parts[id(first)][j] = part

@@ -244,16 +244,19 @@ def year_context(body: list[str], i: int) -> str | None:
     return None
 
 
-def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT, figures: bool = False) -> str:
+def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT, figures: bool = False,
+            favour: Callable[[str], bool] | None = None) -> str:
     """A long sentence cut to the segments (between commas) that carry the question's words (and,
-    for a question about figures, its quantities), with the segment naming the year they are for,
-    then the segments that follow them while they fit; cuts are marked "……"."""
+    for a question about figures, its quantities; with ``favour``, the segments of the kind asked
+    for: the one naming the office, for a who-question), with the segment naming the year they are
+    for, then the segments that follow them while they fit; cuts are marked "……"."""
     if len(sentence) <= limit:
         return _cap(sentence)
     segments = _SEGMENT.findall(sentence)
     if len(segments) < 2:
         return sentence[:limit] + ELLIPSIS
-    scores = [keyword_score(s, weights) + (1.0 if figures and MEASURE.search(s) else 0.0) for s in segments]
+    scores = [keyword_score(s, weights) + (1.0 if figures and MEASURE.search(s) else 0.0)
+              + (1.0 if favour is not None and favour(s) else 0.0) for s in segments]
     best = max(scores)
     keep = {i for i, sc in enumerate(scores) if sc >= SEGMENT_SHARE * best} if best > 0 else {0}
     if any(MEASURE.search(segments[i]) for i in keep):

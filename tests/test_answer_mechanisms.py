@@ -349,3 +349,8 @@ def test_a_part_asking_only_an_amount_or_a_time_gets_its_sentence(answerer) -> N
     # comparing two documents, "有没有具体数" wants each side's figure: both documents lead
     first = answerer.answer("八部门方案跟河南方案定的赤泥利用率目标有啥不一样 有没有具体数").answer.split("\n")[0]
     assert first.startswith("国家") and "河南" in first and "15%" in first
+
+
+def test_a_who_question_is_answered_by_the_segment_naming_the_office(answerer) -> None:
+    first = answerer.answer("国家赤泥方案里到底谁挑大梁 工作调度归哪个部门").answer.split("\n")[0]
+    assert "工业和信息化主管部门" in first

@@ -58,3 +58,15 @@ def test_a_notices_signing_block_is_never_quoted() -> None:
     quoted = quote(hit(text), {"2022": 2.0, "工业资源": 1.0}, "2022年那个工业资源方案说了啥")
     assert all("国家税务总局" not in s and not s.startswith("关于") for s in quoted.sentences)
     assert "工业资源综合利用是重要内容。" in quoted.sentences
+
+
+def test_a_cut_keeps_the_segments_of_the_kind_asked_for() -> None:
+    from chains.headline import names_office
+
+    sentence = ("有关部门要按职责督促重点企业落实工作方案，工业和信息化主管部门要发挥牵头抓总作用，做好工作调度，"
+                "定期汇总梳理工作开展情况，以及赤泥产生、利用情况，有关进展及时上报。")
+    weights = {"调度": 3.3}
+    # by the question's words alone the office is cut off; a who-question's cut keeps it
+    assert "主管部门" not in abridge(sentence, weights, 74)
+    kept = abridge(sentence, weights, 74, favour=names_office)
+    assert "工业和信息化主管部门要发挥牵头抓总作用" in kept and "工作调度" in kept
