@@ -49,7 +49,9 @@ _MEASURE_ASK = re.compile(r"几(?:十|百|千|万)?(?:毫米|厘米|公里|米|�
 _OFFICE_EN = r"(?:departments?|agenc(?:y|ies)|offices?|ministr(?:y|ies)|bureaus?|units?|authorit(?:y|ies))"
 _WHO_OFFICE = re.compile(
     r"(?:哪|什么|几)[一二三四五六七八九十两几\d]*[个些家]?[\u4e00-\u9fff]{0,3}?(?:部门|单位|机构|部委|厅局|厅|局)|"
-    r"谁(?=[^，,。？?！!\s]{0,2}(?:负责|牵头|主管|分管|管|抓))|(?:归|由|找|是)谁(?:管|负责|牵头|主管|来管|来抓)|"
+    r"谁(?=[^，,。？?！!\s]{0,2}(?:负责|牵头|主管|分管|管|抓))|"
+    # "由哪个口子总负责": which one is in charge, however the office is called (the verb stays a topic word)
+    r"哪[一二三四五六七八九十两几\d]*[个些家][\u4e00-\u9fff]{0,4}?(?=总?(?:负责(?!人)|牵头|主管|分管|抓总))|(?:归|由|找|是)谁(?:管|负责|牵头|主管|来管|来抓)|"
     rf"\bwhich\s+(?:[A-Za-z-]+\s+){{0,3}}?{_OFFICE_EN}\b|"
     r"\bwho(?=\s+(?:handles|manages|oversees|supervises|leads|coordinates|runs|is in charge|are in charge|takes charge)\b)",
     re.IGNORECASE)

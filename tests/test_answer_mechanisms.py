@@ -251,6 +251,10 @@ def test_a_bare_who_asks_for_a_unit_in_charge_only_beside_a_word_of_charge(answe
 
     assert asks_office("这事归谁管") and asks_office("谁来牵头") and asks_office("Which department handles it?")
     assert not asks_office("焦作的赤泥是谁产生的") and not asks_office("领导小组组长是谁")
+    # "which one … is in charge", however the office is called; a 负责人 is a person
+    assert asks_office("地方上由哪个口子总负责") and asks_office("哪家牵头") and not asks_office("哪个项目负责人是谁")
+    first = answerer.answer("国家赤泥方案落地 地方上由哪个口子总负责 进展往哪报").answer.split("\n")[0]
+    assert "工业和信息化主管部门" in first
     # "who produces it" is answered by the sentence naming the producer, with no "no responsible unit" lead
     first = answerer.answer("焦作的赤泥是谁产生的").answer.split("\n")[0]
     assert first.startswith("焦作：") and "中州铝业" in first
