@@ -195,6 +195,13 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     asking = analysis.asking
     # (a one-clause question has no part that asks more than the rest)
     focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
+    if focus and sum(focus.values()) < MIN_SENTENCE_SCORE:
+        # "……鼓励哪些脱碱技术，有没有说法": the clause that asks last says no what; the last part that does asks
+        for part in reversed(analysis.parts):
+            mine = {t: w for t, w in weights.items() if t in part}
+            if sum(mine.values()) >= MIN_SENTENCE_SCORE:
+                asking, focus = part, mine
+                break
     counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
 
     # the kind of answer asked for; "which ones" with no kind of its own, a sentence that lists them

@@ -358,3 +358,11 @@ def test_a_part_asking_only_an_amount_or_a_time_gets_its_sentence(answerer) -> N
 def test_a_who_question_is_answered_by_the_segment_naming_the_office(answerer) -> None:
     first = answerer.answer("国家赤泥方案里到底谁挑大梁 工作调度归哪个部门").answer.split("\n")[0]
     assert "工业和信息化主管部门" in first
+
+
+def test_a_last_clause_that_says_no_what_leaves_the_asking_to_the_part_before(answerer) -> None:
+    # "有没有说法" asks, but about nothing: the part before it says what ("哪些赤泥脱碱技术"), so the
+    # sentence listing the techniques leads, not one sharing 砖 with the context
+    first = answerer.answer("我们是做赤泥基建材的小厂，原料碱性太大，砖老是泛碱。想知道国家层面鼓励哪些赤泥脱碱技术，有没有说法"
+                            ).answer.split("\n")[0]
+    assert first.index("钙法") < 40
