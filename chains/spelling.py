@@ -12,6 +12,7 @@ the index's own (and the gazetteer's provinces and cities), so a document staff 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -28,6 +29,10 @@ LONGEST_WORD = 5  # the longest known word looked for across an unknown word's e
 def sound(char: str) -> str:
     """A character's usual reading, without its tone (the input method's key): 州 and 洲 -> zhou.
     Only the usual one: rare readings (市 as fu) would make most characters alike."""
+    # pypinyin loads its phrase dictionaries on import (about 55 MB) unless told not to, and one
+    # character at a time needs only its per-character table (about 11 MB): its documented switches
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
     from pypinyin import Style, lazy_pinyin  # loaded once a question has an unknown word
 
     return lazy_pinyin(char, style=Style.NORMAL)[0]
