@@ -53,11 +53,11 @@ NO_UNITS = {"zh": "文件没有列明这项工作的责任单位；相关的是�
 UNITS_LABEL = {"zh": "责任单位：", "en": "Responsible units: "}
 NOTE_LABEL = {"zh": "说明：", "en": "Note: "}
 NO_LOCAL_DOC = {
-    "zh": "知识库中没有找到{places}的地方文件；以上是适用于全国的国家文件规定。",
+    "zh": "知识库未收录{places}的地方文件，以上是全国适用的国家规定。",
     "en": "The knowledge base has no local document for {places}; the provisions above are the national ones, which apply everywhere.",
 }
 NO_OWN_DOC = {
-    "zh": "知识库中没有找到{place}本地的文件；以上是适用于{place}的{parents}和国家文件规定。",
+    "zh": "知识库未收录{place}本地的文件，以上是适用于{place}的{parents}和国家规定。",
     "en": "The knowledge base has no local document for {place}; the provisions above are those of {parents} and the national ones, which apply there.",
 }
 NO_JURISDICTION_MATCH = {

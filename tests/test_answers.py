@@ -85,7 +85,7 @@ def test_place_without_documents_gets_national_provisions(answerer) -> None:
     # the answer first, then the note saying what the provisions above are (issue 9: notes follow it)
     lines = answer.answer.split("\n")
     assert lines[0].startswith("国家：") and not answer.abstained
-    assert lines[1].startswith("说明：知识库中没有找到上海的地方文件；以上是适用于全国的国家文件规定。")
+    assert lines[1].startswith("说明：知识库未收录上海的地方文件，以上是全国适用的国家规定。")
     assert answer.citations and all(c.jurisdiction == "national" for c in answer.citations)
 
 
