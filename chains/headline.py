@@ -49,6 +49,10 @@ _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:办公室|部门|委员会|管委
 # words of general Chinese that are offices; any other general word ending like one is not ("布局",
 # "全部", "干部"), while an office's name is not a general word ("信息化厅", "工信局", "发展改革委")
 _OFFICE_WORDS = ("部门", "总局", "部委", "公司")
+# a who-question asking for several offices ("哪些部门", "哪几个单位", "which departments")
+PLURAL_OFFICES = re.compile(r"哪(?:些|几)[个家]?[\u4e00-\u9fff]{0,3}?(?:部门|单位|机构|部委|厅局)|几个(?:部门|单位|机构|部委)|"
+                            r"\bwhich\s+(?:[A-Za-z-]+\s+){0,3}?(?:departments|agencies|offices|ministries|bureaus|units|authorities)\b",
+                            re.IGNORECASE)
 
 
 def names_office(sentence: str) -> bool:
@@ -112,7 +116,22 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
         units = "、".join(with_units.hit.clause.responsible_units)
         return Headline(units if lang == "zh" else M.UNITS_LABEL[lang] + units, with_units, units=True, agencies=True)
     if best is not None and best[0] >= MIN_SENTENCE_SCORE:
-        return Headline(framed(best[2], best[3], lang), best[3], shown=[best[4]], agencies=True)
+        q, i = best[3], best[4]
+        shown = [i]
+        if PLURAL_OFFICES.search(analysis.question):
+            # "跟哪些部门沟通": each sentence of the clause naming an office on the question, each with
+            # what it does ("加强和市发改委沟通，给予……天然气" / "加强与住建部门沟通……市政工程")
+            shown += sorted((j for j in q.picked if j != i and names_office(q.body[j])
+                             and q.scores[j] >= NEAR_BEST * q.scores[i]), key=lambda j: (-q.scores[j], j))
+        if len(shown) == 1:
+            return Headline(framed(best[2], q, lang), q, shown=[i], agencies=True)
+        share = max(HEAD_BUDGET // len(shown), ABRIDGE_AT // 2)  # each office its share of the preview
+        parts: dict[int, str] = {}
+        for j in shown:
+            part = abridge(q.body[j], weights, share, favour=names_office)
+            if sum(map(len, parts.values())) + len(part) <= HEAD_BUDGET or not parts:
+                parts[j] = part
+        return Headline(framed(q.render(parts), q, lang), q, shown=sorted(parts), agencies=True)
     return None
 
 

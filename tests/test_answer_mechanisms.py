@@ -366,3 +366,13 @@ def test_a_last_clause_that_says_no_what_leaves_the_asking_to_the_part_before(an
     first = answerer.answer("我们是做赤泥基建材的小厂，原料碱性太大，砖老是泛碱。想知道国家层面鼓励哪些赤泥脱碱技术，有没有说法"
                             ).answer.split("\n")[0]
     assert first.index("钙法") < 40
+
+
+def test_a_question_for_several_offices_gets_each_sentence_naming_one(answerer) -> None:
+    from chains.headline import PLURAL_OFFICES
+
+    assert PLURAL_OFFICES.search("跟哪些部门沟通") and PLURAL_OFFICES.search("Which Guizhou departments handle it?")
+    assert not PLURAL_OFFICES.search("归哪个部门管")
+    # the reply names three offices, one sentence each, with what each will do for the companies
+    first = answerer.answer("焦作市工信局打算跟哪些部门沟通帮固废利用企业 能有啥实惠").answer.split("\n")[0]
+    assert all(office in first for office in ("生态环境部门", "住建部门", "发改委")) and "天然气" in first
