@@ -279,7 +279,10 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
                 # nothing else on the question: the sentence that continues the one shown, in brief
                 rest, budget = [max(shown) + 1], POINT_BUDGET // 2
             text = q.brief_of(rest, weights, budget) if rest else ""
-        elif best >= MIN_SENTENCE_SCORE and q.score < POINT_RATIO * best:
+        elif q.score < MIN_SENTENCE_SCORE or q.score < POINT_RATIO * best:
+            # another clause gives a point when it is nearly as much on the question as the best, and
+            # on it at all: a clause cited for its place or rank alone (its best sentence shares only
+            # generic words with the question) is in the full answer, not in the brief one
             continue
         else:
             text = q.brief(weights, POINT_BUDGET)

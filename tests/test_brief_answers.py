@@ -394,3 +394,13 @@ def test_a_place_that_states_no_figure_is_answered_by_its_own_sentence_not_anoth
     assert head.startswith("贵州") and "国家对贵州省的要求" in head
     head = first_line(answerer.answer("Does the Guizhou plan set a percentage for new red mud utilisation?").answer)
     assert head.startswith("Guizhou") and "国家对贵州省的要求" in head
+
+
+def test_a_point_comes_only_from_a_clause_on_the_question(answerer) -> None:
+    """A clause cited though none of its sentences shares more than generic words with the question
+    (Jiaozuo's "坚持从前端管控与末端治理两端发力" for a question on the 2022 plan's products) stays
+    in the full answer; the brief one keeps the points on the question."""
+    answer = answerer.answer("According to the 2022 eight-ministry plan, what kinds of products should red mud go into?")
+    points = [line for line in answer.answer.split("\n") if line.startswith("• ")]
+    assert points and not any("Jiaozuo" in p for p in points), answer.answer
+    assert "两端发力" in answer.answer_full and "陶粒" in answer.answer
