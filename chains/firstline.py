@@ -283,6 +283,11 @@ def untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
     return rest if sum(rest.values()) >= MIN_SENTENCE_SCORE else dict(focus)
 
 
+def _outermost(words: set[str]) -> set[str]:
+    """The words not inside another of them: a sentence matching 再生资源 matches 再生 and 资源 too."""
+    return {w for w in words if not any(w != other and w in other for other in words)}
+
+
 def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float], kind: re.Pattern[str] | None = None,
           asking: Mapping[str, float] | None = None) -> list[Pick]:
     """The sentences the first line combines: the best one; the best sentence of the ``kind`` of
@@ -317,7 +322,9 @@ def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]
                 own = words(sentence) - covered
                 if not own or any(p.q is other and p.i == j for p in plan):
                     continue
-                gain = sum(weights[t] for t in own) + HEADING_SHARE * sum(weights[t] for t in heads - own)
+                # a word inside a longer one it matched with says nothing more (再生 of 再生资源)
+                gain = (sum(weights[t] for t in _outermost(own))
+                        + HEADING_SHARE * sum(weights[t] for t in _outermost(heads - own)))
                 if best is None or (gain, other.scores[j]) > best[0]:
                     best = ((gain, other.scores[j]), other, j, own | heads)
         if best is None or best[0][0] < MIN_SENTENCE_SCORE:
