@@ -238,7 +238,7 @@ def year_context(body: list[str], i: int) -> str | None:
     if _YEAR.search(body[i]):
         return None
     for j in range(i - 1, -1, -1):
-        for segment in _SEGMENT.findall(body[j]):
+        for segment in reversed(_SEGMENT.findall(body[j])):  # the nearest: the last of an earlier sentence
             if _YEAR.search(segment) and len(segment) <= 30:
                 return segment.rstrip("，,；;：:。")
     return None

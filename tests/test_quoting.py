@@ -23,6 +23,9 @@ def test_sentences_that_are_not_adjacent_are_joined_with_an_ellipsis() -> None:
 def test_a_figure_keeps_the_year_of_an_earlier_sentence() -> None:
     body = ["到 2030 年，赤泥综合利用水平进一步提升。", "技术进一步突破。", "新增赤泥综合利用率达到 25%。"]
     assert year_context(body, 2) == "到 2030 年"
+    # the nearest year before the figure: the last one the sentence before names, not its first
+    later = ["与2018年相比，2021年全市工业固废产生量由1547万吨降至1031万吨，下降了33.4%；", "综合利用率由67.1%提高到82.8%。"]
+    assert year_context(later, 1) == "2021年全市工业固废产生量由1547万吨降至1031万吨"
     q = Quoted(hit("".join(body)), body, [0.0, 0.0, 2.0], [2], [2])
     brief = q.brief({"综合利用率": 1.0})
     assert brief.startswith("到 2030 年" + ELLIPSIS) and brief.endswith("25%。")
