@@ -31,7 +31,7 @@ from chains.quoting import (
     year_context,
 )
 from knowledge.gazetteer import Place
-from knowledge.keyword import MEANINGFUL_CHARS
+from knowledge.keyword import MEANINGFUL_CHARS, outermost
 
 COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 _COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
@@ -283,11 +283,6 @@ def untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
     return rest if sum(rest.values()) >= MIN_SENTENCE_SCORE else dict(focus)
 
 
-def _outermost(words: set[str]) -> set[str]:
-    """The words not inside another of them: a sentence matching 再生资源 matches 再生 and 资源 too."""
-    return {w for w in words if not any(w != other and w in other for other in words)}
-
-
 def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float], kind: re.Pattern[str] | None = None,
           asking: Mapping[str, float] | None = None) -> list[Pick]:
     """The sentences the first line combines: the best one; the best sentence of the ``kind`` of
@@ -323,8 +318,8 @@ def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]
                 if not own or any(p.q is other and p.i == j for p in plan):
                     continue
                 # a word inside a longer one it matched with says nothing more (再生 of 再生资源)
-                gain = (sum(weights[t] for t in _outermost(own))
-                        + HEADING_SHARE * sum(weights[t] for t in _outermost(heads - own)))
+                gain = (sum(weights[t] for t in outermost(own))
+                        + HEADING_SHARE * sum(weights[t] for t in outermost(heads - own)))
                 if best is None or (gain, other.scores[j]) > best[0]:
                     best = ((gain, other.scores[j]), other, j, own | heads)
         if best is None or best[0][0] < MIN_SENTENCE_SCORE:

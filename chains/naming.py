@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from chains.analysis import Analysis, full_years
 from chains.english_names import english_documents
+from knowledge.keyword import outermost
 from knowledge.models import DocumentMeta
 
 
@@ -37,7 +38,8 @@ def named_documents(question: str, documents: dict[str, DocumentMeta]) -> set[st
         elif doc_id in question:
             matched[doc_id] = doc_id
     # "赤泥综合利用行动方案" inside "贵州省赤泥综合利用行动方案" names only the longer one
-    named = {d for d, t in matched.items() if not any(t != u and t in u for u in matched.values())}
+    longest = outermost(matched.values())
+    named = {d for d, t in matched.items() if t in longest}
     # a title that fits an old document and its successor alike means the current one
     return {d for d in named if documents[d].superseded_by not in named}
 

@@ -15,7 +15,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -118,6 +118,13 @@ def function_words() -> frozenset[str]:
     once per process); about 7,600 words."""
     with _jieba().dt.get_dict_file() as f:
         return frozenset(w.decode("utf-8") for w in _FUNCTION_ENTRY.findall(f.read()))
+
+
+def outermost(matches: Iterable[str]) -> set[str]:
+    """The matches not inside another of them: a text matching 再生资源 matches 再生 and 资源 too, and
+    a question naming 贵州省赤泥综合利用行动方案 names 赤泥综合利用行动方案 with it."""
+    found = set(matches)
+    return {m for m in found if not any(m != other and m in other for other in found)}
 
 
 def dictionary_pieces(token: str) -> list[str]:

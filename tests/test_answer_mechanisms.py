@@ -369,19 +369,19 @@ def test_a_last_clause_that_says_no_what_leaves_the_asking_to_the_part_before(an
 
 
 def test_a_question_for_several_offices_gets_each_sentence_naming_one(answerer) -> None:
-    from chains.headline import PLURAL_OFFICES
+    from chains.analysis import asks_offices
 
-    assert PLURAL_OFFICES.search("跟哪些部门沟通") and PLURAL_OFFICES.search("Which Guizhou departments handle it?")
-    assert not PLURAL_OFFICES.search("归哪个部门管")
+    assert asks_offices("跟哪些部门沟通") and asks_offices("Which Guizhou departments handle it?")
+    assert not asks_offices("归哪个部门管")
     # the reply names three offices, one sentence each, with what each will do for the companies
     first = answerer.answer("焦作市工信局打算跟哪些部门沟通帮固废利用企业 能有啥实惠").answer.split("\n")[0]
     assert all(office in first for office in ("生态环境部门", "住建部门", "发改委")) and "天然气" in first
 
 
 def test_a_word_inside_a_longer_match_adds_nothing_to_what_a_sentence_covers(answerer) -> None:
-    from chains.firstline import _outermost
+    from knowledge.keyword import outermost
 
-    assert _outermost({"再生资源", "再生", "资源", "用地"}) == {"再生资源", "用地"}
+    assert outermost({"再生资源", "再生", "资源", "用地"}) == {"再生资源", "用地"}
     # land and green finance, both from the clause that gives them; not a sentence on 再生资源 counted three times
     first = answerer.answer("Does the 2022 eight-ministry plan give land or green-finance support to resource recycling "
                             "projects?").answer.split("\n")[0]
