@@ -55,6 +55,10 @@ _WHO_OFFICE = re.compile(
     rf"\bwhich\s+(?:[A-Za-z-]+\s+){{0,3}}?{_OFFICE_EN}\b|"
     r"\bwho(?=\s+(?:handles|manages|oversees|supervises|leads|coordinates|runs|is in charge|are in charge|takes charge)\b)",
     re.IGNORECASE)
+# several offices asked for ("哪些部门", "哪几个单位", "which departments"): the plural forms of the above
+_OFFICES = re.compile(r"哪(?:些|几)[个家]?[\u4e00-\u9fff]{0,3}?(?:部门|单位|机构|部委|厅局)|几个(?:部门|单位|机构|部委)|"
+                      r"\bwhich\s+(?:[A-Za-z-]+\s+){0,3}?(?:departments|agencies|offices|ministries|bureaus|units|authorities)\b",
+                      re.IGNORECASE)
 # a bare 谁 asks who, but not always which office is in charge: "组长是谁" asks for a person,
 # "赤泥是谁产生的" for a producer
 _WHO = re.compile(rf"{_WHO_OFFICE.pattern}|谁", re.IGNORECASE)
@@ -113,6 +117,11 @@ def asks_office(text: str) -> bool:
     handles…"), not only who someone is ("组长是谁", "谁产生的"): only then is "the documents list
     no responsible unit" an answer to it."""
     return bool(_WHO_OFFICE.search(text)) or _has(text.lower(), INTENT_RULES[0][1])
+
+
+def asks_offices(text: str) -> bool:
+    """Whether ``text`` asks for several offices ("跟哪些部门沟通"): each one named is part of the answer."""
+    return bool(_OFFICES.search(text))
 
 
 # "山东哪些地方…", "Which Henan cities…": asks for places inside the place it names

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import MEASURE, QUANTITY, Analysis, asks_office, asks_who, full_years
+from chains.analysis import MEASURE, QUANTITY, Analysis, asks_office, asks_offices, asks_who, full_years
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ASKS_WHICH, stated_count
 from chains.firstline import (
@@ -49,10 +49,6 @@ _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,12}(?:办公室|部门|委员会|管委
 # words of general Chinese that are offices; any other general word ending like one is not ("布局",
 # "全部", "干部"), while an office's name is not a general word ("信息化厅", "工信局", "发展改革委")
 _OFFICE_WORDS = ("部门", "总局", "部委", "公司")
-# a who-question asking for several offices ("哪些部门", "哪几个单位", "which departments")
-PLURAL_OFFICES = re.compile(r"哪(?:些|几)[个家]?[\u4e00-\u9fff]{0,3}?(?:部门|单位|机构|部委|厅局)|几个(?:部门|单位|机构|部委)|"
-                            r"\bwhich\s+(?:[A-Za-z-]+\s+){0,3}?(?:departments|agencies|offices|ministries|bureaus|units|authorities)\b",
-                            re.IGNORECASE)
 
 
 def names_office(sentence: str) -> bool:
@@ -118,7 +114,7 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     if best is not None and best[0] >= MIN_SENTENCE_SCORE:
         q, i = best[3], best[4]
         shown = [i]
-        if PLURAL_OFFICES.search(analysis.question):
+        if asks_offices(analysis.question):
             # "跟哪些部门沟通": each sentence of the clause naming an office on the question, each with
             # what it does ("加强和市发改委沟通，给予……天然气" / "加强与住建部门沟通……市政工程")
             shown += sorted((j for j in q.picked if j != i and names_office(q.body[j])
@@ -213,14 +209,14 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     figures = analysis.intent == "target" and len(places) < 2
     asking = analysis.asking
     # (a one-clause question has no part that asks more than the rest)
-    focus = {t: w for t, w in weights.items() if t in asking} if asking.strip() != analysis.question.strip("？?。 ") else {}
+    def within(text: str) -> dict[str, float]:
+        return {t: w for t, w in weights.items() if t in text}
+
+    focus = within(asking) if asking.strip() != analysis.question.strip("？?。 ") else {}
     if focus and sum(focus.values()) < MIN_SENTENCE_SCORE:
         # "……鼓励哪些脱碱技术，有没有说法": the clause that asks last says no what; the last part that does asks
-        for part in reversed(analysis.parts):
-            mine = {t: w for t, w in weights.items() if t in part}
-            if sum(mine.values()) >= MIN_SENTENCE_SCORE:
-                asking, focus = part, mine
-                break
+        asking = next((part for part in reversed(analysis.parts) if sum(within(part).values()) >= MIN_SENTENCE_SCORE), asking)
+        focus = within(asking)
     counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
 
     # the kind of answer asked for; "which ones" with no kind of its own, a sentence that lists them
