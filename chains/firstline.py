@@ -272,7 +272,24 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
     best = max(scored, key=lambda x: x[:3])
     preferred = [s for s in scored if prefer(s[3]) and s[0] >= NEAR_BEST * best[0]]
     _, _, _, q, i = max(preferred, key=lambda x: x[:3]) if preferred else best
+    if kind is not None and not kind.search(q.body[i]):
+        # the part asks for a form ("是哪几个税") that the chosen sentence lacks: a sentence of that
+        # form on the part's topic answers it, though the other repeats more of the question's words
+        # ("落实……税收优惠政策" against "增值税、企业所得税和环境保护税等优惠政策")
+        of_kind = [s for s in scored if kind.search(s[3].body[s[4]]) and of_kind_on_topic(s[3].body[s[4]], kind, focus)
+                   and (prefer(s[3]) or not prefer(q))]
+        if of_kind:
+            _, _, _, q, i = max(of_kind, key=lambda x: x[:3])
     return q, i
+
+
+def of_kind_on_topic(sentence: str, kind: re.Pattern[str], topic: Mapping[str, float]) -> bool:
+    """Whether a sentence of the ``kind`` asked for is on the ``topic``: it holds a fair share of the
+    topic's weight, the words that ask for the kind ("税收" in 有税收优惠吗) counted as answered."""
+    answered = kind_words(kind, topic)
+    total = sum(topic.values()) or 1.0
+    rest = {t: w for t, w in topic.items() if t not in answered}
+    return keyword_score(sentence, rest) + sum(topic[t] for t in answered) >= DIRECT_SHARE * total
 
 
 def untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
@@ -297,14 +314,11 @@ def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float]
     shown = " ".join([q.body[first.i], *first.items, *(q.body[j] for j in first.also)])
     covered = words(" ".join([shown, *q.hit.clause.section_path]))
     plan = [first]
-    total = sum((asking or weights).values()) or 1.0
     if kind is not None and not kind.search(shown):
         topic = asking or weights
-        answered = kind_words(kind, topic)  # "税收" in 有税收优惠吗: answered by the taxes named
         found = [(other.scores[j], -n, other, j) for n, other in enumerate(pool)  # any cited clause may give it
                  for j, sentence in enumerate(other.body)
-                 if kind.search(sentence) and keyword_score(sentence, {t: w for t, w in topic.items() if t not in answered})
-                 + sum(topic[t] for t in answered) >= DIRECT_SHARE * total]
+                 if kind.search(sentence) and of_kind_on_topic(sentence, kind, topic)]
         if found:
             _, _, other, j = max(found, key=lambda x: x[:2])
             plan.append(Pick(other, j, {m.group(0): 1.0 for m in kind.finditer(other.body[j])}))

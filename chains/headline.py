@@ -187,7 +187,11 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
 
     any_own = any(own(q) for q in quoted)
 
+    named = set(getattr(analysis, "documents", []))
+
     def prefer(q: Quoted) -> bool:
+        if named and q.hit.doc.doc_id not in named:
+            return False  # "国家2024赤泥行动方案里 有没有提减税": the document named answers first
         if any_own:
             return own(q)
         # a place without documents of its own: what is local to it, or a clause headed by it (a

@@ -1,0 +1,41 @@
+"""A part of a question that asks for a form of answer (the taxes by name, a figure, a date) is
+answered by a sentence of that form, from the document the question names when it names one.
+
+The real service over the bundled corpus; none of these questions is an eval case.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chains.analysis import asked_kind
+from chains.firstline import of_kind_on_topic
+
+
+def first_line(answerer, question: str) -> str:
+    return answerer.answer(question).answer.split("\n")[0]
+
+
+def test_a_sentence_of_the_form_asked_is_on_topic_by_its_share_of_the_question() -> None:
+    taxes = asked_kind("具体是哪些税")
+    assert taxes is not None
+    topic = {"税收": 1.5, "优惠": 1.4, "税": 0.6, "烧砖": 2.0}
+    # "税收" asks for the taxes by name, so a sentence naming them answers it without repeating it
+    assert of_kind_on_topic("按规定落实资源综合利用增值税、企业所得税和环境保护税等优惠政策。", taxes, topic)
+    # but not a question about other things that mentions a tax in passing
+    assert not of_kind_on_topic("按规定落实资源综合利用增值税、企业所得税和环境保护税等优惠政策。", taxes,
+                                {"陶粒": 3.0, "用地": 3.0, "税": 0.6})
+
+
+def test_a_part_asking_which_taxes_gets_the_sentence_naming_them_not_one_repeating_its_words(answerer) -> None:
+    # the part "具体是哪些税" shares more words with "落实资源综合利用税收优惠政策" (税收优惠, from the
+    # part before it), but only the sentence naming the taxes answers it
+    line = first_line(answerer, "我们在广西做赤泥路基材料 一年用掉好几万吨 听说国家有税收优惠 具体是哪些税")
+    assert "增值税" in line[:150] and "企业所得税" in line
+
+
+def test_the_document_named_answers_before_another_documents_sentence_of_the_form(answerer) -> None:
+    # the 2024 plan names no tax; its own sentence on 税收优惠 leads, not the 2022 plan's list of taxes
+    line = first_line(answerer, "国家2024那个赤泥方案 对减税有啥说法 融资又有啥支持")
+    assert line.startswith("国家") and "税收优惠政策" in line
+    assert not re.search(r"增值税|企业所得税", line)
