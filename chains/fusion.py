@@ -9,7 +9,7 @@ one question; re-run the script after the corpus or the eval data change.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 
 
@@ -30,15 +30,37 @@ class FusionWeights:
 FILE = "fusion_weights.json"
 
 
-def load_weights() -> FusionWeights:
-    """The fitted weights shipped in ``chains/data``; the defaults above (the hand-set values
-    of the previous release) only where the file is missing."""
+def _read() -> dict:
     try:
-        data = json.loads((resources.files("chains") / "data" / FILE).read_text(encoding="utf-8"))
+        return json.loads((resources.files("chains") / "data" / FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return FusionWeights()
-    fields = asdict(FusionWeights())
-    return FusionWeights(**{k: float(v) for k, v in data.get("weights", {}).items() if k in fields})
+        return {}
+
+
+def _weights(values: dict, base: FusionWeights) -> FusionWeights:
+    fields = asdict(base)
+    return replace(base, **{k: float(v) for k, v in values.items() if k in fields})
+
+
+def load_weights(language: str | None = None) -> FusionWeights:
+    """The fitted weights shipped in ``chains/data``; the defaults above (the hand-set values
+    of the previous release) only where the file is missing. A ``language`` with weights of its
+    own (``by_language``) gets them: an English question reaches the Chinese clauses through the
+    encoder's shared space and a dictionary's noisy senses, so its word sides say less than a
+    Chinese question's, and how much less is fitted on the English cases alone."""
+    data = _read()
+    weights = _weights(data.get("weights", {}), FusionWeights())
+    own = data.get("by_language", {}).get(language or "", {}).get("weights")
+    return _weights(own, weights) if own else weights
 
 
 WEIGHTS = load_weights()
+_BY_LANGUAGE: dict[str, FusionWeights] = {}
+
+
+def weights_for(language: str | None) -> FusionWeights:
+    """:func:`load_weights` for ``language``, read once per language."""
+    key = language or ""
+    if key not in _BY_LANGUAGE:
+        _BY_LANGUAGE[key] = load_weights(language) if key else WEIGHTS
+    return _BY_LANGUAGE[key]

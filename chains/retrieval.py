@@ -18,7 +18,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from chains.analysis import Analysis, PlaceCoverage
-from chains.fusion import WEIGHTS, FusionWeights
+from chains.fusion import WEIGHTS, FusionWeights, weights_for
 from chains.lexicon import english_terms
 from chains.naming import bigrams, dated_year, document_mentions, documents_meant
 from knowledge.gazetteer import load_gazetteer
@@ -237,28 +237,39 @@ def snapshot_common(snapshot: Snapshot) -> frozenset[str]:
     return _COMMON_CACHE[key]
 
 
+def query_texts(analysis: Analysis, snapshot: Snapshot) -> tuple[str, str, list[str]]:
+    """What the dense and the keyword sides are asked with, and the English words' translations:
+    words the glossary lacks, as the documents' words they mean (CC-CEDICT, read backwards), on
+    both sides as the glossary's terms are. The fit of the weights (bench/tune_retrieval.py) asks
+    with the same texts."""
+    keyword_text = analysis.keyword_text or analysis.retrieval_text
+    translated = english_terms(keyword_text, snapshot.keyword.vocab)
+    if not translated:
+        return analysis.retrieval_text, keyword_text, []
+    return " ".join([analysis.retrieval_text, *translated]), " ".join([keyword_text, *translated]), translated
+
+
 def retrieve(
     snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES,
-    *, query_vector: list[float] | None = None, weights: FusionWeights = WEIGHTS,
+    *, query_vector: list[float] | None = None, weights: FusionWeights | None = None,
 ) -> Retrieval:
     """Score every clause by a convex combination of normalised dense, word and n-gram scores.
 
     A rank-only fusion (RRF) drowns a clause that only the keyword side finds but finds very
     strongly (the one clause naming 企业所得税); normalised scores keep that evidence.
     ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it;
-    ``weights`` are the fitted ones unless a fit (bench/tune_retrieval.py) tries others.
+    ``weights`` are the fitted ones for the question's language unless a fit (bench/tune_retrieval.py)
+    tries others.
     """
+    if weights is None:
+        weights = weights_for(analysis.language)
     set_places(analysis, snapshot.documents)
     mentions = document_mentions(analysis.question, snapshot.documents)
     analysis.documents = documents_meant(analysis, snapshot.documents, mentions)
-    keyword_text = analysis.keyword_text or analysis.retrieval_text
-    # English words the glossary lacks, as the documents' words they mean (CC-CEDICT, read backwards),
-    # on both sides as the glossary's terms are (the caller's vector is of the text without them)
-    translated = english_terms(keyword_text, snapshot.keyword.vocab)
-    keyword_text = " ".join([keyword_text, *translated])
+    dense_text, keyword_text, translated = query_texts(analysis, snapshot)
     if translated:
-        query_vector = embeddings.embed_query(" ".join([analysis.retrieval_text, *translated]))
-    qvec = query_vector if query_vector is not None else embeddings.embed_query(analysis.retrieval_text)
+        query_vector = None  # the caller's vector is of the text without them
+    qvec = query_vector if query_vector is not None else embeddings.embed_query(dense_text)
     table = snapshot.score_table(qvec, keyword_text)
     kind = analysis.kind
     hits = fuse(table, analysis, snapshot, weights, limit, kind_mask(snapshot, kind) if kind is not None else None)

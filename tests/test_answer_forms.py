@@ -39,3 +39,25 @@ def test_the_document_named_answers_before_another_documents_sentence_of_the_for
     line = first_line(answerer, "国家2024那个赤泥方案 对减税有啥说法 融资又有啥支持")
     assert line.startswith("国家") and "税收优惠政策" in line
     assert not re.search(r"增值税|企业所得税", line)
+
+
+def test_an_english_question_is_retrieved_with_the_weights_fitted_on_english_questions(services) -> None:
+    import json
+    from importlib import resources
+
+    from chains.analysis import analyse
+    from chains.fusion import WEIGHTS, FusionWeights, weights_for
+    from chains.retrieval import retrieve
+
+    shipped = json.loads((resources.files("chains") / "data" / "fusion_weights.json").read_text(encoding="utf-8"))
+    english = shipped["by_language"]["en"]["weights"]
+    assert weights_for("en") == FusionWeights(**english) != WEIGHTS  # fitted apart (bench/tune_retrieval.py --language en)
+    assert weights_for("zh") == WEIGHTS == weights_for(None)
+    answerer = services.answerer
+    analysis = analyse("Which provinces should issue their own supporting policies for red mud?")
+    assert analysis.language == "en"
+    found = retrieve(answerer.index.snapshot(), answerer.embeddings, analysis)
+    again = retrieve(answerer.index.snapshot(), answerer.embeddings, analyse(analysis.question), weights=weights_for("en"))
+    assert [h.clause.clause_id for h in found.hits] == [h.clause.clause_id for h in again.hits]
+    shared = retrieve(answerer.index.snapshot(), answerer.embeddings, analyse(analysis.question), weights=WEIGHTS)
+    assert [h.score for h in found.hits] != [h.score for h in shared.hits]  # the language's weights, not the shared ones
