@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from chains.analysis import Analysis, PlaceCoverage
+from chains.analysis import Analysis, PlaceCoverage, detect_language
 from chains.fusion import WEIGHTS, FusionWeights, weights_for
 from chains.lexicon import english_terms
 from chains.naming import bigrams, dated_year, document_mentions, documents_meant
@@ -258,11 +258,11 @@ def retrieve(
     A rank-only fusion (RRF) drowns a clause that only the keyword side finds but finds very
     strongly (the one clause naming 企业所得税); normalised scores keep that evidence.
     ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it;
-    ``weights`` are the fitted ones for the question's language unless a fit (bench/tune_retrieval.py)
+    ``weights`` are the fitted ones for the language the question is written in unless a fit (bench/tune_retrieval.py)
     tries others.
     """
-    if weights is None:
-        weights = weights_for(analysis.language)
+    if weights is None:  # by the language the question is written in, not the one the answer is framed in
+        weights = weights_for(detect_language(analysis.question))
     set_places(analysis, snapshot.documents)
     mentions = document_mentions(analysis.question, snapshot.documents)
     analysis.documents = documents_meant(analysis, snapshot.documents, mentions)
