@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 from importlib import resources
 
 
@@ -55,12 +56,9 @@ def load_weights(language: str | None = None) -> FusionWeights:
 
 
 WEIGHTS = load_weights()
-_BY_LANGUAGE: dict[str, FusionWeights] = {}
 
 
+@cache
 def weights_for(language: str | None) -> FusionWeights:
     """:func:`load_weights` for ``language``, read once per language."""
-    key = language or ""
-    if key not in _BY_LANGUAGE:
-        _BY_LANGUAGE[key] = load_weights(language) if key else WEIGHTS
-    return _BY_LANGUAGE[key]
+    return load_weights(language)
