@@ -78,7 +78,7 @@ def features(services, cases: list[dict]):
     for i, case in enumerate(cases):
         analysis = analyse(case["q"])
         set_places(analysis, snap.documents)
-        dense_text, keyword_text, _ = query_texts(analysis, snap)  # as retrieve() asks
+        dense_text, keyword_text = query_texts(analysis, snap)  # as retrieve() asks
         scores = snap.score_clauses(emb.embed_query(dense_text), keyword_text)
         dense = [s.dense for s in scores if s.dense is not None]
         lo, hi = min(dense), max(dense)

@@ -237,16 +237,13 @@ def snapshot_common(snapshot: Snapshot) -> frozenset[str]:
     return _COMMON_CACHE[key]
 
 
-def query_texts(analysis: Analysis, snapshot: Snapshot) -> tuple[str, str, list[str]]:
-    """What the dense and the keyword sides are asked with, and the English words' translations:
-    words the glossary lacks, as the documents' words they mean (CC-CEDICT, read backwards), on
-    both sides as the glossary's terms are. The fit of the weights (bench/tune_retrieval.py) asks
-    with the same texts."""
+def query_texts(analysis: Analysis, snapshot: Snapshot) -> tuple[str, str]:
+    """What the dense and the keyword sides are asked with: English words the glossary lacks join
+    both as the documents' words they mean (CC-CEDICT, read backwards), as the glossary's terms
+    do. The fit of the weights (bench/tune_retrieval.py) asks with the same texts."""
     keyword_text = analysis.keyword_text or analysis.retrieval_text
     translated = english_terms(keyword_text, snapshot.keyword.vocab)
-    if not translated:
-        return analysis.retrieval_text, keyword_text, []
-    return " ".join([analysis.retrieval_text, *translated]), " ".join([keyword_text, *translated]), translated
+    return " ".join([analysis.retrieval_text, *translated]), " ".join([keyword_text, *translated])
 
 
 def retrieve(
@@ -266,9 +263,9 @@ def retrieve(
     set_places(analysis, snapshot.documents)
     mentions = document_mentions(analysis.question, snapshot.documents)
     analysis.documents = documents_meant(analysis, snapshot.documents, mentions)
-    dense_text, keyword_text, translated = query_texts(analysis, snapshot)
-    if translated:
-        query_vector = None  # the caller's vector is of the text without them
+    dense_text, keyword_text = query_texts(analysis, snapshot)
+    if dense_text.strip() != analysis.retrieval_text.strip():
+        query_vector = None  # the caller's vector is of the text without the translations
     qvec = query_vector if query_vector is not None else embeddings.embed_query(dense_text)
     table = snapshot.score_table(qvec, keyword_text)
     kind = analysis.kind
