@@ -276,8 +276,9 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
         # the part asks for a form ("是哪几个税") that the chosen sentence lacks: a sentence of that
         # form on the part's topic answers it, though the other repeats more of the question's words
         # ("落实……税收优惠政策" against "增值税、企业所得税和环境保护税等优惠政策")
+        chosen_preferred = prefer(q)  # a preferred clause's choice gives way only to another preferred one
         of_kind = [s for s in scored if kind.search(s[3].body[s[4]]) and of_kind_on_topic(s[3].body[s[4]], kind, focus)
-                   and (prefer(s[3]) or not prefer(q))]
+                   and (prefer(s[3]) or not chosen_preferred)]
         if of_kind:
             _, _, _, q, i = max(of_kind, key=lambda x: x[:3])
     return q, i
