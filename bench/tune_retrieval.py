@@ -13,6 +13,9 @@ Usage (needs a built index): REDMUD_DATA_DIR=… python -m bench.tune_retrieval 
 ``--language en`` fits the weights of English questions alone, on the dev cases in English, and
 writes them under ``by_language`` beside the weights every other question uses (which it leaves
 as they are): an English question's word sides rest on a dictionary's senses, not its own words.
+Without it, the main weights are fitted on the dev cases they serve: those in a language with no
+weights of its own (``by_language`` is kept as it is). ``--shortlist N`` re-ranks only the grid's
+best N end to end (default 12; each costs one retrieval per case, minutes on the full dev split).
 """
 
 from __future__ import annotations
@@ -146,14 +149,17 @@ def cited(w: FusionWeights, context, idx: np.ndarray) -> float:
     return ok / max(len(idx), 1)
 
 
-def fit(data, idx: np.ndarray, context=None) -> tuple[FusionWeights, tuple[float, float, float]]:
+def fit(data, idx: np.ndarray, context=None, shipped: FusionWeights | None = None
+        ) -> tuple[FusionWeights, tuple[float, float, float]]:
     """The best weights on the cases ``idx``: the grid ranked by how high the expected clauses rank,
     then its best ``SHORTLIST`` re-ranked by whether the composer's selection keeps them (what the
-    eval measures as retrieval), ties to the rank objective."""
+    eval measures as retrieval), ties to the rank objective. The ``shipped`` weights compete in the
+    re-ranking (first, so a tie keeps them): a refit never ships weights that select worse."""
     scored = sorted(((evaluate(w, data, idx), w) for w in candidates()), key=lambda x: (x[0][0], x[0][2]), reverse=True)
     if context is None:
         return scored[0][1], scored[0][0]
-    best = max(scored[:SHORTLIST], key=lambda x: (cited(x[1], context, idx), x[0][0]))
+    shortlist = ([(evaluate(shipped, data, idx), shipped)] if shipped is not None else []) + scored[:SHORTLIST]
+    best = max(shortlist, key=lambda x: (cited(x[1], context, idx), x[0][0]))
     return best[1], best[0]
 
 
@@ -162,26 +168,33 @@ def main() -> None:
     from bot.settings import Settings
 
     services = build_services(Settings(), llm=False)
+    global SHORTLIST
     language = sys.argv[sys.argv.index("--language") + 1] if "--language" in sys.argv else None
+    if "--shortlist" in sys.argv:
+        SHORTLIST = int(sys.argv[sys.argv.index("--shortlist") + 1])
+    whole = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
+    own = set(whole.get("by_language", {}))
     cases = [c for c in split_cases("dev") if c.get("expect")]
     if language is not None:
         cases = [c for c in cases if detect_language(c["q"]) == language]
+    else:  # the cases the main weights serve: no language of their own
+        cases = [c for c in cases if detect_language(c["q"]) not in own]
     data = features(services, cases)
     vectors = [services.answerer.embeddings.embed_query(analyse(c["q"]).retrieval_text) for c in cases]
     context = (services, cases, vectors)
     order = list(range(len(cases)))
     random.Random(SEED).shuffle(order)
     folds = [np.array(sorted(order[k::FOLDS])) for k in range(FOLDS)]
+    shipped = load_weights(language)
     cv = []
     for k in range(FOLDS):
         train = np.array(sorted(set(order) - set(folds[k].tolist())))
-        w, _ = fit(data, train, context)
+        w, _ = fit(data, train, context, shipped)
         cv.append((*evaluate(w, data, folds[k]), cited(w, context, folds[k])))
         print(f"fold {k}: {asdict(w)} -> held fold mrr {cv[-1][0]:.3f} r@3 {cv[-1][1]:.3f} r@6 {cv[-1][2]:.3f}"
               f" selected {cv[-1][3]:.3f}")
     everything = np.arange(len(cases))
-    final, fitted = fit(data, everything, context)
-    shipped = load_weights(language)
+    final, fitted = fit(data, everything, context, shipped)
     previous = evaluate(shipped, data, everything)
     report = {
         "weights": asdict(final),
@@ -199,9 +212,13 @@ def main() -> None:
     }
     if language is not None:  # beside the weights of every other question, which stay as they are
         report["fitted_on"] = f"{len(cases)} dev cases in {language} with expected clauses"
-        whole = json.loads(OUT.read_text(encoding="utf-8"))
         whole.setdefault("by_language", {})[language] = report
         report = whole
+    else:  # the languages with weights of their own keep them
+        report["fitted_on"] = (f"{len(cases)} dev cases with expected clauses in a language without weights"
+                               f" of its own (not {', '.join(sorted(own)) or '-'})")
+        if own:
+            report["by_language"] = whole["by_language"]
     publish(report, OUT)
 
 

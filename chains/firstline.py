@@ -87,8 +87,8 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
     question about that place, the provisions that apply everywhere for a question naming none."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
 
-    def bonus(sentence: str) -> float:
-        return max(figure_bonus(sentence, counts) if figures else 0.0, kind_bonus(kind, sentence))
+    def bonus(sentence: str, on_question: bool) -> float:
+        return max(figure_bonus(sentence, counts) if figures else 0.0, kind_bonus(kind, sentence) if on_question else 0.0)
 
     pool = [(n, q, i) for n, q in enumerate(quoted)  # the best three clauses, and any other giving the kind asked
             if n < 3 or (kind is not None and any(kind.search(b) for b in q.body))
@@ -101,10 +101,17 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
         # the place asked about states no figure ("贵州方案有没有写具体百分比"): its own sentence on the
         # topic answers, not another place's figure
         return None
+    matches = [(n, q, i, q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus),
+                (q.hit.score / top) ** RANK_POWER) for n, q, i in pool]
+    # a list (the kind of any "which ones" without a kind of its own: many sentences list something)
+    # gains only when it is nearly as much on the question as the best: "What kinds of financing
+    # support…" is not answered by a list of scrap metals; a kind of its own (the places, the taxes,
+    # a date) says what the answer is, whatever words it shares
+    best_match = max(m * rank for _, _, _, m, rank in matches)
     # (the match without the kind bonus, with it, -rank, the clause, the sentence)
-    candidates = [(m * rank, (m + bonus(q.body[i])) * rank, -n, q, i) for n, q, i in pool
-                  for m, rank in [(q.scores[i] + keyword_score(q.body[i] + " ".join(q.hit.clause.section_path), focus),
-                                   (q.hit.score / top) ** RANK_POWER)]]
+    candidates = [(m * rank, (m + bonus(q.body[i], kind is not LISTING or m * rank >= NEAR_BEST * best_match)) * rank,
+                   -n, q, i)
+                  for n, q, i, m, rank in matches]
     best = max(candidates, key=lambda x: (x[1], x[2]))
     # a preferred clause leads when it matches the question nearly as well, by its words or with the kind
     # of answer asked: "贵州到27年要达到啥程度" is answered by Guizhou's targets before the nation's
