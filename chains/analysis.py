@@ -269,7 +269,8 @@ def question_parts(question: str) -> tuple[list[str], str]:
     punctuation and spaces (at "?" and ";" in English); a question without any asking part is one part."""
     if detect_language(question) == "en":
         pieces = [p.strip() for p in re.split(r"[?;？；]+", question) if p.strip()]
-        asking = [p for p in pieces if _EN_ASKING.match(p.lower())]
+        # a piece asks when it, or a clause of it, opens with a question word ("In Guizhou, which bodies…")
+        asking = [p for p in pieces if any(_EN_ASKING.match(c.lower()) for c in re.split(r"[,.:]\s+", p))]
     else:
         pieces = [p for p in re.split(r"[，,。？?！!；;\s]+", question) if p.strip()]
         asking = [p for p in pieces if _ASKING.search(p)]
@@ -312,7 +313,12 @@ def analyse(question: str) -> Analysis:
     lower = question.lower()
     language = detect_language(question)
     named = load_gazetteer().find(question)
-    intent = "agency" if _WHO.search(question) else next((name for name, terms in INTENT_RULES if _has(lower, terms)), "other")
+    parts, context = question_parts(full_years(question))
+    # who is asked is the form of a part that asks ("哪些部门管"), not a word of its context ("我们协会
+    #想牵头弄个团标，贵州鼓励社会团体搞这个吗" asks whether, not who); the topic is the whole question's
+    asked = " ".join(parts) or question
+    intent = ("agency" if asks_who(asked)
+              else next((name for name, terms in INTENT_RULES[1:] if _has(lower, terms)), "other"))
     # "哪几个地方" asks which, not how many; what the question sets aside ("除了税收…") is not asked
     asks_text = without_exceptions(lower).replace("哪几", "哪")
     asks = [name for name, terms in SPECIFIC_ASKS if _has(asks_text, terms)]
@@ -321,7 +327,6 @@ def analyse(question: str) -> Analysis:
     is_yes_no = bool(re.search(r"(吗|(?<![什怎那多这])么|是否|能否|可否|有没有|能不能|可不可以)[？?。!！\s]*$", question)) or bool(
         re.match(r"^(is|are|can|do|does|will|may)\b", lower)
     )
-    parts, context = question_parts(full_years(question))
     latin = language == "en" or bool(re.search(r"[A-Za-z]{3,}", question))
     extra = expand(question) if latin else []
     retrieval_text = " ".join([full_years(question), *extra])

@@ -75,3 +75,9 @@ def test_a_which_ones_question_is_not_answered_by_an_off_topic_list(answerer) ->
     line = first_line(answerer, "What sorts of financing support does the eight-ministry plan offer to resource recycling projects?")
     assert "绿色信贷" in line[:150]
     assert "废钢铁" not in line
+
+
+def test_a_verb_of_charge_in_what_the_asker_tells_is_no_who_question(answerer) -> None:
+    # "想牵头" is the asker's plan; the question is whether Guizhou supports associations' standards
+    line = first_line(answerer, "我们商会想牵头搞个赤泥砖团体标准 贵州那边支持社会团体做吗")
+    assert line.startswith("贵州：") and "团体标准" in line.split("[", 1)[0]

@@ -22,6 +22,9 @@ def test_a_question_is_cut_into_the_parts_that_ask_and_their_context() -> None:
     assert question_parts("Is there a catalogue? will it be updated?")[0] == ["Is there a catalogue", "will it be updated"]
     # an English part that starts with a joining word still asks
     assert question_parts("Who leads it? and what does it cost")[0] == ["Who leads it", "and what does it cost"]
+    # an English part may open with a phrase before its question word
+    parts, context = question_parts("In Henan, which office leads it? Is a company named?")
+    assert parts == ["In Henan, which office leads it", "Is a company named"] and context == ""
 
 
 def test_two_digit_years_are_read_as_the_documents_write_them() -> None:
@@ -37,6 +40,9 @@ def test_who_questions_however_the_offices_are_counted() -> None:
     assert analyse("Which Guizhou department handles red mud dealkalization?").intent == "agency"
     assert analyse("Who oversees red mud storage in Henan?").retrieval_text.startswith("red mud storage")
     assert analyse("Which provinces are named for demonstration projects?").intent != "agency"
+    # who is asked only by a part that asks: "牵头" in what the asker tells of himself is no who-question
+    assert analyse("我们商会想牵头搞个赤泥砖团体标准 河南那边支持社会团体做吗").intent != "agency"
+    assert analyse("我们商会想搞个赤泥砖团体标准 河南那边谁牵头").intent == "agency"
     # the words asking who are no topic words; a verb of charge is ("leads": 牵头)
     keyword = analyse("Which department leads red mud work in Henan?").keyword_text
     assert "牵头" in keyword and "部门" not in keyword and "department" not in keyword.lower()
