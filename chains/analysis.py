@@ -211,7 +211,9 @@ class PlaceCoverage:
 @dataclass
 class Analysis:
     question: str
-    language: str = "zh"  # zh | en
+    language: str = "zh"  # zh | en: the language the question is written in (retrieval reads it)
+    # the language the answer is framed in, where the asker chose one (a group's setting); None: the question's
+    reply_language: str | None = None
     intent: str = "other"
     places: list[Place] = field(default_factory=list)  # places below the nation named, in order of mention
     national: bool = False  # the question names the national level (国家, 全国, nationwide)
@@ -229,6 +231,11 @@ class Analysis:
     is_yes_no: bool = False
     retrieval_text: str = ""  # the question plus glossary terms (dense side)
     keyword_text: str = ""  # the same without words that only say what kind of answer is wanted
+
+    @property
+    def answer_language(self) -> str:
+        """The language the answer is framed in: the one chosen for it, else the question's."""
+        return self.reply_language or self.language
 
     # what the question asks, read once from its words (retrieval, citing and the first line all use it)
     @cached_property

@@ -306,7 +306,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     ``similarity`` gives per-sentence similarity to the question where the index has sentence
     vectors; without it, quotes are chosen by keyword weights alone.
     """
-    lang = analysis.language
+    lang = analysis.answer_language
     if not hits:
         return Answer(question=analysis.question, answer=M.NOTHING_FOUND[lang], intent=analysis.intent)
     # what the question sets aside ("除了银行贷款…") is no topic of what is quoted (retrieval still used it)

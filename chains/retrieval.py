@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from chains.analysis import Analysis, PlaceCoverage, detect_language
+from chains.analysis import Analysis, PlaceCoverage
 from chains.fusion import WEIGHTS, FusionWeights, weights_for
 from chains.lexicon import english_terms
 from chains.naming import bigrams, dated_year, document_mentions, documents_meant
@@ -259,7 +259,7 @@ def retrieve(
     tries others.
     """
     if weights is None:  # by the language the question is written in, not the one the answer is framed in
-        weights = weights_for(detect_language(analysis.question))
+        weights = weights_for(analysis.language)
     set_places(analysis, snapshot.documents)
     mentions = document_mentions(analysis.question, snapshot.documents)
     analysis.documents = documents_meant(analysis, snapshot.documents, mentions)

@@ -122,7 +122,7 @@ class AnswerService:
             return self._declined(asked, M.OFF_TOPIC[lang], started, notice, scope="off_topic")
 
         analysis = analyse(standalone or text)
-        analysis.language = lang
+        analysis.reply_language = lang
         snapshot = self.index.snapshot()
         t_retrieve = time.perf_counter()
         query_vector = vector if analysis.retrieval_text == text else None  # the question's vector, reused
@@ -185,7 +185,7 @@ class AnswerService:
             result = extractive.model_copy(update={"fallback_reason": f"error: {type(exc).__name__}"})
         result.question = extractive.question
         if result.mode == "llm":
-            result.answer += self._superseded_notes(result, analysis.language)
+            result.answer += self._superseded_notes(result, analysis.answer_language)
         return result
 
     def _superseded_notes(self, answer: Answer, lang: str) -> str:

@@ -63,7 +63,7 @@ def test_an_english_question_is_retrieved_with_the_weights_fitted_on_english_que
     assert [h.score for h in found.hits] != [h.score for h in shared.hits]  # the language's weights, not the shared ones
     # a Chinese question framed in English (the language setting) is still retrieved as a Chinese one
     chinese = analyse("贵州提高赤泥可利用性的责任单位是谁？")
-    chinese.language = "en"
+    chinese.reply_language = "en"
     framed = retrieve(answerer.index.snapshot(), answerer.embeddings, chinese)
     plain = retrieve(answerer.index.snapshot(), answerer.embeddings, analyse(chinese.question), weights=WEIGHTS)
     assert [h.score for h in framed.hits] == [h.score for h in plain.hits]

@@ -223,7 +223,6 @@ def test_the_year_that_names_a_document_is_no_topic_word(answerer) -> None:
 
     snapshot = answerer.index.snapshot()
     analysis = analyse("Does the 2022 eight-ministry plan say anything specific about red mud applications?")
-    analysis.language = "en"
     retrieval = retrieve(snapshot, answerer.embeddings, analysis)
     assert analysis.documents == ["cn-2022-industrial-resources"] and "2022" in retrieval.document_names
     assert not any(t.startswith("2022") for t in topic_weights(retrieval, snapshot.keyword))

@@ -124,7 +124,7 @@ class LLMComposer:
     ) -> Answer:
         if not hits:
             return fallback(extractive, "no clauses")
-        language = LANGUAGES.get(getattr(analysis, "language", "zh"), LANGUAGES["zh"])
+        language = LANGUAGES.get(getattr(analysis, "answer_language", "zh"), LANGUAGES["zh"])
         messages = self._prompt.format_messages(
             clauses=render_clauses(hits),
             question=html.escape(question.strip(), quote=False),

@@ -127,7 +127,7 @@ def extractive_for(question: str, hits: list[Hit]) -> Answer:
 @dataclass
 class Analysis:  # the fields of chains.analysis.Analysis the composer reads
     question: str = ""
-    language: str = "zh"
+    answer_language: str = "zh"  # the language the answer is framed in (Analysis.answer_language)
     intent: str = "incentive"
 
 
