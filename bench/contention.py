@@ -6,8 +6,8 @@ replica); and while a second process ingests 50 documents into its own index (st
 documents while the bot serves). Target: p95 under contention <= 3x the quiet p95.
 
 Why: the e5 engine's OpenMP teams used every core, so two processes embedding at once spun
-against each other and answers went from ~17 ms to ~1.6 s. REDMUD_ENCODER_THREADS (default one
-per four cores) is what this measures. `python -m bench.contention` prints the rows alone.
+against each other and answers went from ~17 ms to ~1.6 s. REDMUD_ENCODER_THREADS (default every
+core up to four) and the engine threads' short spin (GOMP_SPINCOUNT) are what this measures. `python -m bench.contention` prints the rows alone.
 """
 
 from __future__ import annotations

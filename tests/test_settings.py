@@ -30,7 +30,7 @@ def test_unknown_log_level_is_refused(tmp_path: Path, given: str) -> None:
 
 
 def test_encoder_threads_default_and_bounds(tmp_path: Path) -> None:
-    assert settings(tmp_path).encoder_threads is None  # one per four cores, decided at run time
+    assert settings(tmp_path).encoder_threads is None  # every core up to four, decided at run time
     assert settings(tmp_path, REDMUD_ENCODER_THREADS="").encoder_threads is None
     assert settings(tmp_path, REDMUD_ENCODER_THREADS="2").encoder_threads == 2
     for bad in ("0", "-1", "two"):
