@@ -21,6 +21,7 @@ from chains.firstline import (
     COUNT_ASK,
     DIRECT_SHARE,
     LISTING,
+    MAX_HEAD_SENTENCES,
     PartSimilarity,
     Pick,
     best_sentence,
@@ -241,6 +242,8 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     # or the next best, then the clause's others while they fit
     single = figures and bool(QUANTITY.search(q.body[i]))
     plan = facets
+    if figures and len(plan) >= 2:  # "27年定的多少 30年呢": each part answered, each year its figure
+        plan = _with_figures_for_years(analysis.question, plan, weights)
     if len(plan) < 2:
         first_pick = pick(analysis.question, q, i, dict(weights))
         plan = [first_pick] if single else cover_plan(pool, first_pick, weights, kind, focus or weights)
@@ -295,6 +298,24 @@ def _figures_for_other_years(question: str, q: Quoted, i: int, weights: Mapping[
             picks.append(Pick(q, j, dict(weights)))
             covered += _year_of(q, j)
     return picks
+
+
+def _with_figures_for_years(question: str, plan: list[Pick], weights: Mapping[str, float]) -> list[Pick]:
+    """A plan answering a question's parts one by one, with the figure of each year the question
+    names that no planned figure is for ("30年呢" names only its year: the clause's 2030 figure
+    answers it); figures first, then the plan's other sentences while the line has room."""
+    years = list(dict.fromkeys(_YEAR_ASKED.findall(full_years(question))))
+    stated = [p for p in plan if MEASURE.search(p.q.body[p.i])]
+    if len(years) < 2 or not stated:
+        return plan
+    covered = "".join(_year_of(p.q, p.i) for p in stated)
+    missing = [y for y in years if y not in covered]
+    extra = [x for x in _figures_for_other_years(question, stated[0].q, stated[0].i, weights)
+             if any(y in _year_of(x.q, x.i) for y in missing)
+             and not any(p.q is x.q and p.i == x.i for p in plan)]
+    if not extra:
+        return plan
+    return (stated + extra + [p for p in plan if p not in stated])[:MAX_HEAD_SENTENCES]
 
 
 def headed_by(q: Quoted, place: Place) -> bool:

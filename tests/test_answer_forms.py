@@ -81,3 +81,10 @@ def test_a_verb_of_charge_in_what_the_asker_tells_is_no_who_question(answerer) -
     # "想牵头" is the asker's plan; the question is whether Guizhou supports associations' standards
     line = first_line(answerer, "我们商会想牵头搞个赤泥砖团体标准 贵州那边支持社会团体做吗")
     assert line.startswith("贵州：") and "团体标准" in line.split("[", 1)[0]
+
+
+def test_a_part_naming_only_another_year_gets_that_years_figure(answerer) -> None:
+    # "2030年的呢" asks the first part's question of 2030: the clause's 2030 figure answers it
+    line = first_line(answerer, "国家赤泥方案 2027年新增综合利用率目标多少？2030年的呢")
+    assert "15%" in line and "25%" in line
+    assert line.index("15%") < line.index("25%")
