@@ -36,6 +36,9 @@ SPECIFIC_ASKS: list[tuple[str, list[str]]] = [
     ("deadline", ["截止", "期限", "最晚", "最迟", "什么时候申请", "何时申请", "申报时间", "deadline"]),
     ("quantity", ["多少", "几个", "几项", "几家", "几大", "几倍", "几年", "数值", "数字", "具体数", "how much", "how many", "what is the rate"]),
     ("time", ["什么时候", "啥时候", "何时", "哪一年", "哪年", "哪天", "when "]),
+    # a sanction: what happens to whoever falls short ("完不成会罚款吗", "What is the fine if…")
+    ("penalty", ["罚款", "处罚", "罚多少", "罚不罚", "会不会罚", "怎么罚", "罚则", " fine ", " fines", " fined", "penalt",
+                 "sanction", "punish"]),
     ("procedure", ["申请材料", "什么材料", "怎么申请", "如何申请", "申请流程", "申报流程", "办理流程", "手续", "申请条件", "申报条件",
                    "how to apply", "apply for", "application process", "application procedure", "application form",
                    "application material", "documents required", "eligib"]),  # "applications" alone are uses

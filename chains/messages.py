@@ -66,18 +66,20 @@ NO_JURISDICTION_MATCH = {
 }
 ASKS_LABEL = {
     "zh": {"rate": "具体比例或金额", "deadline": "具体期限", "procedure": "申请条件和程序", "quantity": "具体数值",
-           "time": "具体时间"},
+           "time": "具体时间", "penalty": "处罚"},
     "en": {"rate": "the specific rate or amount", "deadline": "a specific deadline", "procedure": "eligibility, materials or procedure",
-           "quantity": "the specific figure", "time": "a specific date"},
+           "quantity": "the specific figure", "time": "a specific date", "penalty": "a penalty"},
 }
 WHERE_SET = {
     "zh": {
         "tax": "以财政部、税务总局的资源综合利用税收公告为准，可咨询主管税务机关",
         "default": "以主管部门的实施细则或申报通知为准，可咨询当地工信部门",
+        "penalty": "以相关法律法规和主管部门的规定为准，可咨询当地工信或生态环境部门",
     },
     "en": {
         "tax": "these are set by the Ministry of Finance and the State Taxation Administration in their tax announcements; ask the local tax office",
         "default": "these are set in the implementing rules or application notices of the competent department; ask the local industry and IT department",
+        "penalty": "these are set by the applicable laws and the competent departments' rules; ask the local industry and IT or ecology and environment department",
     },
 }
 NOT_SPECIFIED = {

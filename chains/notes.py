@@ -88,12 +88,15 @@ def not_specified(
         asks.remove("time")
     if "deadline" in asks and re.search(r"截止|\d{1,2}\s*月\s*\d{1,2}\s*日\s*前", shown):
         asks.remove("deadline")
+    if "penalty" in asks and re.search(r"罚|处分|追究", shown):
+        asks.remove("penalty")
     if analysis.intent == "tax" and not asks and re.search(r"税|优惠", analysis.question) and not _NUMBER.search(shown):
         asks = ["rate", "procedure"]
     if not asks:
         return None
     what = ("、" if lang == "zh" else "; ").join(M.ASKS_LABEL[lang][a] for a in asks)
-    where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", analysis.question, re.IGNORECASE) else "default"]
+    where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", analysis.question, re.IGNORECASE)
+                              else "penalty" if asks == ["penalty"] else "default"]
     return M.NOT_SPECIFIED[lang].format(what=what, where=where)
 
 

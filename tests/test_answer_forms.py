@@ -88,3 +88,14 @@ def test_a_part_naming_only_another_year_gets_that_years_figure(answerer) -> Non
     line = first_line(answerer, "国家赤泥方案 2027年新增综合利用率目标多少？2030年的呢")
     assert "15%" in line and "25%" in line
     assert line.index("15%") < line.index("25%")
+
+
+def test_a_penalty_none_of_the_documents_sets_is_said_to_be_unspecified(answerer) -> None:
+    from chains.analysis import analyse
+
+    answer = answerer.answer("氧化铝厂完不成赤泥利用任务会罚款吗").answer
+    assert "文件没有规定处罚" in answer and "生态环境部门" in answer
+    english = answerer.answer("Will a refinery be fined if it misses its red mud target?").answer
+    assert "do not specify a penalty" in english
+    # a refinery is no fine ("refineries" holds the letters): no penalty asked
+    assert "penalty" not in analyse("Which refineries must draw up a red mud plan?").asks
