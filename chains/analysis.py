@@ -324,8 +324,8 @@ def analyse(question: str) -> Analysis:
     language = detect_language(question)
     named = load_gazetteer().find(question)
     parts, context = question_parts(full_years(question))
-    # who is asked is the form of a part that asks ("哪些部门管"), not a word of its context ("我们协会
-    #想牵头弄个团标，贵州鼓励社会团体搞这个吗" asks whether, not who); the topic is the whole question's
+    # who is asked is the form of a part that asks ("哪些部门管"), not a word the asker says of himself:
+    # "我们协会想牵头弄个团标 贵州鼓励社会团体搞这个吗" asks whether, not who; the topic is the whole question's
     asked = " ".join(parts) or question
     intent = ("agency" if asks_who(asked)
               else next((name for name, terms in INTENT_RULES[1:] if _has(lower, terms)), "other"))

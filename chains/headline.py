@@ -303,7 +303,7 @@ def _figures_for_other_years(question: str, q: Quoted, i: int, weights: Mapping[
 def _with_figures_for_years(question: str, plan: list[Pick], weights: Mapping[str, float]) -> list[Pick]:
     """A plan answering a question's parts one by one, with the figure of each year the question
     names that no planned figure is for ("30年呢" names only its year: the clause's 2030 figure
-    answers it); figures first, then the plan's other sentences while the line has room."""
+    answers it); the figures first, then the plan's other sentences, at most MAX_HEAD_SENTENCES."""
     years = list(dict.fromkeys(_YEAR_ASKED.findall(full_years(question))))
     stated = [p for p in plan if MEASURE.search(p.q.body[p.i])]
     if len(years) < 2 or not stated:

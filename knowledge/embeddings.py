@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 # 100,000 measured on 2 cores, two processes embedding at once: p50 44, 68 and 292 ms a query
 # (quiet: 22 ms each). Read by libgomp when the engine loads it, so set before the first import.
 SPIN_COUNT = 1000
-MAX_DEFAULT_THREADS = 4  # a query is ~20 tokens: more threads than this only add synchronisation
+MAX_DEFAULT_THREADS = 4  # the old default's team on a 16-core host; bigger teams were never measured
 
 _lock = threading.Lock()
 _model: Any = None
