@@ -149,17 +149,17 @@ def cited(w: FusionWeights, context, idx: np.ndarray) -> float:
     return ok / max(len(idx), 1)
 
 
-def fit(data, idx: np.ndarray, context=None, shipped: FusionWeights | None = None
+def fit(data, idx: np.ndarray, context=None, shipped: FusionWeights | None = None, shortlist: int = SHORTLIST
         ) -> tuple[FusionWeights, tuple[float, float, float]]:
     """The best weights on the cases ``idx``: the grid ranked by how high the expected clauses rank,
-    then its best ``SHORTLIST`` re-ranked by whether the composer's selection keeps them (what the
+    then its best ``shortlist`` re-ranked by whether the composer's selection keeps them (what the
     eval measures as retrieval), ties to the rank objective. The ``shipped`` weights compete in the
     re-ranking (first, so a tie keeps them): a refit never ships weights that select worse."""
     scored = sorted(((evaluate(w, data, idx), w) for w in candidates()), key=lambda x: (x[0][0], x[0][2]), reverse=True)
     if context is None:
         return scored[0][1], scored[0][0]
-    shortlist = ([(evaluate(shipped, data, idx), shipped)] if shipped is not None else []) + scored[:SHORTLIST]
-    best = max(shortlist, key=lambda x: (cited(x[1], context, idx), x[0][0]))
+    finalists = ([(evaluate(shipped, data, idx), shipped)] if shipped is not None else []) + scored[:shortlist]
+    best = max(finalists, key=lambda x: (cited(x[1], context, idx), x[0][0]))
     return best[1], best[0]
 
 
@@ -168,10 +168,8 @@ def main() -> None:
     from bot.settings import Settings
 
     services = build_services(Settings(), llm=False)
-    global SHORTLIST
     language = sys.argv[sys.argv.index("--language") + 1] if "--language" in sys.argv else None
-    if "--shortlist" in sys.argv:
-        SHORTLIST = int(sys.argv[sys.argv.index("--shortlist") + 1])
+    shortlist = int(sys.argv[sys.argv.index("--shortlist") + 1]) if "--shortlist" in sys.argv else SHORTLIST
     whole = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
     own = set(whole.get("by_language", {}))
     cases = [c for c in split_cases("dev") if c.get("expect")]
@@ -189,12 +187,12 @@ def main() -> None:
     cv = []
     for k in range(FOLDS):
         train = np.array(sorted(set(order) - set(folds[k].tolist())))
-        w, _ = fit(data, train, context, shipped)
+        w, _ = fit(data, train, context, shipped, shortlist)
         cv.append((*evaluate(w, data, folds[k]), cited(w, context, folds[k])))
         print(f"fold {k}: {asdict(w)} -> held fold mrr {cv[-1][0]:.3f} r@3 {cv[-1][1]:.3f} r@6 {cv[-1][2]:.3f}"
               f" selected {cv[-1][3]:.3f}")
     everything = np.arange(len(cases))
-    final, fitted = fit(data, everything, context, shipped)
+    final, fitted = fit(data, everything, context, shipped, shortlist)
     previous = evaluate(shipped, data, everything)
     report = {
         "weights": asdict(final),
