@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains.analysis import DATE, DATED, MEASURE, QUANTITY, Analysis, asked_kind, full_years, kind_words
-from chains.coverage import relevant_to
+from chains.coverage import local_to, relevant_to
 from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
 from chains.glossary import expand
 from chains.lexicon import english_terms
+from chains.naming import mentions_document
 from chains.quoting import (
     HEADING_SHARE,
     MIN_SENTENCE_SCORE,
@@ -30,7 +31,7 @@ from chains.quoting import (
     keyword_score,
     year_context,
 )
-from knowledge.gazetteer import Place
+from knowledge.gazetteer import Place, load_gazetteer
 from knowledge.keyword import MEANINGFUL_CHARS, outermost
 
 COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
@@ -186,13 +187,14 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
         if follow is not None:  # "扩容增量那个包括啥" after the list of actions: what that item says
             picks.append(Pick(follow[0], follow[1], untitled(focus, follow[0])))
             continue
-        choice = part_sentence(pool, focus, prefer, figures, [], part, sims)
+        mine = _own_clauses(part, pool, places, documents)
+        choice = part_sentence(mine, focus, prefer, figures, [], part, sims)
         same = next((p for p in picks if choice is not None and (p.q, p.i) == choice), None)
         if same is not None and keyword_score(same.q.body[same.i], own) >= MIN_SENTENCE_SCORE:
             same.focus.update(untitled(own, same.q))  # one sentence answers both parts: it keeps the words of both
             continue
         if same is not None:
-            choice = part_sentence(pool, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims)
+            choice = part_sentence(mine, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims)
         if choice is None:
             continue
         picks.append(pick(part, choice[0], choice[1], untitled(focus, choice[0])))
@@ -201,8 +203,15 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     if len(documents) > 1:  # "国家赤泥方案跟八部门方案都是依据哪些法规": each document's answer
         groups = [[q for q in quoted if q.hit.doc.doc_id == d] for d in documents]
     else:
-        groups = [[q for q in quoted if q.hit.doc.level == 0]] if analysis.national and places else []
-        groups += [[q for q in quoted if relevant_to(q.hit.doc, [p]) and q.hit.doc.level > 0] for p in places]
+        national = bool(analysis.national and places)
+        groups = [[q for q in quoted if q.hit.doc.level == 0]] if national else []
+        # a document named beside a place, and not that place's own, is a side of its own ("焦作…利用率
+        # 提到了多少…跟八部门方案的目标比一比")
+        sides = {q.hit.doc.doc_id for q in quoted if q.hit.doc.doc_id in documents and places
+                 and not any(local_to(q.hit.doc, p) for p in places) and not (national and q.hit.doc.level == 0)}
+        groups += [[q for q in quoted if q.hit.doc.doc_id == d] for d in documents if d in sides]
+        groups += [[q for q in quoted if relevant_to(q.hit.doc, [p]) and q.hit.doc.level > 0
+                    and q.hit.doc.doc_id not in sides] for p in places]
     groups = [g for g in groups if g]
     if len(groups) < 2:
         return []
@@ -215,6 +224,17 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
         if choice is not None and choice not in [(p.q, p.i) for p in picks]:
             picks.append(Pick(choice[0], choice[1], untitled(weights, choice[0])))
     return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []
+
+
+def _own_clauses(part: str, pool: Sequence[Quoted], places: Sequence[Place], documents: Sequence[str]) -> Sequence[Quoted]:
+    """The clauses that answer one part: all of them, unless the question names a document and this
+    part names a place of its own and no document ("焦作的利用率现在多少了，跟八部门方案的目标比怎么样":
+    the first part is answered from Jiaozuo's documents, however well the plan named ranks)."""
+    if not documents or mentions_document(part):
+        return pool
+    here = [p for p in load_gazetteer().find(part) if any(p.code == q.code for q in places)]
+    own = [q for q in pool if any(local_to(q.hit.doc, p) for p in here)]
+    return own or pool
 
 
 LISTING = re.compile(r"[^、，。；]{1,12}、[^、，。；]{1,12}、")  # a list of three or more in a sentence
@@ -241,7 +261,8 @@ def _kind_bonus(part: str, kind: re.Pattern[str] | None, thing: re.Pattern[str] 
             # the sentence stating the count of the ``thing`` counted ("落实4大行动") before the
             # clause's other sentences
             return FIGURE_BONUS * (2 if thing is not None and thing.search(q.body[i]) else 1)
-    return kind_bonus(kind, q.body[i])
+    # a figure whose year an earlier sentence states ("到2025年，……。力争……达到57%") is that year's target
+    return kind_bonus(kind, f"{year_context(q.body, i) or ''}{q.body[i]}")
 
 
 def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],

@@ -58,6 +58,11 @@ _MENTION = re.compile(r"((?:[\u4e00-\u9fff]|\d{2,4}年){1,12}?)(?:那个|这个|
 _NAME_YEAR = re.compile(r"(\d{2,4})年")
 
 
+def mentions_document(text: str) -> bool:
+    """Whether the text refers to some document by a short name ("八部门方案", "焦作答复")."""
+    return _MENTION.search(text) is not None
+
+
 def referred_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
     """Documents the question refers to by a short name ("八部门方案", "国家赤泥方案", "焦作答复").
 
