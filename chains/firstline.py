@@ -207,11 +207,11 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
         groups = [[q for q in quoted if q.hit.doc.level == 0]] if national else []
         # a document named beside a place, and not that place's own, is a side of its own ("焦作…利用率
         # 提到了多少…跟八部门方案的目标比一比")
-        sides = {q.hit.doc.doc_id for q in quoted if q.hit.doc.doc_id in documents and places
+        apart = {q.hit.doc.doc_id for q in quoted if q.hit.doc.doc_id in documents and places
                  and not any(local_to(q.hit.doc, p) for p in places) and not (national and q.hit.doc.level == 0)}
-        groups += [[q for q in quoted if q.hit.doc.doc_id == d] for d in documents if d in sides]
+        groups += [[q for q in quoted if q.hit.doc.doc_id == d] for d in documents if d in apart]
         groups += [[q for q in quoted if relevant_to(q.hit.doc, [p]) and q.hit.doc.level > 0
-                    and q.hit.doc.doc_id not in sides] for p in places]
+                    and q.hit.doc.doc_id not in apart] for p in places]
     groups = [g for g in groups if g]
     if len(groups) < 2:
         return []
