@@ -46,7 +46,8 @@ def line(plan: list[Pick], rest: list[int], weights: Mapping[str, float], budget
             mine.setdefault(j, abridge(pick.q.body[j], pick.focus, room // 2, figures, favour))
             room -= len(mine[j])
             used += len(mine[j])
-        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures, favour)
+        said = "".join(t for k, mine_k in parts.items() if k != id(pick.q) for t in mine_k.values())
+        part = _listed(pick.items, room) if pick.items else abridge(pick.q.body[pick.i], pick.focus, room, figures, favour, said)
         mine[pick.i] = part
         used += len(part)
         for j in [] if pick.items else pick.also:

@@ -19,3 +19,11 @@ def test_a_part_naming_a_document_is_the_documents_to_answer() -> None:
     assert mentions_document("跟八部门方案2025年的目标比怎么样")
     assert mentions_document("焦作答复里说了啥")
     assert not mentions_document("焦作的工业固废综合利用率现在多少了")
+
+
+def test_a_second_sides_quote_leaves_out_what_the_first_said(answerer) -> None:
+    # Guizhou's sentence restates the nation's ("合理布局…", "配套建设相应的…能力") before what it adds:
+    # the line shows what it adds, within what a preview shows
+    first = answerer.answer("新建氧化铝厂 国家和贵州的要求一样吗").answer.split("\n")[0]
+    assert first.startswith("国家") and "贵州：……" in first
+    assert "电解工序" in first[:150] and "铝行业规范条件" in first[:150]

@@ -55,6 +55,21 @@ def test_abridging_prefers_the_segment_adding_a_word_the_kept_ones_lack() -> Non
     assert "以分管副市长为组长" in short and "领导小组" in short and len(short) < len(sentence)
 
 
+def test_a_later_quote_leaves_out_what_the_line_has_said_unless_it_was_asked_about() -> None:
+    said = "有关地区应结合氧化铝产业发展趋势，合理布局赤泥综合利用产业，新建氧化铝项目应配套建设相应的赤泥综合利用能力。"
+    sentence = ("探索“产用挂钩”方式，有关地区应合理布局赤泥综合利用产业，强化落实氧化铝企业主体责任，"
+                "新建、扩建氧化铝项目需满足铝行业规范条件，配套建设相应的赤泥综合利用能力，引导企业配套建设电解工序。")
+    weights = {"新建": 1.5, "氧化铝项目": 2.0, "要求": 0.3}
+    alone = abridge(sentence, weights, limit=120)
+    assert alone == sentence  # it fits: nothing is cut when nothing was said before
+    after = abridge(sentence, weights, limit=120, said=said)
+    assert "合理布局" not in after and "相应的赤泥综合利用能力" not in after
+    assert "铝行业规范条件" in after and "电解工序" in after and ELLIPSIS in after
+    # a repeat of the words asked about stays: both documents' mention is the answer
+    asked = abridge(sentence, {"产用挂钩": 3.0}, limit=120, said="鼓励探索“产用挂钩”等方式。")
+    assert asked.startswith("探索“产用挂钩”方式")
+
+
 def test_a_notices_signing_block_is_never_quoted() -> None:
     # issuers, the date and the title are lines without punctuation: names, not provisions
     text = "现将方案印发给你们，请认真贯彻落实。\n工业和信息化部\n国家税务总局\n2022年1月27日\n关于加快推动工业资源综合利用的实施方案\n工业资源综合利用是重要内容。"
