@@ -143,7 +143,7 @@ def cited(w: FusionWeights, context, idx: np.ndarray) -> float:
         analysis = analyse(cases[i]["q"])
         retrieval = retrieve(snap, services.answerer.embeddings, analysis, query_vector=vectors[i], weights=w)
         # (a translated question is embedded again inside, with its translations, as in the product)
-        hits = select_hits(retrieval, analysis, services.answerer.top_k, topic_weights(retrieval, snap.keyword))
+        hits = select_hits(retrieval, analysis, services.answerer.top_k, topic_weights(retrieval, snap.keyword, analysis))
         texts = [(h.doc.doc_id, _squash(h.clause.text)) for h in hits]
         ok += all(any(d == e["doc"] and _squash(e["phrase"]) in t for d, t in texts) for e in cases[i]["expect"])
     return ok / max(len(idx), 1)

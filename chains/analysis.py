@@ -144,12 +144,13 @@ def asks_provinces(text: str) -> bool:
     return bool(_PROVINCES.search(text)) or bool(_PROVINCES_NAMED.search(text) and _DIFFERS.search(text))
 
 
-def asked_kind(text: str) -> re.Pattern[str] | None:
+def asked_kind(text: str, context: str = "") -> re.Pattern[str] | None:
     """The form of the answer ``text`` asks for (a document number, a date, a measured figure, a
-    reason, the taxes by name, the places inside a place it names, the provinces), if any."""
+    reason, the taxes by name, the places inside a place it or its ``context`` names, the
+    provinces), if any."""
     if asks_provinces(text):
         return places_at_level(1)
-    inside = asked_inside(text)
+    inside = asked_inside(text, context)
     if inside is not None:
         return places_within(inside.code)
     return next((form for asks, form in KINDS if asks.search(text)), None)
@@ -162,12 +163,14 @@ def kind_words(kind: re.Pattern[str], words: Iterable[str]) -> set[str]:
     return {w for w in words if asks is not None and asks.search(w)}
 
 
-def asked_inside(text: str) -> Place | None:
-    """The province or city whose places ``text`` asks for ("山东哪些地方…" -> 山东): it is where the
+def asked_inside(text: str, context: str = "") -> Place | None:
+    """The province or city whose places ``text`` asks for ("山东哪些地方…" -> 山东), else the one its
+    ``context`` names ("I run a refinery in Guizhou. … which cities are named…"): it is where the
     answer's places are, not what the answer is about."""
     if not _WHERE.search(text):
         return None
-    return next((p for p in load_gazetteer().find(text) if 0 < p.level < 3), None)
+    gazetteer = load_gazetteer()
+    return next((p for t in (text, context) for p in gazetteer.find(t) if 0 < p.level < 3), None)
 
 
 @lru_cache(maxsize=64)
@@ -252,7 +255,7 @@ class Analysis:
         last other part that asks for one ("有没有写具体数字？跟国家比咋样": a figure)."""
         texts = dict.fromkeys([self.asking, *reversed(self.parts)])  # the asking clause is often the last part
         # (what a part sets aside, "Apart from tax breaks", is not the kind it asks for)
-        found = next((kind for kind in map(asked_kind, map(without_exceptions, texts)) if kind is not None), None)
+        found = next((kind for text in texts if (kind := asked_kind(without_exceptions(text), self.context)) is not None), None)
         if found is None and asks_provinces(self.question):
             return places_at_level(1)  # the provinces compared may be named before the part that asks
         return found
@@ -260,7 +263,7 @@ class Analysis:
     @cached_property
     def inside(self) -> Place | None:
         """The place whose places are asked for (:func:`asked_inside`): where, not what."""
-        return asked_inside(self.asking)
+        return asked_inside(self.asking, self.context)
 
 
 def detect_language(text: str) -> str:
@@ -278,7 +281,8 @@ def question_parts(question: str) -> tuple[list[str], str]:
     asks two things), and the rest, which sets their context ("八部门那个方案"). Parts are cut at
     punctuation and spaces (at "?" and ";" in English); a question without any asking part is one part."""
     if detect_language(question) == "en":
-        pieces = [p.strip() for p in re.split(r"[?;？；]+", question) if p.strip()]
+        # a statement ending in a full stop is context ("We make pavers in Shandong. Which bricks…?")
+        pieces = [p.strip() for p in re.split(r"[?;？；]+|(?<=[A-Za-z\d)][.!])\s+(?=[A-Z])", question) if p.strip()]
         # a piece asks when it, or a clause of it, opens with a question word ("In Guizhou, which bodies…")
         asking = [p for p in pieces if any(_EN_ASKING.match(c.lower()) for c in re.split(r"[,.:]\s+", p))]
     else:

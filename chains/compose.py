@@ -21,7 +21,15 @@ from chains.headline import Headline, headline
 from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
-from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
+from chains.quoting import (
+    HEADING_SHARE,
+    LISTY,
+    MIN_SENTENCE_SCORE,
+    Quoted,
+    SentenceSimilarity,
+    keyword_score,
+    quote,
+)
 from chains.retrieval import Hit, Retrieval
 from knowledge.gazetteer import load_gazetteer
 from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share, function_words
@@ -60,13 +68,16 @@ POINT_KEEPS_REST = True
 POINT_BUDGET = 76
 
 
-def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, float]:
+def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, analysis: Analysis | None = None) -> dict[str, float]:
     """How much each query token says about the topic: rare words most, the user's own words over
     synonyms, words of the documents' language over everyday ones (:func:`domain_share`: "东西",
     "分别" are rare in the documents, yet say nothing). The name of a place that has documents
     says where, not what; the name of one without (a province a national plan's column lists)
-    is what the question is about."""
+    is what the question is about, unless only the part that does not ask names it ("We make pavers
+    in Shandong. Which bricks…?"): then it counts as a heading's word does (HEADING_SHARE)."""
     gazetteer = load_gazetteer()
+    asked = " ".join(analysis.parts) if analysis is not None and analysis.context else ""
+    aside = {p.code for p in gazetteer.find(analysis.context)} - {p.code for p in gazetteer.find(asked)} if asked else set()
     documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
     ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
@@ -95,6 +106,7 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex) -> dict[str, floa
 
         idf = keyword.idf(tok)
         w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
+        w *= HEADING_SHARE if place is not None and place.code in aside else 1.0
         weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
     # words of a function class say how or which, not what ("主要往哪些产品上推": 产品, not 主要)
     return {t: w for t, w in weights.items() if t not in function}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from chains.analysis import MEASURE  # a figure, which is for some year
 from chains.retrieval import Hit
+from knowledge.gazetteer import load_gazetteer
 from knowledge.models import Clause
 from knowledge.parser import split_sentences
 
@@ -156,8 +157,12 @@ def sentence_scores(
     responsible (a column item headed 山西 is about 山西 in every sentence; a task listing 省能源局
     is 省能源局's in every sentence), plus its similarity relative to the clause's other sentences."""
     heads = " ".join([*clause.section_path, *clause.responsible_units])
-    in_heads = {t: w for t, w in weights.items() if t in heads}
-    scores = [keyword_score(s, weights) + HEADING_SHARE * sum(w for t, w in in_heads.items() if t not in s)
+    own = clause.section_path[-1] if clause.section_path else ""
+    # a clause headed by a place (a column's item "山西") is that place's in every sentence, fully: no
+    # sentence of it repeats the name, while a sentence listing six provinces names it in passing
+    in_heads = {t: w * (1.0 if t in own and load_gazetteer().get(t) is not None else HEADING_SHARE)
+                for t, w in weights.items() if t in heads}
+    scores = [keyword_score(s, weights) + sum(w for t, w in in_heads.items() if t not in s)
               + (1.0 if figures and _NUMBER.search(s) else 0.0) for s in body]
     for i, s in enumerate(body):  # a figure is read with the year it is for ("到2030年，……达到25%")
         if MEASURE.search(s) and not _YEAR.search(s):

@@ -134,7 +134,7 @@ class AnswerService:
             snapshot = self.index.repair(f"{type(exc).__name__}: {exc}")
             retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector)
         retrieve_ms = (time.perf_counter() - t_retrieve) * 1000
-        weights = topic_weights(retrieval, snapshot.keyword)
+        weights = topic_weights(retrieval, snapshot.keyword, analysis)
         hits = select_hits(retrieval, analysis, self.top_k, weights)
         answer = compose(analysis, hits, retrieval, weights, similarity=retrieval.sentence_similarity)
         answer.question = asked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chains.analysis import analyse
 from chains.naming import mentions_document
 
 
@@ -27,3 +28,26 @@ def test_a_second_sides_quote_leaves_out_what_the_first_said(answerer) -> None:
     first = answerer.answer("新建氧化铝厂 国家和贵州的要求一样吗").answer.split("\n")[0]
     assert first.startswith("国家") and "贵州：……" in first
     assert "电解工序" in first[:150] and "铝行业规范条件" in first[:150]
+
+
+def test_a_column_item_headed_by_the_place_asked_about_answers_for_it(answerer) -> None:
+    # the national plan's column item headed 广西 never names the province; a sentence listing six
+    # provinces does, in passing: the item is Guangxi's, in English as in Chinese
+    first = answerer.answer("What red mud projects are planned for Guangxi?").answer.split("\n")[0]
+    assert "北海" in first[:150] or "百色" in first[:150]
+
+
+def test_a_place_the_asker_only_says_he_is_in_is_not_the_topic(answerer) -> None:
+    # "Our brick plant is in Shandong." sets the context; the question is which bricks: Shandong's
+    # column item (powders, iron concentrate) does not lead
+    first = answerer.answer("Our brick plant is in Shandong. Which kinds of bricks does the national plan allow "
+                            "from red mud?").answer.split("\n")[0]
+    assert "免烧砖" in first and "淄博" not in first
+
+
+def test_an_english_statement_before_the_question_is_its_context() -> None:
+    analysis = analyse("My company is in Guizhou. Which cities are named as red mud producing areas?")
+    assert analysis.parts == ["Which cities are named as red mud producing areas"]
+    assert analysis.context == "My company is in Guizhou."
+    # the cities asked for are those inside the place the context names
+    assert analysis.kind is not None and analysis.kind.search("遵义市") and not analysis.kind.search("淄博市")
