@@ -76,8 +76,9 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, analysis: Analysi
     is what the question is about, unless only the part that does not ask names it ("We make pavers
     in Shandong. Which bricks…?"): then it counts as a heading's word does (HEADING_SHARE)."""
     gazetteer = load_gazetteer()
-    asked = " ".join(analysis.parts) if analysis is not None and analysis.context else ""
-    aside = {p.code for p in gazetteer.find(analysis.context)} - {p.code for p in gazetteer.find(asked)} if asked else set()
+    aside: set[str] = set()
+    if analysis is not None and analysis.context:
+        aside = {p.code for p in gazetteer.find(analysis.context)} - {p.code for p in gazetteer.find(" ".join(analysis.parts))}
     documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
     ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
