@@ -246,7 +246,13 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
         plan = _with_figures_for_years(analysis.question, plan, weights)
     if len(plan) < 2:
         first_pick = pick(analysis.question, q, i, dict(weights))
-        plan = [first_pick] if single else cover_plan(pool, first_pick, weights, kind, focus or weights)
+        # the line is completed with the words of the parts that ask, not those of a statement before
+        # them ("We recycle industrial solid waste." adds nothing a sentence should be shown for); a
+        # Chinese part that does not ask is often the topic itself ("工业资源综合利用基地 十四五要新搞几个")
+        statement = analysis.context and analysis.language == "en"
+        asked = part_weights(" ".join(analysis.parts), "", weights) if statement else {}
+        cover = asked if sum(asked.values()) >= MIN_SENTENCE_SCORE else weights
+        plan = [first_pick] if single else cover_plan(pool, first_pick, cover, kind, focus or weights)
         if single:  # "2027年和2030年分别…": each year named gets its own figure from the clause
             plan += _figures_for_other_years(analysis.question, q, i, weights)
     lead = plan[0].q

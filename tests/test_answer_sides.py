@@ -51,3 +51,11 @@ def test_an_english_statement_before_the_question_is_its_context() -> None:
     assert analysis.context == "My company is in Guizhou."
     # the cities asked for are those inside the place the context names
     assert analysis.kind is not None and analysis.kind.search("遵义市") and not analysis.kind.search("淄博市")
+
+
+def test_an_english_statement_before_the_question_adds_no_sentence_to_the_first_line(answerer) -> None:
+    # "Our company reuses industrial solid waste." says who asks: the line is completed with what the
+    # question asks (land, green finance), not with sentences on solid waste
+    first = answerer.answer("Our company reuses industrial solid waste. Can projects like ours get land support "
+                            "or green finance under the eight-department plan?").answer.split("\n")[0]
+    assert "用地支持" in first[:150] and "绿色信贷" in first[:150] and "医疗废物" not in first
