@@ -285,15 +285,17 @@ def _year_of(q: Quoted, j: int) -> str:
     return q.body[j] if _YEAR_ASKED.search(q.body[j]) else (year_context(q.body, j) or "")
 
 
-def _figures_for_other_years(question: str, q: Quoted, i: int, weights: Mapping[str, float]) -> list[Pick]:
+def _figures_for_other_years(question: str, q: Quoted, i: int, weights: Mapping[str, float],
+                             covered: str | None = None) -> list[Pick]:
     """For a question naming several years, the clause's best figure sentence for each year the
-    chosen one is not for: a target clause states one year's figure per sentence ("到2027年……15%。
-    ……到2030年，……25%。"), and the line must not answer 2030 with 2027's figure."""
+    chosen one (or the text ``covered``, the years already answered) is not for: a target clause
+    states one year's figure per sentence ("到2027年……15%。……到2030年，……25%。"), and the line must
+    not answer 2030 with 2027's figure."""
     years = list(dict.fromkeys(_YEAR_ASKED.findall(full_years(question))))
     if len(years) < 2:
         return []
     picks: list[Pick] = []
-    covered = _year_of(q, i)
+    covered = _year_of(q, i) if covered is None else covered
     for year in years:
         if year in covered:
             continue
@@ -310,15 +312,12 @@ def _with_figures_for_years(question: str, plan: list[Pick], weights: Mapping[st
     """A plan answering a question's parts one by one, with the figure of each year the question
     names that no planned figure is for ("30年呢" names only its year: the clause's 2030 figure
     answers it); the figures first, then the plan's other sentences, at most MAX_HEAD_SENTENCES."""
-    years = list(dict.fromkeys(_YEAR_ASKED.findall(full_years(question))))
     stated = [p for p in plan if MEASURE.search(p.q.body[p.i])]
-    if len(years) < 2 or not stated:
+    if not stated:
         return plan
     covered = "".join(_year_of(p.q, p.i) for p in stated)
-    missing = [y for y in years if y not in covered]
-    extra = [x for x in _figures_for_other_years(question, stated[0].q, stated[0].i, weights)
-             if any(y in _year_of(x.q, x.i) for y in missing)
-             and not any(p.q is x.q and p.i == x.i for p in plan)]
+    extra = [x for x in _figures_for_other_years(question, stated[0].q, stated[0].i, weights, covered)
+             if not any(p.q is x.q and p.i == x.i for p in plan)]
     if not extra:
         return plan
     return (stated + extra + [p for p in plan if p not in stated])[:MAX_HEAD_SENTENCES]
