@@ -32,7 +32,7 @@ import numpy as np
 
 from bench.dev_eval import publish, split_cases
 from chains.analysis import analyse, detect_language
-from chains.compose import select_hits, topic_weights
+from chains.compose import select_hits
 from chains.fusion import FILE, FusionWeights, load_weights
 from chains.naming import bigrams, documents_meant
 from chains.retrieval import (
@@ -43,6 +43,7 @@ from chains.retrieval import (
     set_places,
     snapshot_common,
 )
+from chains.topic import topic_weights
 
 OUT = Path(__file__).resolve().parent.parent / "chains" / "data" / FILE
 FOLDS = 5

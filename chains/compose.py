@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from chains import messages as M
-from chains.analysis import SPECIFIC_ASKS, Analysis, outside_exceptions
-from chains.coverage import asked_places, label, local_to, relevant_to
+from chains.analysis import Analysis, outside_exceptions
+from chains.coverage import asked_places, label, relevant_to
 from chains.difference import set_difference
 from chains.headings import heading_list
 from chains.headline import Headline, headline
@@ -22,7 +22,6 @@ from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
 from chains.quoting import (
-    HEADING_SHARE,
     LISTY,
     MIN_SENTENCE_SCORE,
     Quoted,
@@ -31,20 +30,15 @@ from chains.quoting import (
     quote,
 )
 from chains.retrieval import Hit, Retrieval
-from knowledge.gazetteer import load_gazetteer
-from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share, function_words
+from chains.topic import topic_only
 from knowledge.models import WholeKey
 
-__all__ = ["cite", "compose", "select_hits", "superseded_note", "superseded_notes", "topic_weights"]
+__all__ = ["cite", "compose", "select_hits", "superseded_note", "superseded_notes"]
 
-SPECIFIC_IDF = 1.0  # tokens rarer than this carry the question's topic; "赤泥", "综合利用" do not
-# words that point at documents rather than at a topic: retrieval boosts handle those
-REFERENCE_WORDS = {"国家", "方案", "文件", "政策", "规定", "提到", "提出", "意思", "全国", "省", "市", "里", "中"}
 # the brief answer's supporting points (issue 9: "at most three"). Quotes are long: on the 254 dev
 # cases (2026-11-26) three gave a median of 228 characters (target <= 220), two 199, with one case
 # less fully correct and facts-first unchanged; the full answer keeps every clause
 MAX_POINTS = 2
-NAME_CHARS = 6  # a document's short name before 方案/文件 ("八部委那个", "国家赤泥") is at most this long
 # another clause gives a point when its best sentence matches this share of the best clause's;
 # fitted by bench/tune_answers.py --only (5-fold CV on 968 dev cases, 2026-11-26): 0.4 chosen by
 # four folds of five (dev fit 0.9618 against 0.9611 for 0.5, the value before)
@@ -66,60 +60,6 @@ POINT_KEEPS_REST = True
 # line took the month's sentence, 77 gave 220 on the dev split and 221 on all cases: 76 gives 219 with
 # one more case facts-first (75 and 73: 218 and 217, two cases less fully correct)
 POINT_BUDGET = 76
-
-
-def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, analysis: Analysis | None = None) -> dict[str, float]:
-    """How much each query token says about the topic: rare words most, the user's own words over
-    synonyms, words of the documents' language over everyday ones (:func:`domain_share`: "东西",
-    "分别" are rare in the documents, yet say nothing). The name of a place that has documents
-    says where, not what; the name of one without (a province a national plan's column lists)
-    is what the question is about, unless only the part that does not ask names it ("We make pavers
-    in Shandong. Which bricks…?"): then it counts as a heading's word does (HEADING_SHARE)."""
-    gazetteer = load_gazetteer()
-    aside: set[str] = set()
-    if analysis is not None and analysis.context:
-        aside = {p.code for p in gazetteer.find(analysis.context)} - {p.code for p in gazetteer.find(" ".join(analysis.parts))}
-    documents = list(retrieval.documents.values())
-    weights: dict[str, float] = {}
-    ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
-    # the words of a short name the question gives a document ("八部委那个文件") name it; retrieval
-    # boosts the document, and its sentences are not about 部委 (a long run is no name: kept)
-    names = [m for m in retrieval.document_names if len(m) <= NAME_CHARS]
-    function = function_words()
-    for tok in set(retrieval.query_tokens):
-        if tok in REFERENCE_WORDS or any(tok in name for name in names):
-            continue
-        if tok not in keyword.vocab and ngrams is not None:
-            # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
-            # weight, as far as the word and the character are the documents' language ("到底" is not)
-            for piece in dictionary_pieces(tok):  # "啥意思", no word of the dictionary: 啥 + 意思
-                if piece in function:
-                    continue  # "里面": a locative's characters say no more than it does (面 of 方面)
-                share = domain_share(piece, keyword)
-                for ch in dict.fromkeys(piece):
-                    if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
-                        w = 0.5 * ngrams.idf(ch) * share * domain_share(ch, ngrams)
-                        weights[ch] = max(weights.get(ch, 0.0), w)
-            continue
-        place = gazetteer.get(tok)
-        if place is not None and (place.level == 0 or any(local_to(d, place) for d in documents)):
-            continue  # a place with documents of its own: retrieval ranks by place; a place without is a topic
-
-        idf = keyword.idf(tok)
-        w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
-        w *= HEADING_SHARE if place is not None and place.code in aside else 1.0
-        weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
-    # words of a function class say how or which, not what ("主要往哪些产品上推": 产品, not 主要)
-    return {t: w for t, w in weights.items() if t not in function}
-
-
-def topic_only(weights: Mapping[str, float], analysis: Analysis) -> dict[str, float]:
-    """The weights without the words that say what kind of answer is wanted ("百分之几" asks for a
-    rate; its "百分" must not make a sentence about 百分点 look on topic)."""
-    asked = [term for _, terms in SPECIFIC_ASKS for term in terms if term in analysis.question.lower()]
-    inside = analysis.inside  # "山西哪几个市…": 山西 is where, not what
-    names = {inside.name, inside.short, *inside.aliases} if inside is not None else set()
-    return {t: w for t, w in weights.items() if (len(t) < 2 or not any(t in term for term in asked)) and t not in names}
 
 
 def _score(text: str, weights: Mapping[str, float]) -> float:

@@ -1,7 +1,7 @@
 """What to quote from a clause: the sentences that answer the question, in the clause's own words.
 
 Sentences are scored by the question's topic words (weighted by rarity, see
-``compose.topic_weights``) and, when the index provides it, by their embedding similarity to
+``topic.topic_weights``) and, when the index provides it, by their embedding similarity to
 the question, so a paraphrase still finds its sentence. A quote keeps what makes it true: a
 figure keeps the year it is for, even when the year sits in an earlier sentence, and
 sentences that are not adjacent in the clause are joined with "……". For the brief answer a

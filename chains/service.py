@@ -17,13 +17,14 @@ from langchain_core.embeddings import Embeddings
 
 from chains import messages as M
 from chains.analysis import Analysis, analyse, detect_language
-from chains.compose import compose, select_hits, superseded_notes, topic_weights
+from chains.compose import compose, select_hits, superseded_notes
 from chains.followup import RuleRewriter
 from chains.guard import exact_scope, prepare
 from chains.models import Answer, Turn
 from chains.retrieval import Hit, retrieve
 from chains.scope import load_model as load_scope_model
 from chains.spelling import Speller, speller_for
+from chains.topic import topic_weights
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import BuildReport
 from knowledge.manager import IndexManager

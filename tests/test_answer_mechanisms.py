@@ -218,8 +218,8 @@ def test_the_kind_asked_is_read_from_an_earlier_part_when_the_last_asks_none() -
 
 
 def test_the_year_that_names_a_document_is_no_topic_word(answerer) -> None:
-    from chains.compose import topic_weights
     from chains.retrieval import retrieve
+    from chains.topic import topic_weights
 
     snapshot = answerer.index.snapshot()
     analysis = analyse("Does the 2022 eight-ministry plan say anything specific about red mud applications?")
@@ -233,8 +233,8 @@ def test_the_year_that_names_a_document_is_no_topic_word(answerer) -> None:
 
 
 def test_words_of_a_function_class_are_no_topic(answerer) -> None:
-    from chains.compose import topic_weights
     from chains.retrieval import retrieve
+    from chains.topic import topic_weights
     from knowledge.keyword import function_words
 
     # by jieba's dictionary tags: 主要 (b), 分别 (d), 哪些 (r), 以前 (f); not 产品, 新增

@@ -1,0 +1,80 @@
+"""The question's topic: which of its words say what it is about, and how much each says.
+
+Rare words say most, the user's own words more than the synonyms they bring, words of the
+documents' language more than everyday ones. What points at a document ("八部门那个方案"), at a
+place that has documents of its own, or at the kind of answer wanted ("百分之几") is not the topic:
+retrieval, the place notes and the form of the answer take care of those. The composer weighs
+sentences, segments and points by these weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chains.analysis import SPECIFIC_ASKS, Analysis
+from chains.coverage import local_to
+from chains.quoting import HEADING_SHARE
+from chains.retrieval import Retrieval
+from knowledge.gazetteer import load_gazetteer
+from knowledge.keyword import KeywordIndex, dictionary_pieces, domain_share, function_words
+
+__all__ = ["NAME_CHARS", "REFERENCE_WORDS", "SPECIFIC_IDF", "topic_only", "topic_weights"]
+
+SPECIFIC_IDF = 1.0  # tokens rarer than this carry the question's topic; "赤泥", "综合利用" do not
+# words that point at documents rather than at a topic: retrieval boosts handle those
+REFERENCE_WORDS = {"国家", "方案", "文件", "政策", "规定", "提到", "提出", "意思", "全国", "省", "市", "里", "中"}
+NAME_CHARS = 6  # a document's short name before 方案/文件 ("八部委那个", "国家赤泥") is at most this long
+
+
+def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, analysis: Analysis | None = None) -> dict[str, float]:
+    """How much each query token says about the topic: rare words most, the user's own words over
+    synonyms, words of the documents' language over everyday ones (:func:`domain_share`: "东西",
+    "分别" are rare in the documents, yet say nothing). The name of a place that has documents
+    says where, not what; the name of one without (a province a national plan's column lists)
+    is what the question is about, unless only the part that does not ask names it ("We make pavers
+    in Shandong. Which bricks…?"): then it counts as a heading's word does (HEADING_SHARE)."""
+    gazetteer = load_gazetteer()
+    aside: set[str] = set()
+    if analysis is not None and analysis.context:
+        aside = {p.code for p in gazetteer.find(analysis.context)} - {p.code for p in gazetteer.find(" ".join(analysis.parts))}
+    documents = list(retrieval.documents.values())
+    weights: dict[str, float] = {}
+    ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
+    # the words of a short name the question gives a document ("八部委那个文件") name it; retrieval
+    # boosts the document, and its sentences are not about 部委 (a long run is no name: kept)
+    names = [m for m in retrieval.document_names if len(m) <= NAME_CHARS]
+    function = function_words()
+    for tok in set(retrieval.query_tokens):
+        if tok in REFERENCE_WORDS or any(tok in name for name in names):
+            continue
+        if tok not in keyword.vocab and ngrams is not None:
+            # a word the documents never use (修路): its characters they do use (路基材料) stand in, at half
+            # weight, as far as the word and the character are the documents' language ("到底" is not)
+            for piece in dictionary_pieces(tok):  # "啥意思", no word of the dictionary: 啥 + 意思
+                if piece in function:
+                    continue  # "里面": a locative's characters say no more than it does (面 of 方面)
+                share = domain_share(piece, keyword)
+                for ch in dict.fromkeys(piece):
+                    if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF:
+                        w = 0.5 * ngrams.idf(ch) * share * domain_share(ch, ngrams)
+                        weights[ch] = max(weights.get(ch, 0.0), w)
+            continue
+        place = gazetteer.get(tok)
+        if place is not None and (place.level == 0 or any(local_to(d, place) for d in documents)):
+            continue  # a place with documents of its own: retrieval ranks by place; a place without is a topic
+
+        idf = keyword.idf(tok)
+        w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
+        w *= HEADING_SHARE if place is not None and place.code in aside else 1.0
+        weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w
+    # words of a function class say how or which, not what ("主要往哪些产品上推": 产品, not 主要)
+    return {t: w for t, w in weights.items() if t not in function}
+
+
+def topic_only(weights: Mapping[str, float], analysis: Analysis) -> dict[str, float]:
+    """The weights without the words that say what kind of answer is wanted ("百分之几" asks for a
+    rate; its "百分" must not make a sentence about 百分点 look on topic)."""
+    asked = [term for _, terms in SPECIFIC_ASKS for term in terms if term in analysis.question.lower()]
+    inside = analysis.inside  # "山西哪几个市…": 山西 is where, not what
+    names = {inside.name, inside.short, *inside.aliases} if inside is not None else set()
+    return {t: w for t, w in weights.items() if (len(t) < 2 or not any(t in term for term in asked)) and t not in names}
