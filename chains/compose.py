@@ -21,14 +21,7 @@ from chains.headline import Headline, headline
 from chains.metadata import document_facts
 from chains.models import Answer, Citation
 from chains.notes import not_specified, place_notes, superseded_note, superseded_notes
-from chains.quoting import (
-    LISTY,
-    MIN_SENTENCE_SCORE,
-    Quoted,
-    SentenceSimilarity,
-    keyword_score,
-    quote,
-)
+from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
 from chains.retrieval import Hit, Retrieval
 from chains.topic import topic_only
 from knowledge.models import WholeKey

@@ -232,7 +232,8 @@ def _own_clauses(part: str, pool: Sequence[Quoted], places: Sequence[Place], doc
     the first part is answered from Jiaozuo's documents, however well the plan named ranks)."""
     if not documents or mentions_document(part):
         return pool
-    here = [p for p in load_gazetteer().find(part) if any(p.code == q.code for q in places)]
+    asked = {p.code for p in places}
+    here = [p for p in load_gazetteer().find(part) if p.code in asked]
     own = [q for q in pool if any(local_to(q.hit.doc, p) for p in here)]
     return own or pool
 

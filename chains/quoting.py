@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from chains.analysis import MEASURE  # a figure, which is for some year
+from chains.naming import bigrams
 from chains.retrieval import Hit
 from knowledge.gazetteer import load_gazetteer
 from knowledge.models import Clause
@@ -252,16 +253,12 @@ def year_context(body: list[str], i: int) -> str | None:
     return None
 
 
-def repeats(segment: str, said: str) -> bool:
-    """Whether a segment says again what ``said`` has shown: nearly all its character pairs are there
-    ("合理布局赤泥综合利用产业" in a province's plan after the nation's sentence saying it)."""
-    own = _pairs(segment)
-    return len(own) >= REPEAT_MIN_PAIRS and len(own & _pairs(said)) >= REPEAT_SHARE * len(own)
-
-
-def _pairs(text: str) -> set[str]:
-    chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+def repeats(segment: str, said: set[str]) -> bool:
+    """Whether a segment says again what the text whose character pairs (:func:`bigrams`) are
+    ``said`` has shown: nearly all its own pairs are there ("合理布局赤泥综合利用产业" in a province's
+    plan after the nation's sentence saying it)."""
+    own = bigrams(segment)
+    return len(own) >= REPEAT_MIN_PAIRS and len(own & said) >= REPEAT_SHARE * len(own)
 
 
 def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT, figures: bool = False,
@@ -274,7 +271,8 @@ def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT
     left out, though the sentence fit."""
     segments = _SEGMENT.findall(sentence)
     # (a repeat holding the words asked about stays: "国家和贵州都提到的产用挂钩" wants it in both)
-    repeated = ({i for i, s in enumerate(segments) if keyword_score(s, weights) < MIN_SENTENCE_SCORE and repeats(s, said)}
+    said_pairs = bigrams(said) if said else set()  # once per sentence, not once per segment
+    repeated = ({i for i, s in enumerate(segments) if keyword_score(s, weights) < MIN_SENTENCE_SCORE and repeats(s, said_pairs)}
                 if said else set())
     if len(repeated) == len(segments):
         repeated = set()
