@@ -39,7 +39,9 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, analysis: Analysi
         aside = {p.code for p in gazetteer.find(analysis.context)} - {p.code for p in gazetteer.find(" ".join(analysis.parts))}
     documents = list(retrieval.documents.values())
     weights: dict[str, float] = {}
-    ngrams = getattr(getattr(retrieval, "snapshot", None), "ngrams", None)
+    snapshot = getattr(retrieval, "snapshot", None)
+    ngrams = getattr(snapshot, "ngrams", None)
+    named = analysis.documents if analysis is not None else []
     # the words of a short name the question gives a document ("八部委那个文件") name it; retrieval
     # boosts the document, and its sentences are not about 部委 (a long run is no name: kept)
     names = [m for m in retrieval.document_names if len(m) <= NAME_CHARS]
@@ -64,6 +66,10 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, analysis: Analysi
             continue  # a place with documents of its own: retrieval ranks by place; a place without is a topic
 
         idf = keyword.idf(tok)
+        if named and snapshot is not None:
+            # rare in the documents the question names counts too: "赤泥" is in every clause of the
+            # red-mud plans, in few of the eight-department plan's ("八部门方案 赤泥这块要啃哪些技术")
+            idf = max(idf, snapshot.document_idf(tok, named))
         w = (idf if idf >= SPECIFIC_IDF else 0.1 * idf) * (1.0 if place is not None else domain_share(tok, keyword))
         w *= HEADING_SHARE if place is not None and place.code in aside else 1.0
         weights[tok] = w if tok in retrieval.question_tokens else 0.5 * w

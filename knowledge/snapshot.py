@@ -83,6 +83,7 @@ class Snapshot:
         self._stacked: tuple[list[str], np.ndarray, np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32),
                                                                    np.zeros(0, dtype=np.intp))
         self._sentence_lock = threading.Lock()
+        self._doc_df: dict[str, Counter[str]] | None = None
         self._counts = Counter(c.doc_id for c in self.clauses)  # one pass, not one per document listed
         # each clause's document as a position in doc_order: per-document factors apply as one gather
         self.doc_order = list(dict.fromkeys([*self.documents, *self._counts]))
@@ -91,6 +92,20 @@ class Snapshot:
 
     def clause_count(self, doc_id: str) -> int:
         return self._counts.get(doc_id, 0)
+
+    def document_idf(self, token: str, doc_ids: Sequence[str]) -> float:
+        """BM25's idf of a word among the clauses of ``doc_ids`` only: how rare it is in the documents
+        a question names ("赤泥" is everywhere in the red-mud plans, rare in the eight-department one)."""
+        if self._doc_df is None:
+            tokens = self.words if self.words is not None and len(self.words) == len(self.clauses) else None
+            table: dict[str, Counter[str]] = {}
+            for i, c in enumerate(self.clauses):
+                toks = tokens[i] if tokens is not None else tokenize(passage_of(c, self.documents))
+                table.setdefault(c.doc_id, Counter()).update(set(toks))
+            self._doc_df = table
+        size = sum(self._counts.get(d, 0) for d in doc_ids)
+        df = sum(self._doc_df.get(d, Counter()).get(token, 0) for d in doc_ids)
+        return float(np.log(1.0 + (size - df + 0.5) / (df + 0.5)))
 
     # --- scoring ---------------------------------------------------------------------------
     def score_table(self, query_vector: Sequence[float], keyword_text: str, nearest: int = 200) -> ScoreTable:

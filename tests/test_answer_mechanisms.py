@@ -391,3 +391,19 @@ def test_a_word_inside_a_longer_match_adds_nothing_to_what_a_sentence_covers(ans
     first = answerer.answer("Does the 2022 eight-ministry plan give land or green-finance support to resource recycling "
                             "projects?").answer.split("\n")[0]
     assert "用地支持" in first and "绿色信贷" in first
+
+
+def test_a_word_rare_in_the_document_named_is_a_topic_word_though_common_elsewhere(answerer) -> None:
+    from chains.retrieval import retrieve
+    from chains.topic import topic_weights
+
+    # "赤泥" is in nearly every clause of the red-mud plans, in few of the eight-department plan's
+    snapshot = answerer.index.snapshot()
+    named = ["cn-2022-industrial-resources"]
+    assert snapshot.document_idf("赤泥", named) > 1.0 > snapshot.keyword.idf("赤泥")
+    question = "工业资源那个八部门文件 对赤泥要突破啥技术"
+    analysis = analyse(question)
+    weights = topic_weights(retrieve(snapshot, answerer.embeddings, analysis), snapshot.keyword, analysis)
+    assert analysis.documents == named and weights["赤泥"] > weights["技术"]
+    # so the first line quotes the plan's red-mud techniques, not its other 关键技术
+    assert "低成本脱碱" in answerer.answer(question).answer.split("\n")[0]
