@@ -19,7 +19,7 @@ from chains.retrieval import Hit, Retrieval
 from knowledge.models import Clause, DocumentMeta
 
 # a reply is issued by replying, and "回" alone says so where it ends the phrase ("啥时候回的", not 回填)
-_VERB = r"(?:联合)?(?:发|印发|出台|发布|制定|下发|颁布|答复|回复|回(?=[的了？?，,。\s]|$))"
+_VERB = r"(?:联合)?(?:发文|发|印发|出台|发布|制定|下发|颁布|答复|回复|回(?=[的了？?，,。\s]|$))"
 _WHOM = r"(?:谁|哪位|哪一位|哪个人)"  # who, as a person asked for
 _TIME_WORDS = r"什么时候|啥时候|何时|哪年|哪一年|哪天|哪月"  # the words that ask when
 # what a question asks about a document, by field: Chinese verbs of issuing, English "issued"

@@ -98,6 +98,9 @@ def test_what_a_question_asks_about_a_document() -> None:
     # 哪位 asks for a person as 谁 does; a bare 回 ending its phrase is the reply's verb, 回填 is not
     assert asked_fields("那个答复 是回给哪位委员的 啥时候回的") == ["date", "addressee"]
     assert asked_fields("焦作啥时候回填赤泥") == []
+    # the fields by their official names: 发文日期 is the date, as 发文单位 is the issuer
+    assert asked_fields("行动方案的发文日期和文号分别是什么") == ["doc_number", "date"]
+    assert asked_fields("是哪个部门发文的") == ["issuer"]
     assert asked_fields("贵州那个行动方案管到哪年") == ["period"] and asked_fields("Which years does the plan cover?") == ["period"]
     assert asked_fields("补贴申请有期限吗") == []  # a deadline of a measure is not the plan's period
     assert asked_fields("贵州那个方案管到哪一年") == ["period"]
