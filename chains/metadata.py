@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.enumeration import stated_count
+from chains.fields import load_model as load_field_model
 from chains.naming import named_documents
 from chains.retrieval import Hit, Retrieval
 from knowledge.models import Clause, DocumentMeta
@@ -60,18 +61,29 @@ class DocumentFacts:
     alone: bool = False  # every part of the question asks about the document: the line is the whole answer
 
 
-def only_about_documents(parts: Sequence[str]) -> bool:
-    """Every asking part asks about the document ("是几个部委发的？文号多少")."""
-    return bool(parts) and all(any(p.search(part) for _, p in ASKS) or _COUNTED_OFFICES.search(part) for part in parts)
+def only_about_documents(parts: Sequence[str], meant: Sequence[Sequence[str]] = ()) -> bool:
+    """Every asking part asks about the document ("是几个部委发的？文号多少"), by the patterns or,
+    where given, by the fields the classifier read in each part (``meant``, in the parts' order)."""
+    said = list(meant) + [[]] * (len(parts) - len(meant))
+    return bool(parts) and all(any(p.search(part) for _, p in ASKS) or _COUNTED_OFFICES.search(part) or bool(fields)
+                               for part, fields in zip(parts, said, strict=True))
+
+
+def fields_meant(vectors: Sequence[Sequence[float]]) -> list[list[str]]:
+    """The fields the classifier (:mod:`chains.fields`) reads in each part's e5 vector; none where
+    no model ships."""
+    model = load_field_model()
+    return [model.asked(v) if model is not None else [] for v in vectors]
 
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def asked_fields(question: str, doc: DocumentMeta | None = None) -> list[str]:
-    """The metadata fields the question asks for (in the documents' order: issuer, number, date, addressee, period)."""
-    fields = [name for name, pattern in ASKS if pattern.search(question)]
+def asked_fields(question: str, doc: DocumentMeta | None = None, meant: Sequence[str] = ()) -> list[str]:
+    """The metadata fields the question asks for (in the documents' order: issuer, number, date,
+    addressee, period): by the patterns, and those the classifier read in its parts (``meant``)."""
+    fields = [name for name, pattern in ASKS if pattern.search(question) or name in meant]
     counted = _COUNTED_OFFICES.search(question)
     if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):
         fields.insert(0, "issuer")
@@ -115,7 +127,10 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     doc = documents[named[0]] if len(named) == 1 else None
     if doc is None:
         return None
-    fields = asked_fields(question, doc)
+    # the classifier reads each asking part (a question of one part: its own vector)
+    vectors = retrieval.part_vectors if len(parts) > 1 else [retrieval.query_vector] if retrieval.query_vector else []
+    meant = fields_meant(vectors)
+    fields = asked_fields(question, doc, [f for found in meant for f in found])
     found = {f: _value(doc, f, lang) for f in fields}
     snapshot = retrieval.snapshot
     if not fields or snapshot is None:
@@ -135,4 +150,4 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     source_doc = documents.get(clause.doc_id, doc)
     existing = next((h for h in hits if h.clause.clause_id == clause.clause_id), None)
     return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0),
-                         alone=only_about_documents(parts))
+                         alone=only_about_documents(parts, meant if len(meant) == len(parts) else ()))

@@ -54,7 +54,7 @@ def _title_forms(title: str, short_title: str) -> tuple[str, ...]:
 
 # how users refer to a document: its kind ("八部门方案", "焦作答复", "国家文件"), after a few words saying which,
 # a year among them ("八部门那个22年的方案": the year must not cut the name off)
-_MENTION = re.compile(r"((?:[\u4e00-\u9fff]|\d{2,4}年){1,12}?)(?:那个|这个|的)?(方案|文件|答复|解答|通知|规划|意见|办法)")
+_MENTION = re.compile(r"((?:[\u4e00-\u9fff]|\d{2,4}年){1,12}?)(?:那个|这个|的)?(方案|文件|答复|回复|解答|通知|规划|意见|办法)")
 _NAME_YEAR = re.compile(r"(\d{2,4})年")
 
 

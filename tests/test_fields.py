@@ -1,0 +1,58 @@
+"""Document facts by meaning: the shipped field classifier, and the answers it lets the composer give."""
+
+from __future__ import annotations
+
+import pytest
+
+from chains.fields import FIELDS, examples_sha, load_examples, load_model
+from chains.metadata import only_about_documents
+from knowledge.embeddings import E5Embeddings
+
+
+def test_shipped_weights_were_trained_on_the_examples_as_they_are() -> None:
+    model = load_model()
+    assert model is not None and model.examples_sha == examples_sha()  # re-run bench/train_fields.py --write
+    examples = load_examples()
+    assert len(examples) >= 300 and {f for e in examples for f in e["fields"]} == set(FIELDS)
+    assert sum(not e["fields"] for e in examples) >= 150  # questions on the content, confusable ones
+    assert sum(e["split"] == "heldout" for e in examples) >= 60
+
+
+@pytest.mark.meaning  # e5 embeds the examples: a classifier's accuracy is about meaning
+def test_held_out_examples_are_read_well_and_content_questions_get_no_field() -> None:
+    model, e5 = load_model(), E5Embeddings()
+    assert model is not None
+    held = [e for e in load_examples() if e["split"] == "heldout"]
+    got = [model.asked(e5.embed_query(e["text"])) for e in held]
+    right = sum(set(g) == set(e["fields"]) for g, e in zip(got, held, strict=True)) / len(held)
+    assert right >= 0.8, right
+    assert not [e["text"] for g, e in zip(got, held, strict=True) if g and not e["fields"]]
+
+
+@pytest.mark.meaning
+@pytest.mark.parametrize(
+    ("part", "fields"),
+    [  # none of these is among the examples
+        ("那份答复写给的是哪一位", ["addressee"]),
+        ("落款是几月几号", ["date"]),
+        ("what reference number does the 2024 plan carry", ["doc_number"]),
+        ("到2027年河南的利用率要到多少", []),
+        ("焦作那边这事归哪个局管", []),
+    ],
+)
+def test_parts_worded_as_no_pattern_has_them(part: str, fields: list[str]) -> None:
+    model = load_model()
+    assert model is not None
+    assert model.asked(E5Embeddings().embed_query(part)) == fields
+
+
+def test_a_part_the_classifier_reads_counts_as_asking_about_the_document() -> None:
+    parts = ["回复对象是哪个委员", "日期是哪天"]
+    assert not only_about_documents(parts)  # no pattern has "回复对象"
+    assert only_about_documents(parts, [["addressee"], ["date"]])
+    assert not only_about_documents(parts, [["addressee"], []])
+
+
+def test_the_reply_s_addressee_and_date_asked_in_words_of_one_s_own(answerer) -> None:
+    first = answerer.answer("焦作工信局287号提案那个回复 对象是哪位委员 日期是哪天").answer.split("\n")[0]
+    assert "袁福平" in first and "2022年7月26日" in first
