@@ -12,7 +12,7 @@ in for it when a part asks "which ones". :mod:`chains.preview` fits them into a 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from chains.analysis import DATE, DATED, MEASURE, QUANTITY, Analysis, asked_kind, full_years, kind_words
@@ -173,6 +173,7 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     parts = [(p, part_weights(p, analysis.context, weights)) for p in analysis.parts] if len(analysis.parts) > 1 else []
     documents = getattr(analysis, "documents", [])
     sides = len(documents) > 1 or len(places) > 1 or bool(analysis.national and places)
+    years = set(_YEAR_NAMED.findall(full_years(analysis.question)))
     for k, (part, focus) in enumerate(parts):
         sims = (lambda q, k=k: part_similarity(k, q)) if part_similarity is not None else None  # type: ignore[misc]
         own = part_weights(part, "", weights)
@@ -188,13 +189,13 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
             picks.append(Pick(follow[0], follow[1], untitled(focus, follow[0])))
             continue
         mine = _own_clauses(part, pool, places, documents)
-        choice = part_sentence(mine, focus, prefer, figures, [], part, sims)
+        choice = part_sentence(mine, focus, prefer, figures, [], part, sims, years)
         same = next((p for p in picks if choice is not None and (p.q, p.i) == choice), None)
         if same is not None and keyword_score(same.q.body[same.i], own) >= MIN_SENTENCE_SCORE:
             same.focus.update(untitled(own, same.q))  # one sentence answers both parts: it keeps the words of both
             continue
         if same is not None:
-            choice = part_sentence(mine, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims)
+            choice = part_sentence(mine, focus, prefer, figures, [(p.q, p.i) for p in picks], part, sims, years)
         if choice is None:
             continue
         picks.append(pick(part, choice[0], choice[1], untitled(focus, choice[0])))
@@ -266,9 +267,18 @@ def _kind_bonus(part: str, kind: re.Pattern[str] | None, thing: re.Pattern[str] 
     return kind_bonus(kind, f"{year_context(q.body, i) or ''}{q.body[i]}")
 
 
+_YEAR_NAMED = re.compile(r"(?<!\d)(20\d\d)\s*年")
+
+
+def figure_years(q: Quoted, i: int) -> set[str]:
+    """The years sentence ``i`` states its figures for: its own, else the one an earlier sentence sets."""
+    own = set(_YEAR_NAMED.findall(q.body[i]))
+    return own or set(_YEAR_NAMED.findall(year_context(q.body, i) or ""))
+
+
 def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],
                    figures: bool, used: Sequence[tuple[Quoted, int]], part: str = "",
-                   sims: Callable[[Quoted], list[float]] | None = None) -> tuple[Quoted, int] | None:
+                   sims: Callable[[Quoted], list[float]] | None = None, years: Set[str] = frozenset()) -> tuple[Quoted, int] | None:
     """The sentence that answers one part: the part's own words in the sentence or its headings
     ("基本原则有哪几条" is answered by the clause headed 基本原则) and its meaning (the sentence's
     similarity to the part alone: "标准出来后企业要干嘛" finds "有关企业应……对标达标"), weighed by the
@@ -296,6 +306,13 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
         and not any(p is q and k == i for p, k in used)
     ]
     scored = [s for s in scored if s[0] >= MIN_SENTENCE_SCORE]
+    if years:
+        # "到2030年 利用率要求多少": a figure the document states for another year is no answer while
+        # one for the year asked is there
+        asked = [s for s in scored if MEASURE.search(s[3].body[s[4]]) and figure_years(s[3], s[4]) & years]
+        if asked:
+            scored = [s for s in scored if not (MEASURE.search(s[3].body[s[4]]) and figure_years(s[3], s[4]) - years
+                                               and not figure_years(s[3], s[4]) & years)]
     if not scored:
         return None
     best = max(scored, key=lambda x: x[:3])

@@ -410,3 +410,18 @@ def test_a_word_rare_in_the_document_named_is_a_topic_word_though_common_elsewhe
     assert analysis.documents == named and weights["赤泥"] > weights["技术"]
     # so the first line quotes the plan's red-mud techniques, not its other 关键技术
     assert "低成本脱碱" in answerer.answer(question).answer.split("\n")[0]
+
+
+def test_a_part_asking_a_figure_gets_the_one_for_the_year_the_question_names(answerer) -> None:
+    from chains.firstline import figure_years
+    from chains.quoting import quote
+    from chains.retrieval import Hit
+
+    # the year is said once, before the parts ("说到2030年"): the 2027 figure is no answer to either
+    first = answerer.answer("说到2030年 国家的新增赤泥利用率定了多少 还有别的目标吗").answer.split("\n")[0]
+    assert "25%" in first and ("15%" not in first or first.index("25%") < first.index("15%"))
+    # a figure's year is its sentence's own, else the one an earlier sentence of the clause sets
+    clause = next(c for c in answerer.index.snapshot().clauses if "新增赤泥综合利用率达到 25%" in c.text)
+    q = quote(Hit(clause, answerer.index.snapshot().documents[clause.doc_id], 1.0), {})
+    figure = next(i for i, s in enumerate(q.body) if "25%" in s)
+    assert figure_years(q, figure) == {"2030"}
