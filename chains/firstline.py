@@ -42,6 +42,11 @@ _COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]
 DIRECT_SHARE = 0.3
 RANK_POWER = 1.0  # how much the clause's retrieval score scales its sentences' match (0: not at all)
 MAX_HEAD_SENTENCES = 3  # sentences the first line combines for a question of several parts (as many as the brief's points)
+# a part's sentence is sought in this many of the best clauses: the whole question's ranking favours
+# the first part's clauses, so another part's answer often ranks just below them. 3 (= MAX_HEAD_SENTENCES) before 2026-11-27; 4 and 5 gave one more case
+# facts-first on the dev split and one more fully correct and facts-first on a 240-question
+# paraphrase of dev cases; 6 and 8 one case less fully correct on the dev split
+PART_POOL = 4
 # how much a sentence's closeness in meaning to one part of the question counts, against its words
 # (at most this much, at e5 cosine SIMILARITY_CEIL and above; fitted by bench/tune_answers.py, 5-fold
 # CV on the dev split, chains/data/answer_tuning.json)
@@ -288,7 +293,7 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
     kind = asked_kind(part)  # once per part, not per sentence (a "which places" kind reads the gazetteer)
     thing = counted(part)  # what the part counts ("几大行动"), likewise
     kinds = kind is not None or bool(ENUMERATES.search(part))
-    meaning = {id(q): sims(q) for q in pool[:MAX_HEAD_SENTENCES]} if sims is not None else {}
+    meaning = {id(q): sims(q) for q in pool[:PART_POOL]} if sims is not None else {}
 
     def similar(q: Quoted, i: int) -> float:
         row = meaning.get(id(q)) or []
@@ -302,7 +307,7 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
         # the best clauses' sentences, and any cited clause's sentence of the kind the part asks for
         # ("能涉及哪些税种": the taxes a lower-ranked clause names), as the whole question's line has
         for n, q in enumerate(pool) for i in range(len(q.body))
-        if (n < MAX_HEAD_SENTENCES or (kind is not None and kind.search(q.body[i])))
+        if (n < PART_POOL or (kind is not None and kind.search(q.body[i])))
         and not any(p is q and k == i for p, k in used)
     ]
     scored = [s for s in scored if s[0] >= MIN_SENTENCE_SCORE]

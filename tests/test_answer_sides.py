@@ -59,3 +59,22 @@ def test_an_english_statement_before_the_question_adds_no_sentence_to_the_first_
     first = answerer.answer("Our company reuses industrial solid waste. Can projects like ours get land support "
                             "or green finance under the eight-department plan?").answer.split("\n")[0]
     assert "用地支持" in first[:150] and "绿色信贷" in first[:150] and "医疗废物" not in first
+
+
+def test_a_parts_answer_is_sought_below_the_clauses_the_whole_question_ranks_first() -> None:
+    from chains.firstline import part_sentence
+    from chains.quoting import quote
+    from chains.retrieval import Hit
+    from knowledge.models import Clause, DocumentMeta
+
+    # the whole question ranks the first part's clauses first; the clause answering the second part
+    # ("政府采购") ranks fourth, and still answers it
+    doc = DocumentMeta(doc_id="plan", title="行动方案")
+    texts = ["落实资源综合利用税收优惠政策。", "按规定落实增值税、企业所得税等优惠政策。",
+             "支持利用赤泥生产烧结砖、免烧砖。", "适时研究对赤泥建材产品的政府采购支持政策。"]
+    hits = [Hit(Clause(doc_id="plan", section_keys=[str(n)], text=t, order=n), doc, 1.0 - 0.05 * n)
+            for n, t in enumerate(texts)]
+    focus = {"政府": 1.4, "采购": 2.7}
+    pool = [quote(h, focus) for h in hits]
+    q, i = part_sentence(pool, focus, lambda _: False, False, [], "另外政府会不会采购")
+    assert "政府采购" in q.body[i]
