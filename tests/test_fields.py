@@ -46,6 +46,14 @@ def test_parts_worded_as_no_pattern_has_them(part: str, fields: list[str]) -> No
     assert model.asked(E5Embeddings().embed_query(part)) == fields
 
 
+def test_a_document_described_by_its_issuers_is_not_asked_about_them() -> None:
+    from chains.metadata import asked_fields
+
+    # "the plan issued by eight ministries" names the document; "issued by whom" asks
+    assert asked_fields("In the 2022 plan issued by eight ministries, what's the 2025 target for recycled resource use") == []
+    assert asked_fields("issued by which ministries?") == ["issuer"]
+
+
 def test_a_part_the_classifier_reads_counts_as_asking_about_the_document() -> None:
     parts = ["回复对象是哪个委员", "日期是哪天"]
     assert not only_about_documents(parts)  # no pattern has "回复对象"
