@@ -78,3 +78,9 @@ def test_a_parts_answer_is_sought_below_the_clauses_the_whole_question_ranks_fir
     pool = [quote(h, focus) for h in hits]
     q, i = part_sentence(pool, focus, lambda _: False, False, [], "另外政府会不会采购")
     assert "政府采购" in q.body[i]
+
+
+def test_the_place_asked_about_answers_in_its_own_words_though_the_nation_shares_more_of_the_question_s(answerer) -> None:
+    # the question says 稀有…金属 as the nation does; Guizhou's plan says 稀贵金属 and names 铌
+    first = answerer.answer("贵州打算从赤泥里面提取哪些稀有的贵重金属").answer.split("\n")[0]
+    assert first.startswith("贵州") and "铌" in first
