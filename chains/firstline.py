@@ -90,12 +90,14 @@ def kind_bonus(kind: re.Pattern[str] | None, sentence: str) -> float:
 
 def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quoted], bool],
                    focus: Mapping[str, float], counts: bool | re.Pattern[str] | None = False,
-                   exclude: Sequence[tuple[Quoted, int]] = (), kind: re.Pattern[str] | None = None) -> tuple[Quoted, int] | None:
+                   exclude: Sequence[tuple[Quoted, int]] = (), kind: re.Pattern[str] | None = None,
+                   side: bool = False) -> tuple[Quoted, int] | None:
     """The sentence that best answers: its own match, weighed by how well retrieval ranked its clause
     (the clause that fits the whole question beats one that shares a rare word with it); a sentence
     of the ``kind`` of answer asked for (a date, the taxes by name) counts like a figure. The
     ``prefer``red clauses lead when one matches nearly as well: a place's own documents for a
-    question about that place, the provisions that apply everywhere for a question naming none."""
+    question about that place, the provisions that apply everywhere for a question naming none. A
+    ``side`` of a comparison answers in the kind asked for where it can."""
     top = max((q.hit.score for q in quoted), default=0.0) or 1.0
 
     def bonus(sentence: str, on_question: bool) -> float:
@@ -131,6 +133,12 @@ def best_sentence(quoted: Sequence[Quoted], figures: bool, prefer: Callable[[Quo
     preferred = [c for c in candidates
                  if prefer(c[3]) and (c[0] >= PREFERRED_SHARE * top_match or c[1] >= PREFERRED_SHARE * best[1])]
     best = max(preferred, key=lambda x: (x[1], x[2])) if preferred else best
+    if side and kind is not None and kind is not LISTING and not kind.search(best[3].body[best[4]]):
+        # a side compared answers in the form asked for ("到2027年…达到15%" for a target, as the other
+        # side's does) before a figure of another kind ("2024年…综合利用率为12.1%"), when that is
+        # nearly as much on the question
+        of_kind = [c for c in (preferred or candidates) if kind.search(c[3].body[c[4]]) and c[0] >= NEAR_BEST * best[0]]
+        best = max(of_kind, key=lambda x: (x[1], x[2])) if of_kind else best
     return best[3], best[4]
 
 
@@ -230,8 +238,8 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     # "各点了哪几种固废": each side's answer is the sentence that lists them
     kind = analysis.kind or (LISTING if ENUMERATES.search(analysis.question) else None)
     for group in groups:
-        choice = (best_sentence(group, analysis.intent == "target", prefer, weights, kind=kind)
-                  or best_sentence(group, False, prefer, weights, kind=kind))
+        choice = (best_sentence(group, analysis.intent == "target", prefer, weights, kind=kind, side=True)
+                  or best_sentence(group, False, prefer, weights, kind=kind, side=True))
         if choice is not None and choice not in [(p.q, p.i) for p in picks]:
             picks.append(Pick(choice[0], choice[1], untitled(weights, choice[0])))
     return picks[:MAX_HEAD_SENTENCES] if len(picks) > 1 else []

@@ -84,3 +84,11 @@ def test_the_place_asked_about_answers_in_its_own_words_though_the_nation_shares
     # the question says 稀有…金属 as the nation does; Guizhou's plan says 稀贵金属 and names 铌
     first = answerer.answer("贵州打算从赤泥里面提取哪些稀有的贵重金属").answer.split("\n")[0]
     assert first.startswith("贵州") and "铌" in first
+
+
+def test_a_side_compared_answers_with_its_target_not_its_current_rate(answerer) -> None:
+    # Henan's reply states the 2024 rate (12.1%) and the plan's targets (15%, 25%): a comparison of
+    # targets quotes the targets, as the nation's side does
+    first = answerer.answer("河南定的赤泥利用率指标跟国家比是高还是低").answer.split("\n")[0]
+    henan = first[first.index("河南："):]
+    assert "15%" in henan and "12.1%" not in henan
