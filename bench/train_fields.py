@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.e5_training import embed, fit_linear
 from chains.fields import FIELDS, WEIGHTS, FieldModel, examples_sha, load_examples, save_model
 
 OUT = Path(__file__).resolve().parent.parent / "chains" / "data" / WEIGHTS
@@ -27,44 +28,17 @@ STEPS, LEARNING_RATE, FOLDS = 300, 0.02, 5
 FALSE_FIELD_COST = 2  # errors a field given to a part that asks none counts for
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """e5 query vectors; FIELD_CACHE=path.npz keeps them between runs while examples are edited."""
-    import os
-
-    from knowledge.embeddings import E5Embeddings
-
-    cache_path = os.environ.get("FIELD_CACHE")
-    cache: dict[str, np.ndarray] = {}
-    if cache_path and os.path.exists(cache_path):
-        with np.load(cache_path) as data:
-            cache = dict(zip((str(t) for t in data["texts"]), data["vectors"], strict=True))
-    e5 = E5Embeddings()
-    vectors = [cache[t] if t in cache else np.asarray(e5.embed_query(t)) for t in texts]
-    if cache_path:
-        np.savez(cache_path, texts=np.array(texts), vectors=np.asarray(vectors))
-    return np.asarray(vectors, dtype=np.float64)
-
-
 def train(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarray]:
     """Independent logistic regressions (one column of ``y`` each) on standardised vectors; the
     scaling is folded back into the returned weights, which apply to raw vectors."""
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-    xs = (x - mean) / std
     positives = y.sum(axis=0)
     # a field's few positives weigh as much as its many negatives
     sample_w = np.where(y > 0, (len(y) - positives) / np.maximum(positives, 1), 1.0)
-    params = [np.zeros((x.shape[1], y.shape[1])), np.zeros(y.shape[1])]
-    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
-    for step in range(1, STEPS + 1):
-        p = 1.0 / (1.0 + np.exp(-(xs @ params[0] + params[1])))
-        grad = sample_w * (p - y) / len(y)
-        grads = [xs.T @ grad + l2 * params[0], grad.sum(axis=0)]
-        for param, g, m in zip(params, grads, moments, strict=True):
-            m[0] = 0.9 * m[0] + 0.1 * g
-            m[1] = 0.999 * m[1] + 0.001 * g * g
-            param -= LEARNING_RATE * (m[0] / (1 - 0.9**step)) / (np.sqrt(m[1] / (1 - 0.999**step)) + 1e-8)
-    w = params[0] / std[:, None]
-    return w, params[1] - mean @ w
+
+    def loss_grad(logits: np.ndarray) -> np.ndarray:
+        return sample_w * (1.0 / (1.0 + np.exp(-logits)) - y) / len(y)
+
+    return fit_linear(x, y.shape[1], l2, loss_grad, STEPS, LEARNING_RATE)
 
 
 def errors(model: FieldModel, x: np.ndarray, y: np.ndarray) -> tuple[int, int]:
@@ -93,7 +67,7 @@ def cross_validate(x: np.ndarray, y: np.ndarray, l2: float, threshold: float) ->
 
 def main() -> None:
     examples = load_examples()
-    x = embed([e["text"] for e in examples])
+    x = embed([e["text"] for e in examples], "FIELD_CACHE")
     y = np.array([[float(f in e["fields"]) for f in FIELDS] for e in examples])
     train_idx = np.array([i for i, e in enumerate(examples) if e["split"] == "train"])
     held_idx = np.array([i for i, e in enumerate(examples) if e["split"] == "heldout"])

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.e5_training import embed as e5_embed
+from bench.e5_training import fit_linear
 from chains.scope import LABELS, WEIGHTS, ScopeModel, examples_sha, load_examples, save_model
 
 OUT = Path(__file__).resolve().parent.parent / "chains" / "data" / WEIGHTS
@@ -29,20 +31,7 @@ DECLINE_COST = 2  # extra errors a declined policy question counts for (declinin
 
 def embed(texts: list[str]) -> np.ndarray:
     """e5 query vectors; SCOPE_CACHE=path.npz keeps them between runs while examples are edited."""
-    import os
-
-    from knowledge.embeddings import E5Embeddings
-
-    cache_path = os.environ.get("SCOPE_CACHE")
-    cache: dict[str, np.ndarray] = {}
-    if cache_path and os.path.exists(cache_path):
-        with np.load(cache_path) as data:
-            cache = dict(zip((str(t) for t in data["texts"]), data["vectors"], strict=True))
-    e5 = E5Embeddings()
-    vectors = [cache[t] if t in cache else np.asarray(e5.embed_query(t)) for t in texts]
-    if cache_path:
-        np.savez(cache_path, texts=np.array(texts), vectors=np.asarray(vectors))
-    return np.asarray(vectors, dtype=np.float64)
+    return e5_embed(texts, "SCOPE_CACHE")
 
 
 def train(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarray]:
@@ -52,25 +41,16 @@ def train(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarr
     the scaling is folded back into the returned weights, which apply to raw vectors.
     """
     k = len(LABELS)
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-    xs = (x - mean) / std
     onehot = np.eye(k)[y]
     counts = np.bincount(y, minlength=k).astype(np.float64)
     sample_w = (len(y) / (k * np.maximum(counts, 1)))[y][:, None]
-    params = [np.zeros((x.shape[1], k)), np.zeros(k)]
-    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
-    for step in range(1, STEPS + 1):
-        logits = xs @ params[0] + params[1]
+
+    def loss_grad(logits: np.ndarray) -> np.ndarray:
         p = np.exp(logits - logits.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
-        grad = sample_w * (p - onehot) / len(y)
-        grads = [xs.T @ grad + l2 * params[0], grad.sum(axis=0)]
-        for param, g, m in zip(params, grads, moments, strict=True):
-            m[0] = 0.9 * m[0] + 0.1 * g
-            m[1] = 0.999 * m[1] + 0.001 * g * g
-            param -= LEARNING_RATE * (m[0] / (1 - 0.9**step)) / (np.sqrt(m[1] / (1 - 0.999**step)) + 1e-8)
-    w = params[0] / std[:, None]
-    return w, params[1] - mean @ w
+        return sample_w * (p - onehot) / len(y)
+
+    return fit_linear(x, k, l2, loss_grad, STEPS, LEARNING_RATE)
 
 
 def predict(model: ScopeModel, x: np.ndarray) -> list[str]:

@@ -12,15 +12,14 @@ run time. The patterns still decide where they match; the model only adds fields
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
+
+from chains.labelled import data_bytes, data_text, load_jsonl, text_sha
 
 FIELDS = ("issuer", "doc_number", "date", "addressee", "period")  # the order metadata.ASKS uses
 EXAMPLES = "field_examples.jsonl"
@@ -46,16 +45,16 @@ class FieldModel:
 
 
 def examples_text() -> str:
-    return (resources.files("chains") / "data" / EXAMPLES).read_text(encoding="utf-8")
+    return data_text(EXAMPLES)
 
 
 def load_examples() -> list[dict]:
     """The labelled parts: {"text", "fields": [...], "lang", "split": "train" | "heldout"} per line."""
-    return [json.loads(line) for line in examples_text().splitlines() if line.strip()]
+    return load_jsonl(EXAMPLES)
 
 
 def examples_sha() -> str:
-    return hashlib.sha256(examples_text().encode()).hexdigest()[:16]
+    return text_sha(EXAMPLES)
 
 
 def save_model(model: FieldModel) -> bytes:
@@ -69,9 +68,8 @@ def save_model(model: FieldModel) -> bytes:
 @lru_cache(maxsize=1)
 def load_model() -> FieldModel | None:
     """The shipped model, or None where it is missing (then the patterns alone decide)."""
-    try:
-        raw = (resources.files("chains") / "data" / WEIGHTS).read_bytes()
-    except FileNotFoundError:
+    raw = data_bytes(WEIGHTS)
+    if raw is None:
         return None
     data = np.load(io.BytesIO(raw))
     return FieldModel(

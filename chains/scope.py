@@ -12,15 +12,14 @@ first where they are exact.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
+
+from chains.labelled import data_bytes, data_text, load_jsonl, text_sha
 
 LABELS = ("policy", "ack", "greeting", "off_topic", "evasion", "injection")
 EXAMPLES = "scope_examples.jsonl"
@@ -70,16 +69,16 @@ class ScopeModel:
 
 
 def examples_text() -> str:
-    return (resources.files("chains") / "data" / EXAMPLES).read_text(encoding="utf-8")
+    return data_text(EXAMPLES)
 
 
 def load_examples() -> list[dict]:
     """The labelled examples: {"text", "label", "split": "train" | "heldout"} per line."""
-    return [json.loads(line) for line in examples_text().splitlines() if line.strip()]
+    return load_jsonl(EXAMPLES)
 
 
 def examples_sha() -> str:
-    return hashlib.sha256(examples_text().encode()).hexdigest()[:16]
+    return text_sha(EXAMPLES)
 
 
 def save_model(model: ScopeModel) -> bytes:
@@ -93,15 +92,12 @@ def save_model(model: ScopeModel) -> bytes:
 @lru_cache(maxsize=1)
 def load_model() -> ScopeModel | None:
     """The shipped model, or None where it is missing (then every question counts as policy)."""
-    try:
-        raw = (resources.files("chains") / "data" / WEIGHTS).read_bytes()
-    except FileNotFoundError:
+    raw = data_bytes(WEIGHTS)
+    if raw is None:
         return None
     data = np.load(io.BytesIO(raw))
-    try:
-        replies = np.load(io.BytesIO((resources.files("chains") / "data" / REPLIES).read_bytes()))["vectors"]
-    except FileNotFoundError:
-        replies = None
+    replies_raw = data_bytes(REPLIES)
+    replies = None if replies_raw is None else np.load(io.BytesIO(replies_raw))["vectors"]
     return ScopeModel(
         weights=data["weights"].astype(np.float64), bias=data["bias"].astype(np.float64),
         labels=tuple(str(x) for x in data["labels"]), min_confidence=float(data["min_confidence"]),
