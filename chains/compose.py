@@ -310,7 +310,13 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
         said = _ref(facts.text, numbers[id(source)], lang)
         quoted_part = head.text.split("：", 1)[-1].split(": ", 1)[-1].rstrip("。")
         repeated = quoted_part and quoted_part in facts.text and not head.more
-        first = said if facts.alone or repeated else said + ("" if lang == "zh" else " ") + first
+        gap = "" if lang == "zh" else " "
+        if head.more and facts.stated and all(v in head.text for v in facts.stated):
+            # the line's own sentence only says again what the facts say ("…六部门联合出台了《实施方案》"
+            # after 发文单位：…): the facts, then the other parts' answers
+            first = gap.join([said, *(_ref(text, numbers[id(q)], lang) for text, q, _ in head.more)])
+        else:
+            first = said if facts.alone or repeated else said + gap + first
         if facts.alone or repeated:  # the headline's sentences are not shown: the points may show them
             head = replace(head, shown=[], more=[])
 

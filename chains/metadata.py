@@ -59,6 +59,7 @@ class DocumentFacts:
     text: str  # the line, without its citation number
     hit: Hit  # the clause it is cited to
     alone: bool = False  # every part of the question asks about the document: the line is the whole answer
+    stated: tuple[str, ...] = ()  # the pieces of the values it states ("省财政厅", "2022年7月26日"), to tell a repeat
 
 
 def only_about_documents(parts: Sequence[str], meant: Sequence[Sequence[str]] = ()) -> bool:
@@ -149,5 +150,6 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     text = f"{doc.display_title}{'——' if lang == 'zh' else ' — '}{body}"
     source_doc = documents.get(clause.doc_id, doc)
     existing = next((h for h in hits if h.clause.clause_id == clause.clause_id), None)
+    pieces = tuple(piece for v in found.values() if v for piece in re.split(r"[、，,；;和及]", v) if len(piece) >= 2)
     return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0),
-                         alone=only_about_documents(parts, meant if len(meant) == len(parts) else ()))
+                         alone=only_about_documents(parts, meant if len(meant) == len(parts) else ()), stated=pieces)

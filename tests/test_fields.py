@@ -64,3 +64,10 @@ def test_a_part_the_classifier_reads_counts_as_asking_about_the_document() -> No
 def test_the_reply_s_addressee_and_date_asked_in_words_of_one_s_own(answerer) -> None:
     first = answerer.answer("焦作工信局287号提案那个回复 对象是哪位委员 日期是哪天").answer.split("\n")[0]
     assert "袁福平" in first and "2022年7月26日" in first
+
+
+def test_the_line_does_not_say_the_issuers_twice(answerer) -> None:
+    # the facts name the six offices; the reply's sentence saying they jointly issued the plan adds
+    # nothing, and the other part's answer (the actions) moves up into the preview
+    first = answerer.answer("河南那个赤泥实施方案是哪几个厅局联合印发的 提了几大行动").answer.split("\n")[0]
+    assert first.count("省市场监管局") == 1 and "4大行动" in first[:150]
