@@ -232,7 +232,7 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
             continue
         else:
             text = q.brief(weights, POINT_BUDGET)
-        if not text or text in first:
+        if not text or text.rstrip("：:。；;，, ") in first:  # a point saying only what the line says
             continue
         where = label(q.hit.doc, lang)
         body = f"{where}：{text}" if lang == "zh" else f"{where}: “{text}”"

@@ -71,3 +71,7 @@ def test_the_line_does_not_say_the_issuers_twice(answerer) -> None:
     # nothing, and the other part's answer (the actions) moves up into the preview
     first = answerer.answer("河南那个赤泥实施方案是哪几个厅局联合印发的 提了几大行动").answer.split("\n")[0]
     assert first.count("省市场监管局") == 1 and "4大行动" in first[:150]
+    # nor does a point say only what the line has said (the reply's salutation "袁福平委员：")
+    answer = answerer.answer("焦作工信局287号提案那个回复 对象是哪位委员 日期是哪天").answer
+    points = [line for line in answer.split("\n") if line.startswith("• ")]
+    assert not any("袁福平" in p for p in points), answer
