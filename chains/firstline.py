@@ -27,7 +27,9 @@ from chains.quoting import (
     NEAR_BEST,
     SIMILARITY_CEIL,
     SIMILARITY_FLOOR,
+    YEAR_NAMED,
     Quoted,
+    figure_years,
     keyword_score,
     year_context,
 )
@@ -191,7 +193,7 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     parts = [(p, part_weights(p, analysis.context, weights)) for p in analysis.parts] if len(analysis.parts) > 1 else []
     documents = getattr(analysis, "documents", [])
     sides = len(documents) > 1 or len(places) > 1 or bool(analysis.national and places)
-    years = set(_YEAR_NAMED.findall(full_years(analysis.question)))
+    years = set(YEAR_NAMED.findall(full_years(analysis.question)))
     for k, (part, focus) in enumerate(parts):
         sims = (lambda q, k=k: part_similarity(k, q)) if part_similarity is not None else None  # type: ignore[misc]
         own = part_weights(part, "", weights)
@@ -285,15 +287,6 @@ def _kind_bonus(part: str, kind: re.Pattern[str] | None, thing: re.Pattern[str] 
     return kind_bonus(kind, f"{year_context(q.body, i) or ''}{q.body[i]}")
 
 
-_YEAR_NAMED = re.compile(r"(?<!\d)(20\d\d)\s*年")
-
-
-def figure_years(q: Quoted, i: int) -> set[str]:
-    """The years sentence ``i`` states its figures for: its own, else the one an earlier sentence sets."""
-    own = set(_YEAR_NAMED.findall(q.body[i]))
-    return own or set(_YEAR_NAMED.findall(year_context(q.body, i) or ""))
-
-
 def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Callable[[Quoted], bool],
                    figures: bool, used: Sequence[tuple[Quoted, int]], part: str = "",
                    sims: Callable[[Quoted], list[float]] | None = None, years: Set[str] = frozenset()) -> tuple[Quoted, int] | None:
@@ -326,11 +319,10 @@ def part_sentence(pool: Sequence[Quoted], focus: Mapping[str, float], prefer: Ca
     scored = [s for s in scored if s[0] >= MIN_SENTENCE_SCORE]
     if years:
         # "到2030年 利用率要求多少": a figure the document states for another year is no answer while
-        # one for the year asked is there
-        asked = [s for s in scored if MEASURE.search(s[3].body[s[4]]) and figure_years(s[3], s[4]) & years]
-        if asked:
-            scored = [s for s in scored if not (MEASURE.search(s[3].body[s[4]]) and figure_years(s[3], s[4]) - years
-                                               and not figure_years(s[3], s[4]) & years)]
+        # one for the year asked is there (each candidate's figure years read once)
+        stated = [(s, figure_years(s[3].body, s[4]) if MEASURE.search(s[3].body[s[4]]) else set()) for s in scored]
+        if any(ys & years for _, ys in stated):
+            scored = [s for s, ys in stated if not ys or ys & years]
     if not scored:
         return None
     best = max(scored, key=lambda x: x[:3])

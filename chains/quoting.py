@@ -253,6 +253,15 @@ def year_context(body: list[str], i: int) -> str | None:
     return None
 
 
+YEAR_NAMED = re.compile(r"(?<!\d)(20\d\d)\s*年")  # a year as the documents write it, the year captured
+
+
+def figure_years(body: list[str], i: int) -> set[str]:
+    """The years sentence ``i`` states its figures for: its own, else the one :func:`year_context` reads."""
+    own = set(YEAR_NAMED.findall(body[i]))
+    return own or set(YEAR_NAMED.findall(year_context(body, i) or ""))
+
+
 def repeats(segment: str, said: set[str]) -> bool:
     """Whether a segment says again what the text whose character pairs (:func:`bigrams`) are
     ``said`` has shown: nearly all its own pairs are there ("合理布局赤泥综合利用产业" in a province's
