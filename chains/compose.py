@@ -9,13 +9,14 @@ three short points) and the full one (every cited clause, grouped national -> pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from chains import messages as M
 from chains.analysis import Analysis, outside_exceptions
 from chains.coverage import asked_places, label, relevant_to
 from chains.difference import set_difference
+from chains.enumeration import ASKS_WHICH, enumerates
 from chains.headings import heading_list
 from chains.headline import Headline, headline
 from chains.metadata import document_facts
@@ -200,7 +201,7 @@ def _full(first: str, notes: list[str], grouped: list[Quoted], lang: str) -> str
 
 
 def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quoted], numbers: dict[int, int],
-           weights: Mapping[str, float], lang: str, listing: bool) -> str:
+           weights: Mapping[str, float], lang: str, listing: bool, favour: Callable[[str], bool] | None = None) -> str:
     """The first line, its notes, then at most three points: other clauses that match the topic
     nearly as well, each abridged and labelled with its place."""
     best = max((q.score for q in by_relevance), default=0.0)
@@ -224,14 +225,14 @@ def _brief(first: str, notes: list[str], head: Headline, by_relevance: list[Quot
             if not rest and shown and max(shown) + 1 < len(q.body):
                 # nothing else on the question: the sentence that continues the one shown, in brief
                 rest, budget = [max(shown) + 1], POINT_BUDGET // 2
-            text = q.brief_of(rest, weights, budget) if rest else ""
+            text = q.brief_of(rest, weights, budget, favour=favour) if rest else ""
         elif q.score < MIN_SENTENCE_SCORE or q.score < POINT_RATIO * best:
             # another clause gives a point when it is nearly as much on the question as the best, and
             # on it at all: a clause cited for its place or rank alone (its best sentence shares only
             # generic words with the question) is in the full answer, not in the brief one
             continue
         else:
-            text = q.brief(weights, POINT_BUDGET)
+            text = q.brief(weights, POINT_BUDGET, favour=favour)
         if not text or text.rstrip("：:。；;，, ") in first:  # a point saying only what the line says
             continue
         where = label(q.hit.doc, lang)
@@ -343,7 +344,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
         for c in citations:
             if c.clause_id == facts.hit.clause.clause_id:
                 c.doc_title = f"《{facts.hit.doc.title}》"
-    brief = _brief(first, notes, head, by_relevance, numbers, weights, lang, bool(LISTY.search(analysis.question)))
+    # a "which ones" is answered by the list: a point's cut keeps the segment that enumerates
+    favour = enumerates if ASKS_WHICH.search(analysis.question) else None
+    brief = _brief(first, notes, head, by_relevance, numbers, weights, lang, bool(LISTY.search(analysis.question)), favour)
     full = _full(first, notes, grouped, lang)
     return Answer(
         question=analysis.question, answer=brief, answer_full=full, intent=analysis.intent, citations=citations,

@@ -24,6 +24,14 @@ ENUMERATES = re.compile(
 # (firstline.LISTING) before one that only shares the thing's name ("应用场景等制修订一批标准")
 ASKS_WHICH = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个条项类种]|\bwhich\b|\bwhat (?:kinds|types|sorts)\b", re.IGNORECASE)
 
+
+
+def enumerates(segment: str) -> bool:
+    """Whether a segment lists three or more things ("设计、生产、应用、……和碳减排核算等方面"): what a
+    "which ones" keeps when its sentence is cut."""
+    return segment.count("、") >= 2
+
+
 _NUMERALS = "一二三四五六七八九十"
 _STATED = re.compile(r"哪([一二三四五六七八九十两]|\d+)[个条项类种大家]")
 _ORDINAL = re.compile(rf"([{_NUMERALS}]{{1,2}})是")

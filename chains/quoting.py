@@ -81,23 +81,27 @@ class Quoted:
         """The picked sentences, with "……" where sentences of the clause were left out between them."""
         return _join(self.body, self.picked)
 
-    def brief(self, weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
+    def brief(self, weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False,
+              favour: Callable[[str], bool] | None = None) -> str:
         """The best picked sentences, abridged, within about ``budget`` characters (at least one)."""
-        return self.brief_of(self.order or self.picked, weights, budget, figures)
+        return self.brief_of(self.order or self.picked, weights, budget, figures, favour)
 
-    def brief_of(self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False) -> str:
-        return self.brief_parts(order, weights, budget, figures)[0]
+    def brief_of(self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False,
+                 favour: Callable[[str], bool] | None = None) -> str:
+        return self.brief_parts(order, weights, budget, figures, favour)[0]
 
     def brief_parts(
-        self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False
+        self, order: list[int], weights: Mapping[str, float], budget: int = ABRIDGE_AT, figures: bool = False,
+        favour: Callable[[str], bool] | None = None,
     ) -> tuple[str, list[int]]:
-        """Body sentences in ``order`` of preference, each abridged to its relevant segments, while
-        they fit ``budget``; shown in document order, gaps marked "……". A figure keeps its year
-        (from an earlier sentence if need be). Returns the text and the sentences it shows."""
+        """Body sentences in ``order`` of preference, each abridged to its relevant segments (and
+        those ``favour``ed: see :func:`abridge`), while they fit ``budget``; shown in document order,
+        gaps marked "……". A figure keeps its year (from an earlier sentence if need be). Returns the
+        text and the sentences it shows."""
         parts: dict[int, str] = {}
         used = 0
         for i in order:
-            part = abridge(self.body[i], weights, min(ABRIDGE_AT, max(budget - used, 0)) if parts else budget, figures)
+            part = abridge(self.body[i], weights, min(ABRIDGE_AT, max(budget - used, 0)) if parts else budget, figures, favour)
             if parts and used + len(part) > budget:
                 continue
             parts[i] = part

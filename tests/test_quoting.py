@@ -88,3 +88,19 @@ def test_a_cut_keeps_the_segments_of_the_kind_asked_for() -> None:
     assert "主管部门" not in abridge(sentence, weights, 74)
     kept = abridge(sentence, weights, 74, favour=names_office)
     assert "工业和信息化主管部门要发挥牵头抓总作用" in kept and "工作调度" in kept
+
+
+def test_a_which_ones_cut_keeps_the_segment_that_lists_them() -> None:
+    from chains.enumeration import enumerates
+
+    # the national plan's clause on standards; "在哪些环节上出标准" shares only 标准 with it
+    sentence = ("围绕赤泥预处理，污染防治，综合利用产品设计、生产、应用、使用维护、检验检测和碳减排核算等方面，"
+                "研究制定相关标准和技术规范，着力构建上下游相互贯通、紧密衔接的赤泥综合利用标准体系。")
+    weights = {"标准": 1.2}
+    assert "碳减排核算" not in abridge(sentence, weights, 76)
+    kept = abridge(sentence, weights, 76, favour=enumerates)
+    assert "检验检测和碳减排核算等方面" in kept and "研究制定相关标准" in kept
+    # a point's cut passes the favour on (Quoted.brief is what a point shows)
+    q = Quoted(hit(sentence), [sentence], [1.0], picked=[0], order=[0])
+    assert "碳减排核算" in q.brief(weights, 76, favour=enumerates)
+    assert not enumerates("研究制定相关标准和技术规范，")
