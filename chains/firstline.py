@@ -1,7 +1,7 @@
 """Which sentences the first line shows.
 
-A question of one part gets its best sentence, then, while they add words of the question the
-line lacks, sentences of the same clause or the next best ones; a question of several parts
+A question of one part gets its best sentence (then :mod:`chains.cover` adds the sentences that
+add words of the question the line lacks); a question of several parts
 ("指导思想跟双碳有关系没？基本原则有哪几条"), places ("国家和贵州各…") or documents ("国家赤泥方案跟八部门
 方案…") gets a sentence for each, found by the part's own words and meaning and by the kind of
 answer it asks for (a figure, a date, a list of the stated length). A clause's list items stand
@@ -34,7 +34,6 @@ from chains.quoting import (
     year_context,
 )
 from knowledge.gazetteer import Place, load_gazetteer
-from knowledge.keyword import MEANINGFUL_CHARS, outermost
 
 COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
 _COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
@@ -355,47 +354,3 @@ def untitled(focus: Mapping[str, float], q: Quoted) -> dict[str, float]:
     heads = " ".join(q.hit.clause.section_path)
     rest = {t: w for t, w in focus.items() if t not in heads}
     return rest if sum(rest.values()) >= MIN_SENTENCE_SCORE else dict(focus)
-
-
-def cover_plan(pool: Sequence[Quoted], first: Pick, weights: Mapping[str, float], kind: re.Pattern[str] | None = None,
-          asking: Mapping[str, float] | None = None) -> list[Pick]:
-    """The sentences the first line combines: the best one; the best sentence of the ``kind`` of
-    answer asked for when the line has none and one is on what the question asks (``asking``, the
-    words of its asking part: "有税收优惠吗" is answered by the taxes a provision names); then, while one adds a specific word of the question that the line lacks, the
-    sentence that adds most, from this clause or the next best ones. Each comes with the words it
-    was chosen for, which its abridged form must keep."""
-    def words(text: str) -> set[str]:  # words, not the characters standing in for a word the documents lack
-        return {t for t in weights if t in text and (len(t) > 1 or t in MEANINGFUL_CHARS)}
-
-    q = first.q
-    shown = " ".join([q.body[first.i], *first.items, *(q.body[j] for j in first.also)])
-    covered = words(" ".join([shown, *q.hit.clause.section_path]))
-    plan = [first]
-    if kind is not None and not kind.search(shown):
-        topic = asking or weights
-        found = [(other.scores[j], -n, other, j) for n, other in enumerate(pool)  # any cited clause may give it
-                 for j, sentence in enumerate(other.body)
-                 if kind.search(sentence) and of_kind_on_topic(sentence, kind, topic)]
-        if found:
-            _, _, other, j = max(found, key=lambda x: x[:2])
-            plan.append(Pick(other, j, {m.group(0): 1.0 for m in kind.finditer(other.body[j])}))
-            covered |= words(other.body[j])
-    while len(plan) < MAX_HEAD_SENTENCES:
-        best: tuple[tuple[float, float], Quoted, int, set[str]] | None = None
-        for other in pool[:MAX_HEAD_SENTENCES]:
-            heads = words(" ".join(other.hit.clause.section_path)) - covered
-            for j, sentence in enumerate(other.body):
-                own = words(sentence) - covered
-                if not own or any(p.q is other and p.i == j for p in plan):
-                    continue
-                # a word inside a longer one it matched with says nothing more (再生 of 再生资源)
-                gain = (sum(weights[t] for t in outermost(own))
-                        + HEADING_SHARE * sum(weights[t] for t in outermost(heads - own)))
-                if best is None or (gain, other.scores[j]) > best[0]:
-                    best = ((gain, other.scores[j]), other, j, own | heads)
-        if best is None or best[0][0] < MIN_SENTENCE_SCORE:
-            break
-        _, other, j, new = best
-        plan.append(Pick(other, j, {t: weights[t] for t in new}))
-        covered |= new
-    return plan

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from chains import messages as M
 from chains.analysis import MEASURE, QUANTITY, Analysis, asks_office, asks_offices, asks_who, full_years
+from chains.cover import cover_plan
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ASKS_WHICH, stated_count
 from chains.firstline import (
@@ -26,7 +27,6 @@ from chains.firstline import (
     Pick,
     best_sentence,
     counted,
-    cover_plan,
     facet_plan,
     part_sentence,
     part_weights,
