@@ -21,15 +21,15 @@ ENUMERATES = re.compile(
     r"\bwhich (?:are|ones)\b|\bwhat are the\b|\blist\b", re.IGNORECASE)
 
 # a part that asks *which* things ("能用到哪些场景", "跟哪些行业"): the sentence listing them answers it
-# (firstline.LISTING) before one that only shares the thing's name ("应用场景等制修订一批标准")
+# (LISTING) before one that only shares the thing's name ("应用场景等制修订一批标准")
 ASKS_WHICH = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个条项类种]|\bwhich\b|\bwhat (?:kinds|types|sorts)\b", re.IGNORECASE)
-
+LISTING = re.compile(r"[^、，。；]{1,12}、[^、，。；]{1,12}、")  # a list of three or more in a sentence
 
 
 def enumerates(segment: str) -> bool:
-    """Whether a segment lists three or more things ("设计、生产、应用、……和碳减排核算等方面"): what a
-    "which ones" keeps when its sentence is cut."""
-    return segment.count("、") >= 2
+    """Whether a segment holds a list of three or more (:data:`LISTING`: "设计、生产、应用、……和碳减排
+    核算等方面"): what a "which ones" keeps when its sentence is cut."""
+    return LISTING.search(segment) is not None
 
 
 _NUMERALS = "一二三四五六七八九十"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from chains.analysis import DATE, DATED, MEASURE, QUANTITY, Analysis, asked_kind, full_years, kind_words
 from chains.coverage import local_to, relevant_to
-from chains.enumeration import ENUMERATES, ITEM_CHARS, list_items, stated_count
+from chains.enumeration import ENUMERATES, ITEM_CHARS, LISTING, list_items, stated_count
 from chains.glossary import expand
 from chains.lexicon import english_terms
 from chains.naming import mentions_document
@@ -256,9 +256,6 @@ def _own_clauses(part: str, pool: Sequence[Quoted], places: Sequence[Place], doc
     here = [p for p in load_gazetteer().find(part) if p.code in asked]
     own = [q for q in pool if any(local_to(q.hit.doc, p) for p in here)]
     return own or pool
-
-
-LISTING = re.compile(r"[^、，。；]{1,12}、[^、，。；]{1,12}、")  # a list of three or more in a sentence
 
 
 def _item_content(picks: Sequence[Pick], own: Mapping[str, float]) -> tuple[Quoted, int] | None:

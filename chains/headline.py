@@ -17,11 +17,10 @@ from chains import messages as M
 from chains.analysis import MEASURE, QUANTITY, Analysis, asks_office, asks_offices, asks_who, full_years
 from chains.cover import cover_plan
 from chains.coverage import local_to, relevant_to
-from chains.enumeration import ASKS_WHICH, stated_count
+from chains.enumeration import ASKS_WHICH, LISTING, stated_count
 from chains.firstline import (
     COUNT_ASK,
     DIRECT_SHARE,
-    LISTING,
     MAX_HEAD_SENTENCES,
     PartSimilarity,
     Pick,
