@@ -11,6 +11,7 @@ national documents are never penalised since they apply everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -61,14 +62,20 @@ class Retrieval:
         """The similarity of each of ``sentences`` (the clause's) to the question's part ``k`` alone."""
         if self.snapshot is None or k >= len(self.part_vectors):
             return []
-        sims = dict(self.snapshot.sentence_scores(clause.clause_id, self.part_vectors[k]))
+        sims = self._whole_scores(clause, self.part_vectors[k])
         return [sims.get(s, 0.0) for s in sentences]
 
     def sentence_similarity(self, clause: Clause) -> dict[str, float]:
         """Each sentence of the clause (as the index split it) with its cosine similarity to the question."""
         if self.snapshot is None or not self.query_vector:
             return {}
-        return dict(self.snapshot.sentence_scores(clause.clause_id, self.query_vector))
+        return self._whole_scores(clause, self.query_vector)
+
+    def _whole_scores(self, clause: Clause, vector: Sequence[float]) -> dict[str, float]:
+        """The cosines of the sentences of every ingest piece of the clause: the composer quotes a long
+        clause's pieces as one text (``compose.merge_pieces``), which keeps the first piece's id."""
+        assert self.snapshot is not None
+        return {s: v for cid in self.snapshot.piece_ids(clause) for s, v in self.snapshot.sentence_scores(cid, vector)}
 
 
 def heading_match(question_grams: set[str], clause: Clause, common: frozenset[str]) -> float:

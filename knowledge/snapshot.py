@@ -23,7 +23,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.keyword import KeywordIndex, char_ngrams, tokenize
-from knowledge.models import Clause, DocumentMeta
+from knowledge.models import Clause, DocumentMeta, WholeKey
 from knowledge.vectors import embed_missing, passage_of, sentences_of
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,11 @@ class Snapshot:
         self.by_id = {c.clause_id: c for c in self.clauses}
         self.vectors = np.asarray(self.vectors, dtype=np.float32).reshape(len(self.clauses), -1)
         self._position = {cid: i for i, cid in enumerate(self.by_id)}
+        # the ingest pieces of each long clause, in order: answering cites them as one clause (its
+        # sentences are read across all of them, each piece's vectors under its own id)
+        self._pieces: dict[WholeKey, list[str]] = {}
+        for c in sorted(self.clauses, key=lambda c: c.piece):
+            self._pieces.setdefault(c.whole_key, []).append(c.clause_id)
         self._stacked_positions = np.zeros(0, dtype=np.intp)
         passages = [passage_of(c, self.documents) for c in self.clauses]
         words = self.words if self.words is not None and len(self.words) == len(self.clauses) else None
@@ -153,6 +158,10 @@ class Snapshot:
         if ids:
             best[self._stacked_positions] = np.maximum.reduceat(stacked @ q, starts)
         return best
+
+    def piece_ids(self, clause: Clause) -> list[str]:
+        """The ids of the clause's ingest pieces (its own alone when it was not split), in order."""
+        return self._pieces.get(clause.whole_key, [clause.clause_id])
 
     def sentence_scores(self, clause_id: str, query_vector: Sequence[float]) -> list[tuple[str, float]]:
         """The clause's sentences (:func:`sentences_of`, in order) with their cosine similarity to the query."""

@@ -114,3 +114,32 @@ def test_index_scores_clauses_and_sentences_and_reuses_sentence_vectors(tmp_path
     fresh = CountingEmbeddings()
     restarted = ClauseStore(open_client(tmp_path / "index"), fresh).load()
     assert restarted.sentence_scores("a/一/二", qvec) == sentences and fresh.embedded == 0  # stored, not recomputed
+
+
+def test_a_long_clause_cited_whole_has_every_piece_s_sentences_scored(tmp_path: Path) -> None:
+    """A long clause is split into pieces at ingest and cited as one (``compose.merge_pieces``, which
+    keeps the first piece's id): the sentences of its later pieces are scored against the question too,
+    not left without a similarity as if nothing in them were on it."""
+    from chains.compose import merge_pieces
+    from chains.quoting import body_sentences
+    from chains.retrieval import Hit, Retrieval
+
+    sentences = [f"第{n}项任务是推动赤泥在第{n}类建材中的规模化利用，提升综合利用水平和产品质量。" for n in range(1, 13)]
+    text = "一、主要任务\n（一）扩大利用规模。" + "".join(sentences) + "支持利用赤泥生产路基材料和烧结砖。\n"
+    embeddings = CountingEmbeddings()
+    store = ClauseStore(open_client(tmp_path / "index"), embeddings)
+    meta = DocumentMeta(doc_id="long", title="某市赤泥方案")
+    store.build([SourceDocument(meta, text)])
+    snap = store.load()
+    pieces = [c for c in snap.clauses if c.section_keys == ["一", "一"]]
+    assert len(pieces) >= 2  # the clause is longer than one piece
+    assert snap.piece_ids(pieces[-1]) == [c.clause_id for c in sorted(pieces, key=lambda c: c.piece)]
+    merged = merge_pieces([Hit(c, meta, 1.0) for c in pieces])[0]
+    qvec = embeddings.embed_query("赤泥能做路基材料吗")
+    retrieval = Retrieval(hits=[], best_dense=0.0, best_keyword=0.0, query_tokens=[], question_tokens=set(),
+                          query_vector=qvec, snapshot=snap, part_vectors=[qvec])
+    similarity = retrieval.sentence_similarity(merged.clause)
+    body = body_sentences(merged.clause)
+    last = next(s for s in body if "路基材料" in s)
+    assert last in similarity and set(body) <= set(similarity)
+    assert retrieval.part_similarity(0, merged.clause, body)[body.index(last)] == similarity[last] > 0
