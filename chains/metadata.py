@@ -129,7 +129,8 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     if doc is None:
         return None
     # the classifier reads each asking part (a question of one part: its own vector)
-    vectors = retrieval.part_vectors if len(parts) > 1 else [retrieval.query_vector] if retrieval.query_vector else []
+    whole = retrieval.question_vector or retrieval.query_vector  # the question as asked: what it was trained on
+    vectors = retrieval.part_vectors if len(parts) > 1 else [whole] if whole else []
     meant = fields_meant(vectors)
     fields = asked_fields(question, doc, [f for found in meant for f in found])
     found = {f: _value(doc, f, lang) for f in fields}

@@ -53,9 +53,11 @@ def _title_forms(title: str, short_title: str) -> tuple[str, ...]:
 
 
 # how users refer to a document: its kind ("八部门方案", "焦作答复", "国家文件"), after a few words saying which,
-# a year among them ("八部门那个22年的方案": the year must not cut the name off)
-_MENTION = re.compile(r"((?:[\u4e00-\u9fff]|\d{2,4}年){1,12}?)(?:那个|这个|的)?(方案|文件|答复|回复|解答|通知|规划|意见|办法)")
+# a year among them ("八部门那个22年的方案": the year must not cut the name off); a reply to a proposal is
+# referred to by the proposal it answers ("焦作那个287号提案是谁提的")
+_MENTION = re.compile(r"((?:[\u4e00-\u9fff]|\d{2,4}年){1,12}?)(?:那个|这个|的)?(方案|文件|答复|回复|解答|通知|规划|意见|办法|提案)")
 _NAME_YEAR = re.compile(r"(\d{2,4})年")
+PROPOSAL = "提案"
 
 
 def mentions_document(text: str) -> bool:
@@ -111,6 +113,8 @@ def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list
         if meant is not None:
             # the words and the year that named it, apart ("八部门那个", "2022年")
             name = _NAME_YEAR.sub("", m.group(1))
+            if m.group(2) == PROPOSAL:  # a reply is named by the proposal it answers: the whole mention names it
+                name += PROPOSAL
             found += [(n, meant) for n in ([name] if name else []) + sorted(years)]
     return found
 

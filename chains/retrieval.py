@@ -57,6 +57,9 @@ class Retrieval:
     snapshot: Snapshot | None = None
     part_vectors: list[list[float]] = field(default_factory=list)  # one per asking part of a question of several
     document_names: list[str] = field(default_factory=list)  # the short names it gives documents ("八部委那个")
+    # the question's own vector, as written (question words and all): what the classifiers trained on
+    # questions read; ``query_vector`` is of the retrieval text, which drops them ("是谁", "哪天")
+    question_vector: list[float] = field(default_factory=list)
 
     def part_similarity(self, k: int, clause: Clause, sentences: list[str]) -> list[float]:
         """The similarity of each of ``sentences`` (the clause's) to the question's part ``k`` alone."""
@@ -256,12 +259,14 @@ def query_texts(analysis: Analysis, snapshot: Snapshot) -> tuple[str, str]:
 def retrieve(
     snapshot: Snapshot, embeddings: Embeddings, analysis: Analysis, limit: int = CANDIDATES,
     *, query_vector: list[float] | None = None, weights: FusionWeights | None = None,
+    question_vector: list[float] | None = None,
 ) -> Retrieval:
     """Score every clause by a convex combination of normalised dense, word and n-gram scores.
 
     A rank-only fusion (RRF) drowns a clause that only the keyword side finds but finds very
     strongly (the one clause naming 企业所得税); normalised scores keep that evidence.
-    ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it;
+    ``query_vector`` is the embedding of ``analysis.retrieval_text`` when the caller has it, and
+    ``question_vector`` that of the question as asked (kept for the classifiers that read it);
     ``weights`` are the fitted ones for the language the question is written in unless a fit (bench/tune_retrieval.py)
     tries others.
     """
@@ -289,6 +294,7 @@ def retrieve(
         question_tokens=set(tokenize(analysis.question)),
         documents=snapshot.documents,
         query_vector=list(qvec),
+        question_vector=list(question_vector) if question_vector is not None else list(qvec),
         snapshot=snapshot,
         # and the year of a document the question names, where it gives it ("the 2022 eight-ministry plan")
         document_names=[name for name, _ in mentions] + sorted(

@@ -127,13 +127,17 @@ class AnswerService:
         snapshot = self.index.snapshot()
         t_retrieve = time.perf_counter()
         query_vector = vector if analysis.retrieval_text == text else None  # the question's vector, reused
+        # the question as asked, for the classifiers that read questions (not a follow-up's rewriting)
+        question_vector = vector if analysis.question == text else None
         try:
-            retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector)
+            retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector,
+                                 question_vector=question_vector)
         except PROGRAMMING_ERRORS:
             raise  # a fault of the code, not of the index: rebuilding it would fail again, slowly
         except Exception as exc:  # the index broke under us: repair once, then answer from the new one
             snapshot = self.index.repair(f"{type(exc).__name__}: {exc}")
-            retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector)
+            retrieval = retrieve(snapshot, self.embeddings, analysis, query_vector=query_vector,
+                                 question_vector=question_vector)
         retrieve_ms = (time.perf_counter() - t_retrieve) * 1000
         weights = topic_weights(retrieval, snapshot.keyword, analysis)
         hits = select_hits(retrieval, analysis, self.top_k, weights)
