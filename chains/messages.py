@@ -86,6 +86,12 @@ NOT_SPECIFIED = {
     "zh": "文件没有规定{what}，{where}。",
     "en": "The documents do not specify {what}; {where}.",
 }
+# …when it holds for the documents of the places asked about, not for every cited one (the nation's 15%
+# shown beside Guizhou's plan, which gives no figure of its own)
+NOT_SPECIFIED_FOR = {
+    "zh": "{whose}的文件没有规定{what}，{where}。",
+    "en": "{whose} documents do not specify {what}; {where}.",
+}
 
 # --- scope replies and the long-input notice (chains/service.py) -------------------------------
 ACK = {

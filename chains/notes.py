@@ -97,6 +97,10 @@ def not_specified(
     what = ("、" if lang == "zh" else "; ").join(M.ASKS_LABEL[lang][a] for a in asks)
     where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", analysis.question, re.IGNORECASE)
                               else "penalty" if asks == ["penalty"] else "default"]
+    if len(on_place) < len(quoted):  # it holds for the places' documents: say whose, so it does not read as
+        # contradicting a figure quoted from another (the nation's 15% beside Guizhou's plan)
+        whose = ("、" if lang == "zh" else ", ").join(dict.fromkeys(label(q.hit.doc, lang) for q in on_place))
+        return M.NOT_SPECIFIED_FOR[lang].format(whose=whose if lang == "zh" else f"The {whose}", what=what, where=where)
     return M.NOT_SPECIFIED[lang].format(what=what, where=where)
 
 

@@ -196,6 +196,9 @@ def test_a_places_target_is_not_answered_by_the_nations_figure(answerer) -> None
     Guizhou figure, so the note says none is given; Henan's own 15% answers for Henan."""
     guizhou = answerer.answer("贵州2027年的新增赤泥综合利用率要达到百分之几")
     assert guizhou.not_specified and "国家对贵州省的要求" in guizhou.answer
+    # the note says whose documents give no figure, so it does not read as denying a figure shown beside
+    # it from the nation's plan
+    assert "15%" in guizhou.answer and "贵州的文件没有规定" in guizhou.answer, guizhou.answer
     henan = answerer.answer("河南2027年的新增赤泥综合利用率要达到百分之几")
     assert not henan.not_specified and "15%" in first_line(henan.answer)
 
