@@ -22,6 +22,7 @@ from chains.firstline import (
     COUNT_ASK,
     DIRECT_SHARE,
     MAX_HEAD_SENTENCES,
+    PREFERRED_SHARE,
     PartSimilarity,
     Pick,
     best_sentence,
@@ -105,6 +106,14 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     named = [(q.scores[i], -n, abridge(q.body[i], weights, favour=names_office), q, i)
              for n, q in enumerate(local) for i in q.picked if names_office(q.body[i])]
     best = max(named, key=lambda x: (x[0], x[1])) if named else None
+    # the offices of the place asked about lead when their sentence is nearly as much on the question
+    # ("河南赤泥工作谁牵头": Henan's 各级工信部门牵头抓总 before the nation's 工业和信息化主管部门), as a
+    # place's own sentence does for any other question (firstline.best_sentence)
+    own = [x for x in named if x[3].hit.doc.place is not None and x[3].hit.doc.place in places]
+    if best is not None and own:
+        mine = max(own, key=lambda x: (x[0], x[1]))
+        if mine[0] >= PREFERRED_SHARE * best[0]:
+            best = mine
     # "责任单位" (in any language: the glossary maps "responsible" to it) asks for the clause's list;
     # "哪些部门要…" is better answered by the sentence naming them
     wants_list = "责任单位" in analysis.question or "责任单位" in analysis.retrieval_text

@@ -54,6 +54,15 @@ def test_a_question_naming_a_listed_unit_gets_the_list(answerer) -> None:
     assert not head.startswith("文件没有直接规定")
 
 
+def test_the_place_asked_about_answers_with_its_own_offices_first(answerer) -> None:
+    # Henan's reply names its lead (各级工信部门牵头抓总) nearly as closely as the national plan names the
+    # nation's: the place asked about leads, the nation's sentence follows as a point
+    answer = answerer.answer("河南赤泥工作谁牵头")
+    head = first_line(answer.answer)
+    assert head.startswith("河南") and "工信部门" in head, answer.answer
+    assert any(line.startswith("• 国家") for line in answer.answer.split("\n")), answer.answer
+
+
 def test_a_word_ending_like_an_office_is_no_office() -> None:
     assert not names_office("有关地区应合理布局赤泥综合利用产业") and not names_office("全部建成投产")
     assert names_office("省工业和信息化厅会同有关部门") and names_office("纳入本地区、本部门重点工作") and names_office("市工信局牵头")
