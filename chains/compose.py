@@ -264,8 +264,10 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
         similarity = getattr(retrieval, "sentence_similarity", None)
     figures = analysis.intent == "target"
     facts = document_facts(analysis.question, hits, retrieval, lang, analysis.parts, getattr(analysis, "documents", []))
-    if facts is not None and all(h.clause.clause_id != facts.hit.clause.clause_id for h in hits):
-        hits = [*hits, facts.hit]  # the clause that states the document's number or date, cited for it
+    every_fact = [facts, *facts.also] if facts is not None else []
+    for fact in every_fact:  # the clause that states the document's number or date, cited for it
+        if all(h.clause.clause_id != fact.hit.clause.clause_id for h in hits):
+            hits = [*hits, fact.hit]
     difference = set_difference(analysis, retrieval, weights) if facts is None else None
     # sections headed by the names asked for, among the cited clauses and retrieval's next best (the
     # column's sections rank just below the cut when the question does not say 专栏)
@@ -309,11 +311,11 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
         first = difference.text(cited, lang)
         head = replace(head, shown=[], more=[])
     if facts is not None:  # what the question asks about a document itself comes first
-        source = next(q for q in grouped if _same_clause(q.hit, facts.hit))
-        said = _ref(facts.text, numbers[id(source)], lang)
+        gap = "" if lang == "zh" else " "
+        said = gap.join(_ref(fact.text, numbers[id(next(q for q in grouped if _same_clause(q.hit, fact.hit)))], lang)
+                        for fact in every_fact)
         quoted_part = head.text.split("：", 1)[-1].split(": ", 1)[-1].rstrip("。")
         repeated = quoted_part and quoted_part in facts.text and not head.more
-        gap = "" if lang == "zh" else " "
         if head.more and facts.stated and all(v in head.text for v in facts.stated):
             # the line's own sentence only says again what the facts say ("…六部门联合出台了《实施方案》"
             # after 发文单位：…): the facts, then the other parts' answers
@@ -343,9 +345,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     citations = [cite(n, q.hit, q.text) for n, q in enumerate(grouped, start=1)]
     if facts is not None:  # a fact of the document itself is cited to the document by its full title (the
         # proposal a reply answers, "对市政协十四届五次会议第287号提案的答复", is in no clause's text)
+        titles = {fact.hit.clause.clause_id: f"《{fact.hit.doc.title}》" for fact in reversed(every_fact)}
         for c in citations:
-            if c.clause_id == facts.hit.clause.clause_id:
-                c.doc_title = f"《{facts.hit.doc.title}》"
+            c.doc_title = titles.get(c.clause_id, c.doc_title)
     # a "which ones" is answered by the list: a point's cut keeps the segment that enumerates
     favour = enumerates if ASKS_WHICH.search(analysis.question) else None
     brief = _brief(first, notes, head, by_relevance, numbers, weights, lang, bool(LISTY.search(analysis.question)), favour)

@@ -37,8 +37,22 @@ def _years(doc: DocumentMeta) -> set[str]:
 
 def english_documents(question: str, documents: dict[str, DocumentMeta]) -> set[str]:
     """The one document an English question describes, if its description fits one best."""
+    best = _best_fitting(question, documents)
+    return set(best) if len(best) == 1 else set()
+
+
+def english_ambiguous(question: str, documents: dict[str, DocumentMeta]) -> list[str]:
+    """The documents an English description fits equally well ("the national plan": both national
+    plans), when it fits more than one; in the library's order."""
+    best = _best_fitting(question, documents)
+    return best if len(best) > 1 else []
+
+
+def _best_fitting(question: str, documents: dict[str, DocumentMeta]) -> list[str]:
+    """The documents the question's description of a document fits best, all tied (none when it
+    describes no document, or fits none well enough)."""
     if not _DOCUMENT_NOUN.search(question) or len(documents) < 2:
-        return set()
+        return []
     lower = question.lower()
     gazetteer = load_gazetteer()
     places = {p.code for p in gazetteer.find(question) if p.level > 0}
@@ -64,7 +78,7 @@ def english_documents(question: str, documents: dict[str, DocumentMeta]) -> set[
             score += KIND
         score += TITLE_WORD * sum(1 for t in terms if t in doc.title and in_titles[t] < len(documents))
         scores[doc_id] = score
-    ranked = sorted(scores.items(), key=lambda x: -x[1])
-    if ranked[0][1] >= min(PLACE, OFFICES, NATIONAL + KIND) and ranked[0][1] > ranked[1][1]:
-        return {ranked[0][0]}
-    return set()
+    top = max(scores.values())
+    if top < min(PLACE, OFFICES, NATIONAL + KIND):
+        return []
+    return [d for d, v in scores.items() if v == top]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from chains.english_names import english_ambiguous
 from chains.enumeration import stated_count
 from chains.fields import load_model as load_field_model
-from chains.naming import named_documents
+from chains.naming import ambiguous_mention, named_documents
 from chains.retrieval import Hit, Retrieval
 from knowledge.models import Clause, DocumentMeta
 
@@ -60,6 +61,7 @@ class DocumentFacts:
     hit: Hit  # the clause it is cited to
     alone: bool = False  # every part of the question asks about the document: the line is the whole answer
     stated: tuple[str, ...] = ()  # the pieces of the values it states ("省财政厅", "2022年7月26日"), to tell a repeat
+    also: list[DocumentFacts] = field(default_factory=list)  # the same for the other documents a name fits equally
 
 
 def only_about_documents(parts: Sequence[str], meant: Sequence[Sequence[str]] = ()) -> bool:
@@ -118,23 +120,48 @@ def _source(doc: DocumentMeta, values: Sequence[str], clauses: Sequence[Clause])
     return min(own, key=lambda c: c.order) if own else None
 
 
+# a short name that fits this many documents or fewer equally ("国家方案": the two national plans) is
+# answered for each; one fitting more ("那个方案") refers to nothing in particular (hand-set: a line of
+# three documents' facts still fits a chat preview)
+MAX_AMBIGUOUS = 3
+
+
 def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str,
                    parts: Sequence[str] = (), referred: Sequence[str] = ()) -> DocumentFacts | None:
     """The line answering what the question asks about a document, if it asks: the document it
-    names by title or refers to ("八部门方案")."""
+    names by title or refers to ("八部门方案"); when a short name fits a few documents equally
+    ("国家方案谁发的"), the line for each (the first's facts, the others' in ``also``)."""
     documents = retrieval.documents
     named = sorted(named_documents(question, documents)) or [d for d in referred if d in documents]
     # the document must be named: "who issued it" about whatever ranked first would answer at random
-    doc = documents[named[0]] if len(named) == 1 else None
-    if doc is None:
+    if len(named) == 1:
+        meant = named
+    elif not named and len(tied := ambiguous_mention(question, documents)
+                          or (english_ambiguous(question, documents) if lang == "en" else [])) <= MAX_AMBIGUOUS:
+        meant = tied
+    else:
+        return None
+    if not meant or retrieval.snapshot is None:
         return None
     # the classifier reads each asking part (a question of one part: its own vector)
     whole = retrieval.question_vector or retrieval.query_vector  # the question as asked: what it was trained on
     vectors = retrieval.part_vectors if len(parts) > 1 else [whole] if whole else []
-    meant = fields_meant(vectors)
+    said = fields_meant(vectors)
+    found = [f for f in (_facts_of(documents[d], question, hits, retrieval, lang, said) for d in meant) if f is not None]
+    if not found:
+        return None
+    first = found[0]
+    first.alone = only_about_documents(parts, said if len(said) == len(parts) else ())
+    first.also = found[1:]
+    return first
+
+
+def _facts_of(doc: DocumentMeta, question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str,
+              meant: Sequence[Sequence[str]]) -> DocumentFacts | None:
+    """The line stating the fields the question asks of ``doc``, cited to the clause stating them."""
+    documents, snapshot = retrieval.documents, retrieval.snapshot
     fields = asked_fields(question, doc, [f for found in meant for f in found])
     found = {f: _value(doc, f, lang) for f in fields}
-    snapshot = retrieval.snapshot
     if not fields or snapshot is None:
         return None
     # a field the document does not state is said to be missing, not guessed
@@ -152,5 +179,4 @@ def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lan
     source_doc = documents.get(clause.doc_id, doc)
     existing = next((h for h in hits if h.clause.clause_id == clause.clause_id), None)
     pieces = tuple(piece for v in found.values() if v for piece in re.split(r"[、，,；;和及]", v) if len(piece) >= 2)
-    return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0),
-                         alone=only_about_documents(parts, meant if len(meant) == len(parts) else ()), stated=pieces)
+    return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0), stated=pieces)

@@ -93,19 +93,8 @@ def documents_meant(analysis: Analysis, documents: dict[str, DocumentMeta],
 def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[str, str]]:
     """Each short name the question uses for a document ("八部委那个文件"), with the document it
     fits best: the name's words refer to that document, they do not say what is asked about."""
-    mentions = list(_MENTION.finditer(question))
-    if not mentions:
-        return []
-    grams, count = _name_grams(documents)
     found = []
-    for m in mentions:
-        # a year in the name is the year the document is dated ("22年的方案"), matched as one more name gram
-        years = {full_years(y + "年") for y in _NAME_YEAR.findall(m.group(1))}
-        mention = bigrams(_NAME_YEAR.sub("", m.group(1)) + m.group(2)) | years
-        scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
-                  for d, gs in grams.items()}
-        best = max(scores.values(), default=0.0)
-        tied = [d for d, v in scores.items() if v == best > 0]
+    for m, tied in _mentions(question, documents):
         # "赤泥行动方案" fits the national plan and 贵州省赤泥综合利用行动方案 alike: a name that gives
         # no place (it would have tipped the match) means the one document of no place
         national = [d for d in tied if documents[d].level == 0]
@@ -115,8 +104,37 @@ def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list
             name = _NAME_YEAR.sub("", m.group(1))
             if m.group(2) == PROPOSAL:  # a reply is named by the proposal it answers: the whole mention names it
                 name += PROPOSAL
+            years = {full_years(y + "年") for y in _NAME_YEAR.findall(m.group(1))}
             found += [(n, meant) for n in ([name] if name else []) + sorted(years)]
     return found
+
+
+def ambiguous_mention(question: str, documents: dict[str, DocumentMeta]) -> list[str]:
+    """The documents a short name fits equally well when it refers to none of them ("国家方案": the
+    national red-mud plan and the eight-department plan), in the library's order; empty when every
+    name the question uses refers to one document."""
+    for _, tied in _mentions(question, documents):
+        if len(tied) > 1 and len([d for d in tied if documents[d].level == 0]) != 1:
+            return tied
+    return []
+
+
+def _mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[re.Match[str], list[str]]]:
+    """Each short name in the question with the documents whose names it fits best (all tied)."""
+    mentions = list(_MENTION.finditer(question))
+    if not mentions:
+        return []
+    grams, count = _name_grams(documents)
+    out = []
+    for m in mentions:
+        # a year in the name is the year the document is dated ("22年的方案"), matched as one more name gram
+        years = {full_years(y + "年") for y in _NAME_YEAR.findall(m.group(1))}
+        mention = bigrams(_NAME_YEAR.sub("", m.group(1)) + m.group(2)) | years
+        scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
+                  for d, gs in grams.items()}
+        best = max(scores.values(), default=0.0)
+        out.append((m, [d for d, v in scores.items() if v == best > 0]))
+    return out
 
 
 _NAME_GRAMS: dict[int, tuple[dict[str, DocumentMeta], dict[str, set[str]], dict[str, int]]] = {}

@@ -82,3 +82,24 @@ def test_a_reply_referred_to_by_the_proposal_it_answers_and_read_as_asked(answer
     # reads the question as written: the retrieval text drops "是谁", which it needs
     first = answerer.answer("焦作那个287号提案是谁提的").answer.split("\n")[0]
     assert "袁福平" in first, first
+
+
+@pytest.mark.parametrize("question", ["国家方案谁发的", "Who issued the national plan?"])
+def test_a_name_two_documents_fit_equally_is_answered_for_each(answerer, question: str) -> None:
+    # "国家方案" fits the national red-mud plan and the eight-department plan alike: each one's issuers,
+    # each cited to its own document, not one of them at random nor the notice's list of recipients
+    answer = answerer.answer(question)
+    first = answer.answer.split("\n")[0]
+    assert "六部门" in first and "国家税务总局" in first and "各省、自治区" not in first, first
+    titles = {c.doc_title for c in answer.citations}
+    assert any("赤泥综合利用行动方案" in t for t in titles) and any("工业资源综合利用的实施方案" in t for t in titles)
+
+
+def test_a_name_fitting_many_documents_refers_to_none() -> None:
+    from chains.naming import ambiguous_mention
+    from knowledge.models import DocumentMeta
+    docs = {d: DocumentMeta(doc_id=d, title=t, jurisdiction=j) for d, t, j in [
+        ("a", "赤泥综合利用行动方案", "national"), ("b", "关于加快推动工业资源综合利用的实施方案", "national"),
+        ("c", "贵州省赤泥综合利用行动方案（2025—2030年）", "guizhou")]}
+    assert ambiguous_mention("国家方案谁发的", docs) == ["a", "b"]
+    assert ambiguous_mention("贵州方案谁发的", docs) == []  # the one Guizhou document: referred to, not ambiguous
