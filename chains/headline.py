@@ -14,7 +14,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains import messages as M
-from chains.analysis import MEASURE, QUANTITY, Analysis, asks_office, asks_offices, asks_who, full_years
+from chains.analysis import (
+    INTENT_RULES,
+    MEASURE,
+    QUANTITY,
+    Analysis,
+    asks_office,
+    asks_offices,
+    asks_who,
+    full_years,
+)
 from chains.cover import cover_plan
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ASKS_WHICH, LISTING, stated_count
@@ -179,7 +188,19 @@ def _yes_no(analysis: Analysis, q: Quoted, i: int, weights: Mapping[str, float],
         return M.YES_NO[lang]["can"]
     if places and not speaks_for(q, places):
         return ""
-    return M.YES_NO[lang]["has"] if _HAS.search(analysis.question) else ""
+    if not _HAS.search(analysis.question) or not _offers_support(analysis, said):
+        return ""
+    return M.YES_NO[lang]["has"]
+
+
+def _offers_support(analysis: Analysis, said: str) -> bool:
+    """Whether the line quotes a support of some kind, where the question asks whether there is one
+    ("赤泥提镓有补贴吗" is not answered 有 by a sentence encouraging 提镓): a word of the support
+    questions' own list (税, 补贴, 奖补, 信贷 …, ``analysis.INTENT_RULES``); any other question, yes."""
+    if analysis.intent != "tax":
+        return True
+    words = next(words for intent, words in INTENT_RULES if intent == "tax")
+    return any(w in said for w in words if not w.isascii())
 
 
 def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place], weights: Mapping[str, float],

@@ -128,6 +128,12 @@ def test_no_yes_of_ours_from_another_places_document_or_a_promise_to_study(answe
     assert first_line(answerer.answer("贵州有赤泥综合利用的税收优惠吗").answer).startswith("有。贵州")
 
 
+def test_no_yes_to_whether_there_is_support_from_a_quote_offering_none(answerer) -> None:
+    # the national plan encourages extracting gallium; it offers no subsidy for it: no "有" of ours
+    head = first_line(answerer.answer("赤泥提镓有补贴吗").answer)
+    assert "镓" in head and not head.startswith("有"), head
+
+
 def test_a_comparison_of_targets_quotes_each_sides_target(answerer) -> None:
     """"河南的目标跟国家的一样吗": the nation's target sentence never says 目标 ("到 2030 年……达到 25%"),
     yet it is the nation's answer of the kind asked for, and the first line quotes both sides."""
