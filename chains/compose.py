@@ -335,8 +335,9 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
                                                            agencies_named=head.agencies)
     if missing:
         notes.append(missing)
-        if "rate" in analysis.asks:
-            # "焦作有每吨补贴吗": the amount asked is what the documents do not give, so no 有/可以 of ours
+        if any(a in analysis.asks and M.ASKS_LABEL[lang][a] in missing for a in ("rate", "penalty")):
+            # "焦作有每吨补贴吗", "完不成会被罚吗": the amount or the penalty asked is what the note says the
+            # documents do not give, so no 有/可以 of ours
             for word in {M.YES_NO[lang]["can"], M.YES_NO[lang]["has"]}:
                 first = first.replace(word, "", 1) if first.startswith(word) else first
     notes += superseded_notes(cited_docs, retrieval.documents, lang)

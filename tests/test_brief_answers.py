@@ -209,9 +209,11 @@ def test_a_places_target_is_not_answered_by_the_nations_figure(answerer) -> None
     assert not henan.not_specified and "15%" in first_line(henan.answer)
 
 
-@pytest.mark.parametrize("question", ["焦作有每吨补贴吗", "Is there any subsidy per tonne in Jiaozuo?"])
+@pytest.mark.parametrize("question", ["焦作有每吨补贴吗", "Is there any subsidy per tonne in Jiaozuo?",
+                                      "Is there a penalty if an alumina plant misses its red mud target?"])
 def test_an_amount_per_tonne_asked_yes_or_no_gets_the_note_and_no_yes(answerer, question: str) -> None:
-    """The amount asked is what no document gives: the note says so, and no 有/Yes of ours claims it."""
+    """The amount (or the penalty) asked is what no document gives: the note says so, and no 有/Yes of
+    ours claims it."""
     answer = answerer.answer(question)
     assert answer.not_specified and not first_line(answer.answer).startswith(("有。", "可以。", "Yes."))
 
