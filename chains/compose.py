@@ -337,9 +337,12 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
         notes.append(missing)
         if any(a in analysis.asks and M.ASKS_LABEL[lang][a] in missing for a in ("rate", "penalty")):
             # "焦作有每吨补贴吗", "完不成会被罚吗": the amount or the penalty asked is what the note says the
-            # documents do not give, so no 有/可以 of ours
+            # documents do not give, so no 有/可以 of ours…
             for word in {M.YES_NO[lang]["can"], M.YES_NO[lang]["has"]}:
                 first = first.replace(word, "", 1) if first.startswith(word) else first
+            # …and the line says plainly that what follows is the closest provision, not the answer
+            if analysis.is_yes_no and not first.startswith(M.YES_NO[lang]["no_direct"]):
+                first = M.YES_NO[lang]["no_direct"] + first
     notes += superseded_notes(cited_docs, retrieval.documents, lang)
     notes = [note for note in notes if note not in first]
 
