@@ -281,7 +281,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
         statement = analysis.context and analysis.language == "en"
         asked = part_weights(" ".join(analysis.parts), "", weights) if statement else {}
         cover = asked if sum(asked.values()) >= MIN_SENTENCE_SCORE else weights
-        plan = [first_pick] if single else cover_plan(pool, first_pick, cover, kind, focus or weights)
+        plan = [first_pick] if single else cover_plan(pool, first_pick, cover, kind, focus or weights, named)
         if single:  # "2027年和2030年分别…": each year named gets its own figure from the clause
             plan += _figures_for_other_years(analysis.question, q, i, weights)
     lead = plan[0].q

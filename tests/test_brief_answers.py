@@ -370,3 +370,12 @@ def test_a_point_comes_only_from_a_clause_on_the_question(answerer) -> None:
     points = [line for line in answer.answer.split("\n") if line.startswith("• ")]
     assert points and not any("项目建设予以支持" in p for p in points), answer.answer
     assert "项目建设予以支持" in answer.answer_full and "陶粒" in answer.answer
+
+
+def test_a_line_about_a_named_document_is_completed_from_that_document(answerer) -> None:
+    # the question names the eight-department plan: the line's further sentences (the one of the kind
+    # asked, those adding its words) come from that plan, not from Henan's targets cited beside it
+    answer = answerer.answer("八部门方案对赤泥有什么目标")
+    head = first_line(answer.answer)
+    cited = {answer.citations[int(n) - 1].doc_id for n in REF.findall(head)}
+    assert cited == {"cn-2022-industrial-resources"}, head
