@@ -364,9 +364,9 @@ def speaks_for(q: Quoted, places: Sequence[Place]) -> bool:
 
 
 def _names_a_unit(question: str, q: Quoted) -> bool:
-    """Whether the question names one of the units the clause lists responsible (with or without its
-    省/市: "能源局" for 省能源局)."""
-    return any(unit in question or (len(unit) > 3 and unit[1:] in question and unit[0] in "省市县区")
+    """Whether the question names one of the units the clause lists responsible, whole or by what
+    follows its last 省/市/县/区 ("能源局" for 省能源局, "税务局" for 国家税务总局贵州省税务局)."""
+    return any(unit in question or (len(tail := re.split(r"[省市县区]", unit)[-1]) >= 3 and tail in question)
                for unit in q.hit.clause.responsible_units)
 
 

@@ -52,6 +52,9 @@ def test_a_question_naming_a_listed_unit_gets_the_list(answerer) -> None:
     head = first_line(answerer.answer("省住房和城乡建设厅在贵州赤泥方案里管什么").answer)
     assert "（责任单位：" in head and "省住房和城乡建设厅" in head.split("（责任单位：", 1)[1]
     assert not head.startswith("文件没有直接规定")
+    # …or named by what follows its place: "税务局" for 国家税务总局贵州省税务局
+    head = first_line(answerer.answer("贵州赤泥方案里税务局负责什么").answer)
+    assert "国家税务总局贵州省税务局" in head.split("（责任单位：", 1)[-1] and not head.startswith("文件没有直接规定"), head
 
 
 def test_the_place_asked_about_answers_with_its_own_offices_first(answerer) -> None:
