@@ -120,21 +120,21 @@ def _source(doc: DocumentMeta, values: Sequence[str], clauses: Sequence[Clause])
     return min(own, key=lambda c: c.order) if own else None
 
 
-# a short name that fits this many documents or fewer equally ("国家方案": the two national plans) is
-# answered for each; one fitting more ("那个方案") refers to nothing in particular (hand-set: a line of
-# three documents' facts still fits a chat preview)
+# documents a question names (or a short name fits equally: "国家方案", the two national plans), this
+# many or fewer, are each answered for; a name fitting more ("那个方案") refers to nothing in particular
+# (hand-set: a line of three documents' facts still fits a chat preview)
 MAX_AMBIGUOUS = 3
 
 
 def document_facts(question: str, hits: Sequence[Hit], retrieval: Retrieval, lang: str,
                    parts: Sequence[str] = (), referred: Sequence[str] = ()) -> DocumentFacts | None:
     """The line answering what the question asks about a document, if it asks: the document it
-    names by title or refers to ("八部门方案"); when a short name fits a few documents equally
-    ("国家方案谁发的"), the line for each (the first's facts, the others' in ``also``)."""
+    names by title or refers to ("八部门方案"); for each of the few it names, or that a short name
+    fits equally ("国家方案谁发的"), the line of each (the first's facts, the others' in ``also``)."""
     documents = retrieval.documents
     named = sorted(named_documents(question, documents)) or [d for d in referred if d in documents]
     # the document must be named: "who issued it" about whatever ranked first would answer at random
-    if len(named) == 1:
+    if 1 <= len(named) <= MAX_AMBIGUOUS:  # one, or each of a few ("八部门方案和国家赤泥方案分别哪年发的")
         meant = named
     elif not named and len(tied := ambiguous_mention(question, documents)
                           or (english_ambiguous(question, documents) if lang == "en" else [])) <= MAX_AMBIGUOUS:

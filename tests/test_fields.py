@@ -103,3 +103,8 @@ def test_a_name_fitting_many_documents_refers_to_none() -> None:
         ("c", "贵州省赤泥综合利用行动方案（2025—2030年）", "guizhou")]}
     assert ambiguous_mention("国家方案谁发的", docs) == ["a", "b"]
     assert ambiguous_mention("贵州方案谁发的", docs) == []  # the one Guizhou document: referred to, not ambiguous
+
+
+def test_each_of_two_documents_named_gets_its_own_facts(answerer) -> None:
+    first = answerer.answer("八部门方案和国家赤泥方案分别哪年发的").answer.split("\n")[0]
+    assert "2022年1月27日" in first and "2024年12月31日" in first, first
