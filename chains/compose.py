@@ -25,6 +25,7 @@ from chains.notes import not_specified, place_notes, superseded_note, superseded
 from chains.quoting import LISTY, MIN_SENTENCE_SCORE, Quoted, SentenceSimilarity, keyword_score, quote
 from chains.retrieval import Hit, Retrieval
 from chains.topic import topic_only
+from knowledge.index import Snapshot
 from knowledge.models import WholeKey
 
 __all__ = ["cite", "compose", "select_hits", "superseded_note", "superseded_notes"]
@@ -137,19 +138,24 @@ def _heading(hit: Hit) -> str:
     return hit.clause.section_path[-1] if hit.clause.section_path else ""
 
 
-def merge_pieces(hits: list[Hit]) -> list[Hit]:
+def merge_pieces(hits: list[Hit], snapshot: Snapshot | None = None) -> list[Hit]:
     """One hit per clause: the pieces of a long clause split at ingest are cited once, as one text
-    (at the rank of the best piece), so one clause never appears under two numbers."""
+    (at the rank of the best piece), so one clause never appears under two numbers. With the
+    ``snapshot``, every piece of the clause, found or not: the piece retrieval found may hold the
+    clause's context while the sentence answering sits in another ("为什么要出台": the reason)."""
     groups: dict[WholeKey, list[Hit]] = {}
     for h in hits:
         groups.setdefault(h.clause.whole_key, []).append(h)
     merged = []
     for group in groups.values():
-        if len(group) == 1:
+        whole = ([snapshot.by_id[cid] for cid in snapshot.piece_ids(group[0].clause)]
+                 if snapshot is not None and group[0].clause.kind == "qa" else [])
+        if len(group) == 1 and len(whole) <= 1:
             merged.append(group[0])
             continue
-        pieces = sorted(group, key=lambda h: h.clause.piece)
-        clause = pieces[0].clause.model_copy(update={"text": "\n".join(h.clause.text for h in pieces)})
+        texts = [c.text for c in whole] if len(whole) > 1 else [h.clause.text for h in sorted(group, key=lambda h: h.clause.piece)]
+        first = whole[0] if len(whole) > 1 else min(group, key=lambda h: h.clause.piece).clause
+        clause = first.model_copy(update={"text": "\n".join(texts)})
         merged.append(Hit(clause, group[0].doc, group[0].score, group[0].dense, group[0].keyword))
     return merged
 
@@ -278,7 +284,8 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     if difference is not None:  # the two lists compared, each whole (not the pieces retrieval found)
         lists = (difference.having, difference.lacking)
         hits = [*lists, *(h for h in hits if not any(_same_clause(h, x) for x in lists))]
-    by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity) for h in merge_pieces(hits)]
+    by_relevance = [quote(h, weights, analysis.question, figures=figures, similarity=similarity)
+                    for h in merge_pieces(hits, getattr(retrieval, "snapshot", None))]
     places = asked_places(analysis)
     cache: dict[tuple[int, int], list[float]] = {}
 

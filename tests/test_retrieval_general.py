@@ -143,3 +143,12 @@ def test_a_long_clause_cited_whole_has_every_piece_s_sentences_scored(tmp_path: 
     last = next(s for s in body if "路基材料" in s)
     assert last in similarity and set(body) <= set(similarity)
     assert retrieval.part_similarity(0, merged.clause, body)[body.index(last)] == similarity[last] > 0
+
+
+def test_an_answer_split_at_ingest_is_quoted_whole_when_a_piece_of_it_is_found(answerer) -> None:
+    # Henan's "为什么要出台" answer is long enough to be split; retrieval finds the piece about the
+    # national plan, the reason (由于…黄河流域…) sits in the other: a Q&A answer is one unit
+    answer = answerer.answer("Why did Henan issue its own red mud plan?")
+    assert "黄河流域" in answer.answer.split("\n")[0], answer.answer
+    henan = [c for c in answer.citations if c.doc_id == "henan-2025-redmud-qa" and "黄河流域" in c.text]
+    assert len(henan) == 1 and "近日" not in henan[0].text  # the whole answer, once, without the preface
