@@ -361,12 +361,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
             c.doc_title = titles.get(c.clause_id, c.doc_title)
     # a "which ones" is answered by the list: a point's cut keeps the segment that enumerates
     favour = enumerates if ASKS_WHICH.search(analysis.question) else None
-    # a line that is all the document's facts is not followed by the document's own clause it cites
-    # them to: its preamble or signature (a notice's list of recipients under "谁发的") is not what was
-    # asked; another document's clause quoting it ("国家六部委发布…225号") still gives a point
-    own_sources = [f.hit for f in every_fact if facts is not None and facts.alone and f.hit.clause.doc_id == f.doc_id]
-    pointed = [q for q in by_relevance if not any(_same_clause(q.hit, h) for h in own_sources)]
-    brief = _brief(first, notes, head, pointed, numbers, weights, lang, bool(LISTY.search(analysis.question)), favour)
+    brief = _brief(first, notes, head, by_relevance, numbers, weights, lang, bool(LISTY.search(analysis.question)), favour)
     full = _full(first, notes, grouped, lang)
     return Answer(
         question=analysis.question, answer=brief, answer_full=full, intent=analysis.intent, citations=citations,

@@ -62,7 +62,6 @@ class DocumentFacts:
     alone: bool = False  # every part of the question asks about the document: the line is the whole answer
     stated: tuple[str, ...] = ()  # the pieces of the values it states ("省财政厅", "2022年7月26日"), to tell a repeat
     also: list[DocumentFacts] = field(default_factory=list)  # the same for the other documents a name fits equally
-    doc_id: str = ""  # the document the facts are of (the clause they are cited to may be another's, quoting it)
 
 
 def only_about_documents(parts: Sequence[str], meant: Sequence[Sequence[str]] = ()) -> bool:
@@ -180,5 +179,4 @@ def _facts_of(doc: DocumentMeta, question: str, hits: Sequence[Hit], retrieval: 
     source_doc = documents.get(clause.doc_id, doc)
     existing = next((h for h in hits if h.clause.clause_id == clause.clause_id), None)
     pieces = tuple(piece for v in found.values() if v for piece in re.split(r"[、，,；;和及]", v) if len(piece) >= 2)
-    return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0), stated=pieces,
-                         doc_id=doc.doc_id)
+    return DocumentFacts(text, existing or Hit(clause, source_doc, hits[0].score if hits else 1.0), stated=pieces)
