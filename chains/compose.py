@@ -153,9 +153,8 @@ def merge_pieces(hits: list[Hit], snapshot: Snapshot | None = None) -> list[Hit]
         if len(group) == 1 and len(whole) <= 1:
             merged.append(group[0])
             continue
-        texts = [c.text for c in whole] if len(whole) > 1 else [h.clause.text for h in sorted(group, key=lambda h: h.clause.piece)]
-        first = whole[0] if len(whole) > 1 else min(group, key=lambda h: h.clause.piece).clause
-        clause = first.model_copy(update={"text": "\n".join(texts)})
+        pieces = whole if len(whole) > 1 else [h.clause for h in sorted(group, key=lambda h: h.clause.piece)]
+        clause = pieces[0].model_copy(update={"text": "\n".join(c.text for c in pieces)})
         merged.append(Hit(clause, group[0].doc, group[0].score, group[0].dense, group[0].keyword))
     return merged
 

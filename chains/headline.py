@@ -118,7 +118,7 @@ def _agency(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Place
     # the offices of the place asked about lead when their sentence is nearly as much on the question
     # ("河南赤泥工作谁牵头": Henan's 各级工信部门牵头抓总 before the nation's 工业和信息化主管部门), as a
     # place's own sentence does for any other question (firstline.best_sentence)
-    own = [x for x in named if x[3].hit.doc.place is not None and x[3].hit.doc.place in places]
+    own = [x for x in named if is_own(x[3], places)]
     if best is not None and own:
         mine = max(own, key=lambda x: (x[0], x[1]))
         if mine[0] >= PREFERRED_SHARE * best[0]:
@@ -213,7 +213,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     # the documents of the places asked about themselves ("河南…": Henan's, before a Henan city's
     # reply), when any is quoted; else any document local to them
     def own(q: Quoted) -> bool:
-        return q.hit.doc.place is not None and q.hit.doc.place in places
+        return is_own(q, places)
 
     any_own = any(own(q) for q in quoted)
 
@@ -356,6 +356,11 @@ def headed_by(q: Quoted, place: Place) -> bool:
     """The clause's own heading is the place ("专栏…> 广西"): what it says is said for that place."""
     heading = q.hit.clause.section_path[-1] if q.hit.clause.section_path else ""
     return any(name and name in heading for name in (place.name, place.short, *place.aliases))
+
+
+def is_own(q: Quoted, places: Sequence[Place]) -> bool:
+    """The clause is from a document of one of the places itself (not of a city within it)."""
+    return q.hit.doc.place is not None and q.hit.doc.place in places
 
 
 def speaks_for(q: Quoted, places: Sequence[Place]) -> bool:

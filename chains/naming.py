@@ -94,17 +94,13 @@ def document_mentions(question: str, documents: dict[str, DocumentMeta]) -> list
     """Each short name the question uses for a document ("八部委那个文件"), with the document it
     fits best: the name's words refer to that document, they do not say what is asked about."""
     found = []
-    for m, tied in _mentions(question, documents):
-        # "赤泥行动方案" fits the national plan and 贵州省赤泥综合利用行动方案 alike: a name that gives
-        # no place (it would have tipped the match) means the one document of no place
-        national = [d for d in tied if documents[d].level == 0]
-        meant = tied[0] if len(tied) == 1 else national[0] if len(national) == 1 else None
+    for m, years, tied in _mentions(question, documents):
+        meant = _meant(tied, documents)
         if meant is not None:
             # the words and the year that named it, apart ("八部门那个", "2022年")
             name = _NAME_YEAR.sub("", m.group(1))
             if m.group(2) == PROPOSAL:  # a reply is named by the proposal it answers: the whole mention names it
                 name += PROPOSAL
-            years = {full_years(y + "年") for y in _NAME_YEAR.findall(m.group(1))}
             found += [(n, meant) for n in ([name] if name else []) + sorted(years)]
     return found
 
@@ -113,14 +109,20 @@ def ambiguous_mention(question: str, documents: dict[str, DocumentMeta]) -> list
     """The documents a short name fits equally well when it refers to none of them ("国家方案": the
     national red-mud plan and the eight-department plan), in the library's order; empty when every
     name the question uses refers to one document."""
-    for _, tied in _mentions(question, documents):
-        if len(tied) > 1 and len([d for d in tied if documents[d].level == 0]) != 1:
-            return tied
-    return []
+    return next((tied for _, _, tied in _mentions(question, documents) if tied and _meant(tied, documents) is None), [])
 
 
-def _mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[re.Match[str], list[str]]]:
-    """Each short name in the question with the documents whose names it fits best (all tied)."""
+def _meant(tied: list[str], documents: dict[str, DocumentMeta]) -> str | None:
+    """The one document a name refers to among those it fits best: the only one, or, where it fits a
+    place's plan and the nation's alike ("赤泥行动方案": a name that gives no place, which would have
+    tipped the match), the one document of no place."""
+    national = [d for d in tied if documents[d].level == 0]
+    return tied[0] if len(tied) == 1 else national[0] if len(national) == 1 else None
+
+
+def _mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[re.Match[str], set[str], list[str]]]:
+    """Each short name in the question with the years it gives and the documents whose names it fits
+    best (all tied)."""
     mentions = list(_MENTION.finditer(question))
     if not mentions:
         return []
@@ -133,7 +135,7 @@ def _mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[r
         scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
                   for d, gs in grams.items()}
         best = max(scores.values(), default=0.0)
-        out.append((m, [d for d, v in scores.items() if v == best > 0]))
+        out.append((m, years, [d for d, v in scores.items() if v == best > 0]))
     return out
 
 
