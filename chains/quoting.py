@@ -161,7 +161,7 @@ def sentence_scores(
     """Keyword weight of each sentence read with its clause's headings and the units it names
     responsible (a column item headed 山西 is about 山西 in every sentence; a task listing 省能源局
     is 省能源局's in every sentence), plus its similarity relative to the clause's other sentences."""
-    heads = " ".join([*clause.section_path, *clause.responsible_units])
+    heads = " ".join([clause.context_path, *clause.responsible_units])
     own = clause.section_path[-1] if clause.section_path else ""
     # a clause headed by a place (a column's item "山西") is that place's in every sentence, fully: no
     # sentence of it repeats the name, while a sentence listing six provinces names it in passing

@@ -87,7 +87,9 @@ def heading_match(question_grams: set[str], clause: Clause, common: frozenset[st
     Users often paraphrase a task's heading ("扩大综合利用规模"); that is strong evidence.
     ``common`` holds the bigrams found in most headings ("综合", "利用"): they say nothing.
     """
-    return heading_match_text(question_grams, clause.heading, common)
+    own = heading_match_text(question_grams, clause.heading, common)
+    # a list's lent heading (knowledge.kindred) is what another document calls such a list
+    return max(own, heading_match_text(question_grams, clause.kindred_heading, common)) if clause.kindred_heading else own
 
 
 def heading_match_text(question_grams: set[str], heading: str, common: frozenset[str]) -> float:

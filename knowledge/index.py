@@ -31,6 +31,7 @@ from langchain_core.embeddings import Embeddings
 
 from knowledge.corpus import SourceDocument
 from knowledge.keyword import TOKENIZER_ID, tokenize
+from knowledge.kindred import lend_headings
 from knowledge.models import Clause, DocumentMeta
 from knowledge.records import from_record, to_record
 from knowledge.snapshot import ClauseScores, ScoreTable, Snapshot
@@ -209,7 +210,7 @@ class ClauseStore:
     ) -> BuildReport:
         started = time.perf_counter()
         metas = [s.meta for s in sources]
-        clauses = [c for s in sources for c in s.clauses()]
+        clauses = lend_headings([c for s in sources for c in s.clauses()])
         ids = [c.clause_id for c in clauses]
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -343,13 +344,13 @@ def _is_not_found(exc: BaseException | None) -> bool:
 
 
 # bump when what is indexed changes (passage format, sentence split): the next build re-embeds
-INDEX_FORMAT = "pooled-segments-4"  # 4: a passage ends with its responsible units
+INDEX_FORMAT = "pooled-segments-5"  # 4: a passage ends with its responsible units; 5: lent headings
 
 
 def _fingerprint(clauses: list[Clause], docs_json: str) -> str:
     h = hashlib.sha256((INDEX_FORMAT + docs_json).encode())
     for c in clauses:
-        h.update(f"{c.clause_id}:{c.content_hash}\n".encode())
+        h.update(f"{c.clause_id}:{c.content_hash}:{c.kindred_heading}\n".encode())
     return h.hexdigest()[:24]
 
 

@@ -109,6 +109,9 @@ class Clause(BaseModel):
     heading: str = ""  # the deepest heading's title without its marker ("推动赤泥源头减量")
     question: str = ""  # a Q&A clause's question, without 问：
     answer: str = ""  # a Q&A clause's answer (this piece's part of it), without 答：
+    # a list with no sub-heading of its own: the heading another document puts over a list of the
+    # same form (knowledge.kindred), for retrieval only; its section stays its own
+    kindred_heading: str = ""
 
     @property
     def clause_id(self) -> str:
@@ -146,7 +149,12 @@ class Clause(BaseModel):
         its section path ("贵州省赤泥综合利用行动方案 > 三、保障措施 > （二）…") it can be found by
         questions that name the place, the plan or the chapter.
         """
-        return " ".join(x for x in (doc_title, " > ".join(self.section_path)) if x)
+        return " ".join(x for x in (doc_title, self.context_path) if x)
+
+    @property
+    def context_path(self) -> str:
+        """The section path as retrieval reads it: with a lent heading last, where one was lent."""
+        return " > ".join([*self.section_path, *([self.kindred_heading] if self.kindred_heading else [])])
 
     def passage(self, doc_title: str = "") -> str:
         """The contextual passage (context line, text, then the units it names responsible, which

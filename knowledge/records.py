@@ -19,7 +19,7 @@ from typing import Any
 from knowledge.models import Clause
 
 _FIELDS = ("doc_id", "section_path", "section_keys", "text", "responsible_units", "kind", "order", "piece",
-           "ordinal", "heading", "question", "answer")
+           "ordinal", "heading", "question", "answer", "kindred_heading")
 
 
 def to_record(clause: Clause, words: str) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def segments_of(clause: Clause, documents: dict[str, DocumentMeta]) -> list[str]
     titles, shared by all its clauses; the section path, shared by documents with the same
     outline), a Q&A's question, then the quotable sentences (so the sentence vectors quoting
     needs come with the clause's own)."""
-    parts = [document_context(documents.get(clause.doc_id)), " > ".join(clause.section_path)]
+    parts = [document_context(documents.get(clause.doc_id)), clause.context_path]
     if clause.question:
         parts += split_sentences(clause.question)
     parts += sentences_of(clause) or [clause.text]

@@ -10,11 +10,13 @@ from chains.analysis import analyse
 from chains.followup import RuleRewriter
 from chains.fusion import WEIGHTS
 from chains.models import Turn
-from chains.retrieval import place_coverage, place_factor
+from chains.naming import bigrams
+from chains.retrieval import heading_match, place_coverage, place_factor
 from knowledge.corpus import SourceDocument
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import ClauseStore, open_client, passage_of
 from knowledge.keyword import KeywordIndex, char_ngrams, tokenize
+from knowledge.kindred import lend_headings
 from knowledge.models import DocumentMeta
 from knowledge.parser import parse_text
 from tests.test_index import PLAN_A, CountingEmbeddings
@@ -152,3 +154,30 @@ def test_an_answer_split_at_ingest_is_quoted_whole_when_a_piece_of_it_is_found(a
     assert "黄河流域" in answer.answer.split("\n")[0], answer.answer
     henan = [c for c in answer.citations if c.doc_id == "henan-2025-redmud-qa" and "黄河流域" in c.text]
     assert len(henan) == 1 and "近日" not in henan[0].text  # the whole answer, once, without the preface
+
+
+def test_a_list_without_a_heading_borrows_the_heading_other_documents_put_over_such_lists() -> None:
+    # one plan lists its principles under "（二）基本原则", another straight under "一、总体要求": the
+    # second's list is found by 原则 through the first's heading, and keeps its own section for citing
+    headed = parse_text("一、总体要求\n（一）指导思想\n以新发展理念为指导。\n（二）基本原则\n"
+                        "——强化创新驱动。将创新作为核心动力。\n——做好系统推进。加强各环节统筹。\n", "a")
+    bare = parse_text("一、总体要求\n以新发展理念为指导，提升利用水平。\n"
+                      "——坚持创新引领。以产业需求为导向。\n——坚持系统推进。强化产业链协同。\n", "b")
+    prose = parse_text("一、总体要求\n（一）目标\n到2027年，利用率达到15%。\n", "c")
+    lent = {c.clause_id: c for c in lend_headings([*headed, *bare, *prose])}
+    listed = [c for c in lent.values() if c.doc_id == "b" and "——" in c.text]
+    assert listed and all(c.kindred_heading == "基本原则" for c in listed)
+    assert all(c.section_path == ["一、总体要求"] for c in listed)  # cited under its own section
+    assert not any(c.kindred_heading for c in lent.values() if c.doc_id != "b" or "——" not in c.text)
+    meta = {"b": DocumentMeta(doc_id="b", title="乙方案", jurisdiction="national")}
+    assert "一、总体要求 > 基本原则" in passage_of(listed[0], meta)
+    assert heading_match(bigrams("乙方案有哪几条基本原则"), listed[0], frozenset()) == 1.0
+    # alone in the library, a list has nothing to borrow
+    assert not any(c.kindred_heading for c in lend_headings(bare))
+
+
+def test_the_national_plan_s_principles_are_found_though_it_gives_them_no_heading(answerer) -> None:
+    answer = answerer.answer("国家赤泥方案有哪几条原则")
+    head = answer.answer.split("\n")[0]
+    assert all(p in head for p in ("创新引领", "系统推进", "市场主导")), answer.answer
+    assert answer.citations[0].doc_id == "cn-2024-redmud-plan" and answer.citations[0].section == "一、总体要求"
