@@ -318,6 +318,25 @@ def outside_exceptions(question: str, weights: dict[str, float]) -> dict[str, fl
     return out if out else weights
 
 
+# "会员单位咨询：…", "有企业问：…", "客户问了个问题：…": a lead-in that reports who asks. Its words
+# (会员, 单位, 咨询) are no topic, and "单位" would pull a sentence about 成员单位 over the one asked
+# about; a place it names stays ("贵州会员咨询：…" asks about 贵州)
+_RELAYED = re.compile(r"^\s*([^：:？?。！!\n]{0,16}?)(?:来|想|要)?(?:咨询|询问|请教|反映|提问|问|了解)"
+                      r"(?:一下|个问题|了个问题|了)?\s*[：:]\s*(?=\S)")
+
+
+def without_relay(text: str) -> str:
+    """The question without a lead-in that says who relays it, keeping the places that lead-in names."""
+    m = _RELAYED.match(text)
+    if m is None:
+        return text
+    rest = text[m.end():]
+    gazetteer = load_gazetteer()
+    named = {p.code for p in gazetteer.find(rest)}
+    places = " ".join(p.name for p in gazetteer.find(m.group(1)) if p.code not in named)
+    return f"{places} {rest}" if places else rest
+
+
 def full_years(text: str) -> str:
     """Two-digit years as the documents write them: "27年" -> "2027年"."""
     return _SHORT_YEAR.sub(lambda m: "20" + m.group(1), text)

@@ -126,40 +126,74 @@ def _mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[r
     mentions = list(_MENTION.finditer(question))
     if not mentions:
         return []
-    grams, count = _name_grams(documents)
+    grams, count, own = _name_grams(documents)
     out = []
     for m in mentions:
         # a year in the name is the year the document is dated ("22年的方案"), matched as one more name gram
         years = {full_years(y + "年") for y in _NAME_YEAR.findall(m.group(1))}
         mention = bigrams(_NAME_YEAR.sub("", m.group(1)) + m.group(2)) | years
-        scores = {d: sum(math.log(1 + len(documents) / count[g]) for g in mention & gs if count[g] < len(documents))
-                  for d, gs in grams.items()}
+        offices = office_count(m.group(0))
+        scores = {d: sum(math.log(1 + len(documents) / count[g]) * (1.0 if g in own[d] else ISSUER_SHARE)
+                         for g in mention & gs if count[g] < len(documents))
+                  for d, gs in grams.items() if offices in (None, issuing_count(documents[d]))}
         best = max(scores.values(), default=0.0)
         out.append((m, years, [d for d, v in scores.items() if v == best > 0]))
     return out
 
 
-_NAME_GRAMS: dict[int, tuple[dict[str, DocumentMeta], dict[str, set[str]], dict[str, int]]] = {}
+# "八个部门那个方案", "六部委的文件": how many offices issued the document meant
+_OFFICES = re.compile(r"([一二三四五六七八九十两]|\d+)个?(?:部门|部委|部委局|委局)")
+_NUMERALS = "一二三四五六七八九十"
 
 
-def _name_grams(documents: dict[str, DocumentMeta]) -> tuple[dict[str, set[str]], dict[str, int]]:
-    """Each document's name bigrams and how many documents share each bigram, once per document set
-    (the snapshot's dict; a library of hundreds of documents must not redo this per question)."""
+def office_count(text: str) -> int | None:
+    """How many issuing offices a name states ("八个部门" -> 8), if it states a count."""
+    m = _OFFICES.search(text)
+    if m is None:
+        return None
+    word = m.group(1)
+    return int(word) if word.isdigit() else 2 if word == "两" else _NUMERALS.index(word) + 1
+
+
+def issuing_count(doc: DocumentMeta) -> int | None:
+    """How many offices issued a document: as its names count them ("工业和信息化部等六部门",
+    "八部门《…》"), else as its issuer line lists them; None when one office or none is known."""
+    for name in (doc.issuer or "", doc.short_title or "", doc.title):
+        stated = office_count(name)
+        if stated is not None:
+            return stated
+    return len(doc.issuers) if len(doc.issuers) > 1 else None
+
+
+# a pair only the issuer line has counts this much of a title's: a document is called by who issued
+# it ("六部门那个文件"), but a list of eight ministries holds pairs a question uses for other things
+# ("委员" of 改革委员会 in "回哪位委员的提案") (hand-set: a title's pair outweighs an issuer's)
+ISSUER_SHARE = 0.5
+
+_Grams = tuple[dict[str, set[str]], dict[str, int], dict[str, set[str]]]
+_NAME_GRAMS: dict[int, tuple[dict[str, DocumentMeta], _Grams]] = {}
+
+
+def _name_grams(documents: dict[str, DocumentMeta]) -> _Grams:
+    """Each document's name bigrams (its place, titles and issuer), how many documents share each
+    bigram, and those of its place and titles alone; once per document set (the snapshot's dict; a
+    library of hundreds of documents must not redo this per question)."""
     cached = _NAME_GRAMS.get(id(documents))
     if cached is not None and cached[0] is documents:
-        return cached[1], cached[2]
+        return cached[1]
     names = {d: _TITLE_NOISE.sub("", " ".join([m.jurisdiction_label, m.short_title or "", m.title]))
              for d, m in documents.items()}
     # and the year it is dated, which a name may give ("22年的方案")
-    grams = {d: bigrams(n) | ({f"{year}年"} if (year := dated_year(documents[d])) else set()) for d, n in names.items()}
+    own = {d: bigrams(n) | ({f"{year}年"} if (year := dated_year(documents[d])) else set()) for d, n in names.items()}
+    grams = {d: own[d] | bigrams(_TITLE_NOISE.sub("", documents[d].issuer or "")) for d in own}
     count: dict[str, int] = {}
     for gs in grams.values():
         for g in gs:
             count[g] = count.get(g, 0) + 1
     if len(_NAME_GRAMS) > 8:
         _NAME_GRAMS.clear()
-    _NAME_GRAMS[id(documents)] = (documents, grams, count)
-    return grams, count
+    _NAME_GRAMS[id(documents)] = (documents, (grams, count, own))
+    return grams, count, own
 
 
 def dated_year(doc: DocumentMeta) -> str:

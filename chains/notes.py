@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from chains import messages as M
-from chains.analysis import QUANTITY, Analysis
+from chains.analysis import QUANTITY, Analysis, without_exceptions
 from chains.coverage import label, own_documents, parent_documents, place_label, relevant_to
 from chains.quoting import Quoted, keyword_score
 from knowledge.gazetteer import Place
@@ -90,12 +90,13 @@ def not_specified(
         asks.remove("deadline")
     if "penalty" in asks and re.search(r"罚|处分|追究", shown):
         asks.remove("penalty")
-    if analysis.intent == "tax" and not asks and re.search(r"税|优惠", analysis.question) and not _NUMBER.search(shown):
+    asked = without_exceptions(analysis.question)  # "除了减税…": no note on the taxes set aside
+    if analysis.intent == "tax" and not asks and re.search(r"税|优惠", asked) and not _NUMBER.search(shown):
         asks = ["rate", "procedure"]
     if not asks:
         return None
     what = ("、" if lang == "zh" else "; ").join(M.ASKS_LABEL[lang][a] for a in asks)
-    where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", analysis.question, re.IGNORECASE)
+    where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", asked, re.IGNORECASE)
                               else "penalty" if asks == ["penalty"] else "default"]
     if len(on_place) < len(quoted):  # it holds for the places' documents: say whose, so it does not read as
         # contradicting a figure quoted from another (the nation's 15% beside Guizhou's plan)

@@ -26,6 +26,9 @@ from knowledge.parser import split_sentences
 SentenceSimilarity = Callable[[Clause], Mapping[str, float] | None]
 
 ELLIPSIS = "……"
+# a sentence with no comma, this many characters over the room left, is shown whole: cut there it
+# ends mid-phrase and says another thing ("给予用地……" for 给予用地支持) (hand-set: a short clause's length)
+ONE_SEGMENT_OVER = 10
 MIN_SENTENCE_SCORE = 0.5  # below this a sentence shares only generic words with the question (one common token)
 MAX_SENTENCE_CHARS = 220  # a longer sentence is cut (a whole paragraph without a full stop in the PDF text)
 QUOTE_BUDGET = 180  # characters of quoted text per clause before list questions stop adding sentences
@@ -291,8 +294,8 @@ def abridge(sentence: str, weights: Mapping[str, float], limit: int = ABRIDGE_AT
         repeated = set()
     if len(sentence) <= limit and not repeated:
         return _cap(sentence)
-    if len(segments) < 2:
-        return sentence[:limit] + ELLIPSIS
+    if len(segments) < 2:  # no comma to cut at: a few characters over is kept whole, not cut mid-phrase
+        return _cap(sentence) if len(sentence) <= limit + ONE_SEGMENT_OVER else sentence[:limit] + ELLIPSIS
     scores = [0.0 if i in repeated else keyword_score(s, weights) + (1.0 if figures and MEASURE.search(s) else 0.0)
               + (1.0 if favour is not None and favour(s) else 0.0) for i, s in enumerate(segments)]
     best = max(scores)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from langchain_core.embeddings import Embeddings
 
 from chains import messages as M
-from chains.analysis import Analysis, analyse, detect_language
+from chains.analysis import Analysis, analyse, detect_language, without_relay
 from chains.compose import compose, select_hits, superseded_notes
 from chains.followup import RuleRewriter
 from chains.guard import exact_scope, prepare
@@ -91,7 +91,8 @@ class AnswerService:
         if prepared.empty:
             return self._declined(prepared.text, M.EMPTY[lang], started, notice, scope="empty")
         asked = prepared.text
-        text = self._spelled(asked)  # "贵洲" read as 贵州; the answer says so (理解为)
+        spelled = self._spelled(asked)  # "贵洲" read as 贵州; the answer says so (理解为)
+        text = without_relay(spelled)  # "会员单位咨询：…": who relays it is no part of what is asked
         exact = exact_scope(text)
         if exact in DECLINED and exact != "off_topic":
             return self._declined(asked, DECLINED[exact][lang], started, notice, scope=exact)
@@ -148,7 +149,7 @@ class AnswerService:
                 answer.fallback_reason = "llm_not_configured"
             else:
                 answer = self._llm(analysis, hits, answer, deadline)
-        understood = standalone or (text if text != asked else None)  # rewritten, or read past its typos
+        understood = standalone or (spelled if spelled != asked else None)  # rewritten, or read past its typos
         return self._finish(answer, started, notice, understood, retrieve_ms=retrieve_ms)
 
     def _spelled(self, text: str) -> str:

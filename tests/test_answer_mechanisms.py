@@ -3,10 +3,10 @@ a question, two-digit years, lists inside clauses, document references, everyday
 
 from __future__ import annotations
 
-from chains.analysis import analyse, asked_kind, asking_clause, full_years, question_parts
+from chains.analysis import analyse, asked_kind, asking_clause, full_years, question_parts, without_relay
 from chains.enumeration import list_items, stated_count
 from chains.metadata import asked_fields, only_about_documents
-from chains.naming import document_mentions, referred_documents
+from chains.naming import document_mentions, issuing_count, referred_documents
 from knowledge.intake import build_meta
 from knowledge.models import DocumentMeta
 
@@ -352,3 +352,32 @@ def test_a_part_asking_a_figure_gets_the_one_for_the_year_the_question_names(ans
     q = quote(Hit(clause, answerer.index.snapshot().documents[clause.doc_id], 1.0), {})
     figure = next(i for i, s in enumerate(q.body) if "25%" in s)
     assert figure_years(q.body, figure) == {"2030"}
+
+
+def test_a_document_is_referred_to_by_who_issued_it_though_less_than_by_its_title() -> None:
+    docs = {**DOCS, "plan": DOCS["plan"].model_copy(update={"issuer": "工业和信息化部等六部门"}),
+            "eight": DOCS["eight"].model_copy(update={"issuer": "工业和信息化部、国家发展和改革委员会、国家税务总局"})}
+    assert referred_documents("那个六部门的赤泥文件 文号多少", docs) == {"plan"}
+    assert referred_documents("那个六部门的赤泥文件 文号多少", DOCS) != {"plan"}  # the issuer is what names it
+    # a count of offices the name states must be the document's: "部等" is a pair of both issuer lines
+    assert referred_documents("工信部等八个部门那个方案 标准咋说", docs) == {"eight"}
+    assert issuing_count(docs["plan"]) == 6 and issuing_count(docs["eight"]) == 8 and issuing_count(DOCS["reply"]) is None
+    # "委员" of 改革委员会 is a pair of the issuer line only: the reply named by its proposal stays meant
+    assert referred_documents("焦作那个答复是回哪位委员的提案", docs) == {"reply"}
+
+
+def test_a_lead_in_saying_who_relays_the_question_is_not_part_of_it(answerer) -> None:
+    assert without_relay("会员单位咨询：贵州扩大赤泥综合利用规模这项任务，责任单位有哪些？").startswith("贵州扩大")
+    assert without_relay("有企业问：能减哪些税") == "能减哪些税"
+    assert without_relay("贵州会员咨询：能减哪些税") == "贵州省 能减哪些税"  # a place it names stays
+    assert without_relay("问题：能减哪些税") == "问题：能减哪些税"  # a topic, not who asks
+    assert without_relay("请问：") == "请问："  # nothing after it: nothing to strip to
+    # "会员单位" would have pulled the sentence on 有关成员单位 over the task asked about
+    answer = answerer.answer("会员单位咨询：贵州扩大赤泥综合利用规模这项任务，责任单位有哪些？")
+    assert "省自然资源厅" in answer.answer.split("\n")[0], answer.answer
+    assert answer.question.startswith("会员单位咨询") and not answer.standalone_question
+
+
+def test_taxes_set_aside_get_no_note_on_tax_rates(answerer) -> None:
+    answer = answerer.answer("除了减税 做工业固废综合利用的还能拿到用地 绿色债券这些支持吗")
+    assert "用地支持" in answer.answer.split("\n")[0] and "税收公告" not in answer.answer, answer.answer

@@ -104,3 +104,9 @@ def test_a_which_ones_cut_keeps_the_segment_that_lists_them() -> None:
     q = Quoted(hit(sentence), [sentence], [1.0], picked=[0], order=[0])
     assert "碳减排核算" in q.brief(weights, 76, favour=enumerates)
     assert not enumerates("研究制定相关标准和技术规范，")
+
+
+def test_a_sentence_without_a_comma_is_not_cut_mid_phrase_for_a_few_characters() -> None:
+    sentence = "对符合条件的工业资源综合利用项目给予用地支持。"
+    assert abridge(sentence, {"用地": 1.0}, limit=len(sentence) - 4) == sentence  # not "…给予用地……"
+    assert abridge(sentence, {"用地": 1.0}, limit=8) == sentence[:8] + ELLIPSIS  # far over: still cut
