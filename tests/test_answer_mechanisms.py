@@ -165,6 +165,7 @@ def test_the_english_glossary_is_data_staff_extend(tmp_path, monkeypatch) -> Non
         monkeypatch.undo()
         glossary.entries.cache_clear()
     assert "赤泥" in glossary.expand("red mud")  # the bundled file again
+    assert "示范工程" in " ".join(glossary.expand("where are the demo projects")) and "原则" in glossary.expand("its principles")
 
 
 def test_which_is_not_how_many() -> None:

@@ -181,3 +181,9 @@ def test_the_national_plan_s_principles_are_found_though_it_gives_them_no_headin
     head = answer.answer.split("\n")[0]
     assert all(p in head for p in ("创新引领", "系统推进", "市场主导")), answer.answer
     assert answer.citations[0].doc_id == "cn-2024-redmud-plan" and answer.citations[0].section == "一、总体要求"
+
+
+def test_an_english_question_on_the_national_principles_gets_them_too(answerer) -> None:
+    # "principles" reaches 原则 through the glossary, and the national plan's list its lent heading
+    head = answerer.answer("What are the basic principles of the national red mud action plan?").answer.split("\n")[0]
+    assert all(p in head for p in ("创新引领", "系统推进", "市场主导")), head
