@@ -197,9 +197,21 @@ class KeywordIndex:
             for tok in doc:
                 self.tf[tok] = self.tf.get(tok, 0) + 1
         self.total = sum(self.tf.values())
+        self._by_char: dict[str, list[str]] | None = None
         self._bm25 = bm25s.BM25()
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+
+    def words_with(self, char: str) -> list[str]:
+        """The indexed words of two characters or more that hold ``char`` (built once per index)."""
+        if self._by_char is None:
+            table: dict[str, list[str]] = {}
+            for tok in sorted(self.vocab):
+                if len(tok) >= 2:
+                    for ch in dict.fromkeys(tok):
+                        table.setdefault(ch, []).append(tok)
+            self._by_char = table
+        return self._by_char.get(char, [])
 
     def idf(self, token: str) -> float:
         """BM25's idf; an unseen token weighs like the rarest one (it is specific, not noise)."""

@@ -78,6 +78,9 @@ class Snapshot:
         for c in sorted(self.clauses, key=lambda c: c.piece):
             self._pieces.setdefault(c.whole_key, []).append(c.clause_id)
         self._stacked_positions = np.zeros(0, dtype=np.intp)
+        self._stacked_texts: list[str] = []
+        self._holding: dict[str, np.ndarray] = {}  # sentence positions by a word they hold (sentences_with)
+        self._texts_array: np.ndarray | None = None
         passages = [passage_of(c, self.documents) for c in self.clauses]
         words = self.words if self.words is not None and len(self.words) == len(self.clauses) else None
         self.keyword = KeywordIndex(passages, tokens=words)
@@ -159,6 +162,27 @@ class Snapshot:
             best[self._stacked_positions] = np.maximum.reduceat(stacked @ q, starts)
         return best
 
+    def sentence_cosines(self, query_vector: Sequence[float]) -> tuple[list[str], np.ndarray]:
+        """Every sentence of the library with its cosine to the query (one product over the stacked
+        sentence vectors)."""
+        self._sentence_table()
+        _, stacked, _ = self._stacked
+        if not len(stacked):
+            return [], np.zeros(0, dtype=np.float32)
+        return self._stacked_texts, stacked @ np.asarray(query_vector, dtype=np.float32)
+
+    def sentences_with(self, word: str) -> np.ndarray:
+        """The positions (in :meth:`sentence_cosines` order) of the sentences that hold ``word``,
+        found once per word and snapshot."""
+        found = self._holding.get(word)
+        if found is None:
+            self._sentence_table()
+            if self._texts_array is None:  # numpy's find loops in C: thousands of sentences per word at once
+                self._texts_array = np.array(self._stacked_texts, dtype=str)
+            found = np.flatnonzero(np.char.find(self._texts_array, word) >= 0).astype(np.intp)
+            self._holding[word] = found
+        return found
+
     def piece_ids(self, clause: Clause) -> list[str]:
         """The ids of the clause's ingest pieces (its own alone when it was not split), in order."""
         return self._pieces.get(clause.whole_key, [clause.clause_id])
@@ -189,6 +213,7 @@ class Snapshot:
                 stacked = np.vstack([table[cid][1] for cid in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
                 self._stacked = (ids, stacked, np.cumsum([0, *sizes[:-1]]).astype(np.intp))
                 self._stacked_positions = np.array([self._position[cid] for cid in ids], dtype=np.intp)
+                self._stacked_texts = [s for cid in ids for s in table[cid][0]]
                 self._sentences = table
         return self._sentences
 

@@ -3,6 +3,7 @@ is about, and how much each says."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from chains.analysis import analyse
@@ -76,3 +77,23 @@ def test_a_word_rare_in_the_document_named_is_a_topic_word_though_common_elsewhe
     assert analysis.documents == named and weights["赤泥"] > weights["技术"]
     # so the first line quotes the plan's red-mud techniques, not its other 关键技术
     assert "低成本脱碱" in answerer.answer(question).answer.split("\n")[0]
+
+
+def test_a_word_the_documents_never_use_is_stood_in_for_by_their_words_of_that_meaning(answerer) -> None:
+    from chains.retrieval import retrieve
+    from chains.topic import stand_ins, topic_weights
+
+    snapshot = answerer.index.snapshot()
+    # 修公路: of the documents' words sharing a character, those in the sentences nearest the question
+    # stand in beside the characters (路基, 路面), not 修复 of 生态修复 nor 路线图
+    weights = topic_weights(retrieve(snapshot, answerer.embeddings, analyse("赤泥可以拿来修公路吗？")), snapshot.keyword)
+    assert {"路基", "路面", "修", "路"} <= set(weights) and not {"修复", "路线图"} & set(weights), weights
+    first = answerer.answer("赤泥可以拿来修公路吗？").answer.split("\n")[0]
+    assert "路基材料" in first, first
+    # 发债: 债券 beside 债
+    weights = topic_weights(retrieve(snapshot, answerer.embeddings, analyse("我们厂想发债融资 有政策吗")), snapshot.keyword)
+    assert "债券" in weights and "思想" not in weights  # 想 of 想发债 stands in for no word
+    # the words come with the question's vector: without one, none stands in (the character still does)
+    road = retrieve(snapshot, answerer.embeddings, analyse("赤泥可以拿来修公路吗？"))
+    assert "路基" in stand_ins(["路"], road, snapshot.keyword, frozenset())["路"]
+    assert stand_ins(["路"], dataclasses.replace(road, query_vector=[]), snapshot.keyword, frozenset()) == {}
