@@ -45,6 +45,9 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # a time asked with no verb of its own ("回给谁的 哪天"): the date, when the question asks about the document
 _WHEN = re.compile(rf"{_TIME_WORDS}|几月几号|\bwhen\b", re.IGNORECASE)
+# a question for the unit responsible for a task ("税务系统是哪个单位担任责任单位"), not for who issued the
+# document that names it: the field classifier, reading "贵州方案中…这条", took it for the issuer
+_RESPONSIBLE = re.compile(r"责任单位|责任部门|负责|牵头|主管|分管|in charge|responsib", re.IGNORECASE)
 # "是哪八个部门" names the issuing ministries when the document has that many
 _COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")
 LABELS = {
@@ -86,6 +89,8 @@ def _squash(text: str) -> str:
 def asked_fields(question: str, doc: DocumentMeta | None = None, meant: Sequence[str] = ()) -> list[str]:
     """The metadata fields the question asks for (in the documents' order: issuer, number, date,
     addressee, period): by the patterns, and those the classifier read in its parts (``meant``)."""
+    if _RESPONSIBLE.search(question):  # the unit in charge of a task is no issuer, whatever the model reads
+        meant = [f for f in meant if f != "issuer"]
     fields = [name for name, pattern in ASKS if pattern.search(question) or name in meant]
     counted = _COUNTED_OFFICES.search(question)
     if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):

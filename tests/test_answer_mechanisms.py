@@ -86,6 +86,14 @@ def test_a_year_in_a_short_name_is_the_documents_date() -> None:
     assert referred_documents("2022年的方案讲了啥", docs) == {"eight"}  # the reply of that year is no 方案
 
 
+def test_the_unit_responsible_for_a_task_is_not_the_documents_issuer() -> None:
+    # the classifier read "贵州方案中…这条，税务系统是哪个单位担任责任单位" as asking the issuer
+    assert asked_fields("贵州方案中这条，税务系统是哪个单位担任责任单位", meant=["issuer"]) == []
+    assert asked_fields("Which office is responsible for it in the plan?", meant=["issuer"]) == []
+    assert asked_fields("这个方案是哪个部门印发的", meant=["issuer"]) == ["issuer"]
+    assert asked_fields("这文件谁出的啊", meant=["issuer"]) == ["issuer"]
+
+
 def test_what_a_question_asks_about_a_document() -> None:
     assert asked_fields("是几个部委发的？文号多少 啥时候发的") == ["issuer", "doc_number", "date"]
     assert asked_fields("八部门方案是哪年发布的？") == ["date"]

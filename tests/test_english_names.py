@@ -18,6 +18,8 @@ DOCS = {d.doc_id: d for d in load_manifest()}
     ("Guizhou red mud plan - which years does it cover?", "guizhou-2025-redmud-plan"),
     ("Henan red mud plan: what targets does it set for 2027 and 2030?", "henan-2025-redmud-qa"),
     ("Which companies does the Jiaozuo reply mention?", "jiaozuo-2022-proposal-reply"),
+    # "action plan" is 行动方案 (the national plan's title), not the eight-department 实施方案
+    ("What financing support does the national red mud action plan mention: which platform?", "cn-2024-redmud-plan"),
 ])
 def test_a_description_that_fits_one_document_refers_to_it(question: str, doc: str) -> None:
     assert english_documents(question, DOCS) == {doc}
