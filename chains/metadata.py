@@ -29,7 +29,8 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("issuer", re.compile(
         rf"(?:哪些|哪几个|哪个|几个|什么|谁)(?:部门|部委|单位|机构)?{_VERB}|(?:由|是)(?:谁|哪[个些几]?(?:部门|部委|单位|机构|家))\S{{0,4}}{_VERB}|"
         r"发文(?:单位|机关)|"
-        r"印发单位|who issued|issued by (?:whom|which|what)|which (?:ministries|departments|agencies) (?:issued|published)", re.IGNORECASE)),
+        r"印发单位|who issued|issued by (?:whom|which|what)|which (?:ministries|departments|agencies) (?:issued|published)|"
+        r"\bissuers?\b|issuing (?:ministries|departments|agencies|bodies|authorit)", re.IGNORECASE)),
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(
         rf"(?:{_TIME_WORDS})\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|落款|(?:成文|签发)(?:日期|时间)|"

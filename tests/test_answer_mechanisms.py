@@ -92,6 +92,7 @@ def test_the_unit_responsible_for_a_task_is_not_the_documents_issuer() -> None:
     assert asked_fields("Which office is responsible for it in the plan?", meant=["issuer"]) == []
     assert asked_fields("这个方案是哪个部门印发的", meant=["issuer"]) == ["issuer"]
     assert asked_fields("这文件谁出的啊", meant=["issuer"]) == ["issuer"]
+    assert asked_fields("When was it issued, and is the State Taxation Administration one of the issuers?") == ["issuer", "date"]
 
 
 def test_what_a_question_asks_about_a_document() -> None:
@@ -174,6 +175,7 @@ def test_the_english_glossary_is_data_staff_extend(tmp_path, monkeypatch) -> Non
         glossary.entries.cache_clear()
     assert "赤泥" in glossary.expand("red mud")  # the bundled file again
     assert "示范工程" in " ".join(glossary.expand("where are the demo projects")) and "原则" in glossary.expand("its principles")
+    assert {"定期", "汇总 梳理"} <= set(glossary.expand("which bureaus must regularly compile the figures"))
 
 
 def test_which_is_not_how_many() -> None:
