@@ -202,10 +202,11 @@ def _document_factor(doc: DocumentMeta, analysis: Analysis, w: FusionWeights, na
 
 def _heading_scores(snapshot: Snapshot, question_grams: set[str]) -> np.ndarray:
     """:func:`heading_match` for every clause, computed once per distinct heading."""
-    headings, index = _distinct_headings(snapshot)
+    headings, index, lent = _distinct_headings(snapshot)
     common = snapshot_common(snapshot)
     per_heading = np.array([heading_match_text(question_grams, h, common) for h in headings] or [0.0])
-    return per_heading[index]
+    # a list's lent heading (knowledge.kindred) counts as its own does
+    return np.maximum(per_heading[index], per_heading[lent])
 
 
 _KIND_CACHE: dict[tuple[int, str], np.ndarray] = {}
@@ -224,18 +225,21 @@ def kind_mask(snapshot: Snapshot, kind: re.Pattern[str]) -> np.ndarray:
 
 
 _COMMON_CACHE: dict[int, frozenset[str]] = {}
-_HEADINGS_CACHE: dict[int, tuple[list[str], np.ndarray]] = {}
+_HEADINGS_CACHE: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
 
 
-def _distinct_headings(snapshot: Snapshot) -> tuple[list[str], np.ndarray]:
-    """The snapshot's distinct headings and, per clause, the position of its own (once per snapshot)."""
+def _distinct_headings(snapshot: Snapshot) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The snapshot's distinct headings and, per clause, the position of its own and of its lent one
+    (its own again where none was lent), once per snapshot."""
     key = id(snapshot)
     if key not in _HEADINGS_CACHE:
         if len(_HEADINGS_CACHE) > 8:
             _HEADINGS_CACHE.clear()
         position: dict[str, int] = {}
         index = np.array([position.setdefault(c.heading, len(position)) for c in snapshot.clauses], dtype=np.intp)
-        _HEADINGS_CACHE[key] = (list(position), index)
+        lent = np.array([position.setdefault(c.kindred_heading, len(position)) if c.kindred_heading else index[i]
+                         for i, c in enumerate(snapshot.clauses)], dtype=np.intp)
+        _HEADINGS_CACHE[key] = (list(position), index, lent)
     return _HEADINGS_CACHE[key]
 
 

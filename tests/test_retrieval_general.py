@@ -187,3 +187,13 @@ def test_an_english_question_on_the_national_principles_gets_them_too(answerer) 
     # "principles" reaches 原则 through the glossary, and the national plan's list its lent heading
     head = answerer.answer("What are the basic principles of the national red mud action plan?").answer.split("\n")[0]
     assert all(p in head for p in ("创新引领", "系统推进", "市场主导")), head
+
+
+def test_retrieval_s_heading_score_reads_a_lent_heading(answerer) -> None:
+    from chains.retrieval import _heading_scores
+
+    snapshot = answerer.index.snapshot()
+    scores = _heading_scores(snapshot, bigrams("国家方案有哪几条基本原则"))
+    lent = [i for i, c in enumerate(snapshot.clauses) if c.kindred_heading == "基本原则"]
+    assert lent and all(scores[i] == 1.0 for i in lent)
+    assert max(scores[i] for i, c in enumerate(snapshot.clauses) if c.doc_id == "cn-2024-redmud-plan" and i not in lent) < 1.0
