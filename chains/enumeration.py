@@ -103,7 +103,11 @@ def stated_count(part: str) -> int | None:
     m = _STATED.search(part)
     if m is None:
         return None
-    word = m.group(1)
+    return count_value(m.group(1))
+
+
+def count_value(word: str) -> int:
+    """A count as a question writes it: digits, one numeral character (一 … 十), or 两."""
     return int(word) if word.isdigit() else (2 if word == "两" else _NUMERALS.index(word) + 1)
 
 

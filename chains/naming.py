@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from chains.analysis import Analysis, full_years
 from chains.english_names import english_documents
+from chains.enumeration import count_value
 from knowledge.keyword import outermost
 from knowledge.models import DocumentMeta
 
@@ -143,16 +144,13 @@ def _mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[r
 
 # "八个部门那个方案", "六部委的文件": how many offices issued the document meant
 _OFFICES = re.compile(r"([一二三四五六七八九十两]|\d+)个?(?:部门|部委|部委局|委局)")
-_NUMERALS = "一二三四五六七八九十"
-
 
 def office_count(text: str) -> int | None:
     """How many issuing offices a name states ("八个部门" -> 8), if it states a count."""
     m = _OFFICES.search(text)
     if m is None:
         return None
-    word = m.group(1)
-    return int(word) if word.isdigit() else 2 if word == "两" else _NUMERALS.index(word) + 1
+    return count_value(m.group(1))
 
 
 def issuing_count(doc: DocumentMeta) -> int | None:

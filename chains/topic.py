@@ -61,7 +61,7 @@ def topic_weights(retrieval: Retrieval, keyword: KeywordIndex, analysis: Analysi
                 share = domain_share(piece, keyword)
                 chars = [ch for ch in dict.fromkeys(piece)
                          if ch in ngrams.vocab and "\u4e00" <= ch <= "\u9fff" and ngrams.idf(ch) >= SPECIFIC_IDF]
-                if cosines is None:  # the question's cosine to every sentence, once per question
+                if chars and cosines is None:  # the question's cosine to every sentence, once per question
                     cosines = sentence_cosines(retrieval)
                 chosen = stand_ins(chars, retrieval, keyword, function, cosines)
                 for ch in chars:

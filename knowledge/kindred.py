@@ -6,8 +6,8 @@ national plan lists its own ("——坚持创新引领。…") straight under "�
 its text nor its section path says 原则. A question "国家方案讲了几条原则" then has nothing to
 find them by. A clause made of list items, in a section with no sub-heading of its own, borrows
 the sub-heading of the most alike run of items of the same form in another document, as
-retrieval context only (its passage and its embedded context line); its citation still shows
-its own section. Nothing here is a word list: what is lent is whatever heading the library's
+retrieval context only (its passage, its embedded context line, the heading match and quoting);
+its citation still shows its own section. Nothing here is a word list: what is lent is whatever heading the library's
 documents put over lists of that form, so a document staff add lends and borrows alike.
 """
 
@@ -46,9 +46,8 @@ def lend_headings(clauses: Sequence[Clause]) -> list[Clause]:
     """The clauses, each list without a sub-heading given ``kindred_heading``: the heading of the most
     alike headed list of the same form in another document (character bigrams: cheap, and the
     form already narrows the candidates to lists of that kind). Clauses otherwise unchanged."""
-    headed = [(c, list_form(c), _bigrams(c.text)) for c in clauses
-              if len(c.section_path) >= 2 and c.heading]
-    lenders = [(c, form, grams) for c, form, grams in headed if form]
+    headed = [(c, list_form(c)) for c in clauses if len(c.section_path) >= 2 and c.heading]
+    lenders = [(c, form, _bigrams(c.text)) for c, form in headed if form]
     out: list[Clause] = []
     for clause in clauses:
         form = list_form(clause) if len(clause.section_path) <= 1 else ""
