@@ -54,6 +54,25 @@ def test_a_document_described_by_its_issuers_is_not_asked_about_them() -> None:
     assert asked_fields("issued by which ministries?") == ["issuer"]
 
 
+@pytest.mark.parametrize("question", [
+    "Which government agencies jointly published the 2022 implementation plan?",
+    "What six ministries issued the red mud action plan?",
+    "Who jointly issued the eight-department plan?",
+])
+def test_english_asks_for_the_issuers_in_the_usual_grammar(question: str) -> None:
+    from chains.metadata import asked_fields
+
+    # which / what, up to three words (a count, "government"), the offices, a verb of issuing
+    assert asked_fields(question) == ["issuer"]
+    assert asked_fields("Which agencies are responsible for the 2022 plan's standards work?") != ["issuer"]
+
+
+def test_a_fact_the_document_does_not_state_is_said_in_the_words_other_gaps_are(answerer) -> None:
+    # the Guizhou plan states no number and no date: said as every unspecified thing is said
+    first = answerer.answer("When was the Guizhou plan issued and what is its document number?").answer.split("\n")[0]
+    assert first.count("the document does not specify") == 2, first
+
+
 def test_a_part_the_classifier_reads_counts_as_asking_about_the_document() -> None:
     parts = ["回复对象是哪个委员", "日期是哪天"]
     assert not only_about_documents(parts)  # no pattern has "回复对象"
