@@ -291,7 +291,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     segments = line(plan, rest, weights, max(HEAD_BUDGET - len(listed), ABRIDGE_AT), figures, lang,
                     names_office if analysis.intent == "agency" else None)
     (text, q, shown), more = segments[0], segments[1:]
-    said = " ".join(t + " " + " ".join(sq.hit.clause.section_path) for t, sq, _ in segments)
+    said = " ".join(f"{t} {sq.hit.clause.context_path}" for t, sq, _ in segments)  # a lent heading is its list's too
     share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
     if who:
         text = (M.NO_UNITS[lang] if asks_office(analysis.question) else "") + text
