@@ -33,7 +33,10 @@ def enumerates(segment: str) -> bool:
 
 
 _NUMERALS = "一二三四五六七八九十"
-_STATED = re.compile(r"哪([一二三四五六七八九十两]|\d+)[个条项类种大家]")
+_STATED = re.compile(r"哪([一二三四五六七八九十两]{1,3}|\d+)[个条项类种大家]")
+# English states a count after a determiner asking which ("the four main actions", "which eight bodies")
+_ENGLISH_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_STATED_EN = re.compile(rf"\b(?:the|which|what)\s+({'|'.join(_ENGLISH_NUMBERS)}|\d{{1,2}})\b(?!\s*(?:%|percent|per\b))", re.IGNORECASE)
 _ORDINAL = re.compile(rf"([{_NUMERALS}]{{1,2}})是")
 _TITLE_END = re.compile(r"[。；;，,：:！!？?]")
 _PUNCT = re.compile(r"[。，；：、,;:！!？?（）()《》“”]")
@@ -99,16 +102,27 @@ def item_lines(text: str) -> list[tuple[str, str]]:
 
 
 def stated_count(part: str) -> int | None:
-    """How many items a part says there are ("具体是哪四个" -> 4), if it says."""
-    m = _STATED.search(part)
+    """How many items a part says there are ("具体是哪四个", "the four main actions" -> 4), if it says."""
+    m = _STATED.search(part) or _STATED_EN.search(part)
     if m is None:
         return None
     return count_value(m.group(1))
 
 
-def count_value(word: str) -> int:
-    """A count as a question writes it: digits, one numeral character (一 … 十), or 两."""
-    return int(word) if word.isdigit() else (2 if word == "两" else _NUMERALS.index(word) + 1)
+def count_value(word: str) -> int | None:
+    """A count as a question writes it: digits, Chinese numerals (三, 两, 十三), or an English
+    number word (one … twelve)."""
+    if word.isdigit():
+        return int(word)
+    if word.lower() in _ENGLISH_NUMBERS:
+        return _ENGLISH_NUMBERS.index(word.lower()) + 1
+    if len(word) == 1:
+        return 2 if word == "两" else _NUMERALS.index(word) + 1
+    # "十三": cn2an reads it (imported on the first such count only)
+    from chains.llm.numbers import chinese_to_int
+
+    # a run without 十 is a range ("两三个": two or three), which cn2an would read digit by digit (23)
+    return chinese_to_int(word) if "十" in word else None
 
 
 def list_items(text: str) -> list[str]:

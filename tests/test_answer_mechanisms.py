@@ -52,6 +52,15 @@ def test_lists_inside_a_clause() -> None:
     assert list_items("现将方案印发给你们。\n工业和信息化部\n财政部\n商务部\n2022年1月27日") == ["工业和信息化部", "财政部", "商务部"]
     assert list_items("统一是关键。要统筹推进。") == []
     assert stated_count("具体是哪四个") == 4 and stated_count("有哪几条") is None
+    # English states it after the determiner that asks which; a year or a rate is no count
+    assert stated_count("What are the four main actions of Henan's plan?") == 4
+    assert stated_count("Which eight government bodies issued it?") == 8 and stated_count("the 3 principles") == 3
+    assert stated_count("What is the 2030 target?") is None and stated_count("Is the 15 percent rate binding?") is None
+    assert stated_count("What are the main actions?") is None
+    assert stated_count("是哪十三个部门") == 13 and stated_count("哪两三个") is None
+    from chains.naming import office_count
+
+    assert office_count("十三个部门那个文件") == 13 and office_count("八部门方案") == 8 and office_count("两三个部门") is None
 
 
 def _doc(doc_id: str, title: str, short: str, place: str) -> DocumentMeta:
