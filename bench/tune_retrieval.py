@@ -34,11 +34,12 @@ from bench.dev_eval import publish, split_cases
 from chains.analysis import analyse, detect_language
 from chains.compose import select_hits
 from chains.fusion import FILE, FusionWeights, load_weights
-from chains.naming import bigrams, documents_meant
+from chains.naming import documents_meant
 from chains.retrieval import (
     heading_match,
     place_factor,
     query_texts,
+    question_grams,
     retrieve,
     set_places,
     snapshot_common,
@@ -91,7 +92,7 @@ def features(services, cases: list[dict]):
         sent = [s.sentence for s in scores if s.sentence is not None]
         s_lo, s_hi = min(sent), max(sent)
         named = set(documents_meant(analysis, snap.documents))
-        grams = bigrams(analysis.question)
+        grams = question_grams(analysis, dense_text)  # as retrieve() matches headings
         for j, s in enumerate(scores):
             sides[0, i, j] = ((s.dense - lo) / ((hi - lo) or 1.0)) if s.dense is not None else 0.0
             sides[1, i, j] = s.words / best_w

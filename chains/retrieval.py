@@ -92,6 +92,18 @@ def heading_match(question_grams: set[str], clause: Clause, common: frozenset[st
     return max(own, heading_match_text(question_grams, clause.kindred_heading, common)) if clause.kindred_heading else own
 
 
+def question_grams(analysis: Analysis, dense_text: str) -> set[str]:
+    """The character pairs a clause's heading is matched against: the question's own, and for a
+    question in another language (whose words have none) those of each Chinese term it was
+    translated into (the glossary's and the dictionary's, in ``dense_text``), term by term so no
+    pair spans two terms."""
+    grams = bigrams(analysis.question)
+    if analysis.language != "zh":
+        for term in dense_text.split():
+            grams |= bigrams(term)
+    return grams
+
+
 def heading_match_text(question_grams: set[str], heading: str, common: frozenset[str]) -> float:
     grams = _heading_grams(heading, common)
     if len(grams) < 2:
@@ -155,10 +167,11 @@ def place_factor(doc: DocumentMeta, analysis: Analysis, w: FusionWeights) -> flo
 
 
 def fuse(table: ScoreTable, analysis: Analysis, snapshot: Snapshot, w: FusionWeights = WEIGHTS,
-         limit: int | None = None, also: np.ndarray | None = None) -> list[Hit]:
+         limit: int | None = None, also: np.ndarray | None = None, grams: set[str] | None = None) -> list[Hit]:
     """Normalised sides combined with weights ``w``, then the place and named-document factors;
     the best ``limit`` hits (all when None), best first, then the best :data:`ALSO_OF_KIND`
-    clauses of the ``also`` mask that missed the limit. Computed over arrays: a library of
+    clauses of the ``also`` mask that missed the limit. ``grams`` are the pairs headings are
+    matched against (:func:`question_grams`; the question's own when None). Computed over arrays: a library of
     hundreds of documents has thousands of clauses, and only the best few become hits."""
     clauses = snapshot.clauses
     if not clauses:
@@ -176,7 +189,7 @@ def fuse(table: ScoreTable, analysis: Analysis, snapshot: Snapshot, w: FusionWei
     score = score + w.words * table.words / (float(table.words.max()) or 1.0)
     score = score + w.ngrams * table.ngrams / (float(table.ngrams.max()) or 1.0)
     if w.heading:
-        score = score + w.heading * _heading_scores(snapshot, bigrams(analysis.question))
+        score = score + w.heading * _heading_scores(snapshot, grams if grams is not None else bigrams(analysis.question))
     named = set(analysis.documents)  # the documents the question names or refers to (retrieve fills it)
     docs = [snapshot.documents.get(d) or DocumentMeta(doc_id=d, title=d) for d in snapshot.doc_order]
     factors = np.array([_document_factor(doc, analysis, w, named) for doc in docs])
@@ -287,7 +300,8 @@ def retrieve(
     qvec = query_vector if query_vector is not None else embeddings.embed_query(dense_text)
     table = snapshot.score_table(qvec, keyword_text)
     kind = analysis.kind
-    hits = fuse(table, analysis, snapshot, weights, limit, kind_mask(snapshot, kind) if kind is not None else None)
+    hits = fuse(table, analysis, snapshot, weights, limit, kind_mask(snapshot, kind) if kind is not None else None,
+                question_grams(analysis, dense_text))
     have_dense = ~np.isnan(table.dense)
     parts = analysis.parts if len(analysis.parts) > 1 else []
     return Retrieval(

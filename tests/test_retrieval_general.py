@@ -11,7 +11,7 @@ from chains.followup import RuleRewriter
 from chains.fusion import WEIGHTS
 from chains.models import Turn
 from chains.naming import bigrams
-from chains.retrieval import heading_match, place_coverage, place_factor
+from chains.retrieval import heading_match, heading_match_text, place_coverage, place_factor
 from knowledge.corpus import SourceDocument
 from knowledge.gazetteer import load_gazetteer
 from knowledge.index import ClauseStore, open_client, passage_of
@@ -187,6 +187,8 @@ def test_an_english_question_on_the_national_principles_gets_them_too(answerer) 
     # "principles" reaches 原则 through the glossary, and the national plan's list its lent heading
     head = answerer.answer("What are the basic principles of the national red mud action plan?").answer.split("\n")[0]
     assert all(p in head for p in ("创新引领", "系统推进", "市场主导")), head
+    # the list's lent heading says it is on the question: no "the documents do not say this directly"
+    assert not head.startswith("The documents do not say"), head
 
 
 def test_retrieval_s_heading_score_reads_a_lent_heading(answerer) -> None:
@@ -197,3 +199,23 @@ def test_retrieval_s_heading_score_reads_a_lent_heading(answerer) -> None:
     lent = [i for i, c in enumerate(snapshot.clauses) if c.kindred_heading == "基本原则"]
     assert lent and all(scores[i] == 1.0 for i in lent)
     assert max(scores[i] for i, c in enumerate(snapshot.clauses) if c.doc_id == "cn-2024-redmud-plan" and i not in lent) < 1.0
+
+
+def test_an_english_question_matches_headings_through_the_terms_it_is_translated_into(answerer) -> None:
+    # an English question has no Chinese pairs of its own: its headings are matched through the
+    # Chinese terms it was translated into, each term apart, so no pair spans two terms
+    from chains.retrieval import query_texts, question_grams
+
+    snapshot = answerer.index.snapshot()
+    analysis = analyse("What are the basic principles in Guizhou?")
+    dense_text, _ = query_texts(analysis, snapshot)
+    grams = question_grams(analysis, dense_text)
+    assert heading_match_text(grams, "基本原则", frozenset()) == 1.0
+    assert heading_match_text(bigrams(analysis.question), "基本原则", frozenset()) == 0.0
+    terms = [t for t in dense_text.split() if any("\u4e00" <= ch <= "\u9fff" for ch in t)]
+    assert len(terms) >= 2
+    within = set().union(*(bigrams(t) for t in terms))
+    assert within <= grams and not (bigrams("".join(terms)) - within) & grams
+    # a Chinese question is matched by its own pairs only, as before
+    chinese = analyse("贵州方案的基本原则有哪些")
+    assert question_grams(chinese, "无关 词语") == bigrams(chinese.question)
