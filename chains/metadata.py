@@ -106,12 +106,20 @@ def asked_fields(question: str, doc: DocumentMeta | None = None, meant: Sequence
     return fields
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
 def _value(doc: DocumentMeta, field: str, lang: str) -> str | None:
+    """A field as the answer states it: a date as the documents write it ("2022年1月27日"), and in
+    English read out first, the documents' form beside it so the reader can find it in the text."""
     value = getattr(doc, field, None)
-    if field == "date" and value and lang == "zh":
+    if field == "date" and value:
         m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
         if m:
-            return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"
+            year, month, day = m.group(1), int(m.group(2)), int(m.group(3))
+            written = f"{year}年{month}月{day}日"
+            return written if lang == "zh" else f"{day} {_MONTHS[month - 1]} {year} ({written})"
     return value
 
 

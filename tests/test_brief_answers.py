@@ -336,7 +336,8 @@ def test_a_replys_date_is_the_date_it_was_answered_and_no_note_contradicts_it(an
 def test_an_english_question_describing_a_document_gets_its_date(answerer) -> None:
     answer = answerer.answer("When was the eight-ministry plan on speeding up industrial resource utilization issued?")
     head = first_line(answer.answer)
-    assert "2022-01-27" in head and "八部门" in head
+    # read out in English, with the documents' own form beside it (what the reader finds in the text)
+    assert "27 January 2022 (2022年1月27日)" in head and "八部门" in head
 
 
 def test_a_places_own_target_leads_though_the_nations_states_a_figure(answerer) -> None:
