@@ -67,8 +67,8 @@ NO_JURISDICTION_MATCH = {
 ASKS_LABEL = {
     "zh": {"rate": "具体比例或金额", "deadline": "具体期限", "procedure": "申请条件和程序", "quantity": "具体数值",
            "time": "具体时间", "penalty": "处罚"},
-    "en": {"rate": "the specific rate or amount", "deadline": "a specific deadline", "procedure": "eligibility, materials or procedure",
-           "quantity": "the specific figure", "time": "a specific date", "penalty": "a penalty"},
+    "en": {"rate": "a rate or amount", "deadline": "a deadline", "procedure": "eligibility or procedure",
+           "quantity": "a figure", "time": "a date", "penalty": "a penalty"},
 }
 WHERE_SET = {
     "zh": {
@@ -77,9 +77,9 @@ WHERE_SET = {
         "penalty": "以相关法律法规和主管部门的规定为准，可咨询当地工信或生态环境部门",
     },
     "en": {
-        "tax": "these are set by the Ministry of Finance and the State Taxation Administration in their tax announcements; ask the local tax office",
-        "default": "these are set in the implementing rules or application notices of the competent department; ask the local industry and IT department",
-        "penalty": "these are set by the applicable laws and the competent departments' rules; ask the local industry and IT or ecology and environment department",
+        "tax": "check the Ministry of Finance and tax administration announcements, or ask the local tax office",
+        "default": "check the competent department's implementing rules or application notices, or ask the local industry department",
+        "penalty": "these follow the applicable laws and departmental rules; ask the local industry or environment department",
     },
 }
 NOT_SPECIFIED = {

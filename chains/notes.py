@@ -29,6 +29,8 @@ _MONEY_ASKED = re.compile(r"多少钱|金额|额度|补多少|补贴多少|给�
                           r"[每一]吨.{0,6}(?:补贴|补助|奖补|奖励|钱|元)|(?:补贴|补助|奖补|奖励).{0,6}[每一]吨", re.IGNORECASE)
 _MONEY = re.compile(r"\d[\d.]*\s*(?:亿|万)?元")
 _COUNTED = re.compile(r"[一二两三四五六七八九十百千万]+[个项家大倍年条]")
+# a tax or a tax break asked about, in either language (the taxes a question sets aside are not asked)
+_TAX_ASKED = re.compile(r"税|优惠|\btax|\bvat\b|incentive|preferential", re.IGNORECASE)
 
 
 def place_notes(
@@ -91,12 +93,12 @@ def not_specified(
     if "penalty" in asks and re.search(r"罚|处分|追究", shown):
         asks.remove("penalty")
     asked = without_exceptions(analysis.question)  # "除了减税…": no note on the taxes set aside
-    if analysis.intent == "tax" and not asks and re.search(r"税|优惠", asked) and not _NUMBER.search(shown):
+    if analysis.intent == "tax" and not asks and _TAX_ASKED.search(asked) and not _NUMBER.search(shown):
         asks = ["rate", "procedure"]
     if not asks:
         return None
-    what = ("、" if lang == "zh" else "; ").join(M.ASKS_LABEL[lang][a] for a in asks)
-    where = M.WHERE_SET[lang]["tax" if re.search(r"税|tax", asked, re.IGNORECASE)
+    what = ("、" if lang == "zh" else ", nor ").join(M.ASKS_LABEL[lang][a] for a in asks)
+    where = M.WHERE_SET[lang]["tax" if _TAX_ASKED.search(asked)
                               else "penalty" if asks == ["penalty"] else "default"]
     if len(on_place) < len(quoted):  # it holds for the places' documents: say whose, so it does not read as
         # contradicting a figure quoted from another (the nation's 15% beside Guizhou's plan)

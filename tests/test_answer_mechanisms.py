@@ -3,6 +3,8 @@ a question, two-digit years, lists inside clauses, document references, everyday
 
 from __future__ import annotations
 
+import pytest
+
 from chains.analysis import analyse, asked_kind, asking_clause, full_years, question_parts, without_relay
 from chains.enumeration import list_items, stated_count
 from chains.metadata import asked_fields, only_about_documents
@@ -401,3 +403,11 @@ def test_a_lead_in_saying_who_relays_the_question_is_not_part_of_it(answerer) ->
 def test_taxes_set_aside_get_no_note_on_tax_rates(answerer) -> None:
     answer = answerer.answer("除了减税 做工业固废综合利用的还能拿到用地 绿色债券这些支持吗")
     assert "用地支持" in answer.answer.split("\n")[0] and "税收公告" not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", ["Are there tax breaks for companies that recycle red mud?",
+                                      "What percentage of VAT is refunded on red mud bricks?"])
+def test_an_english_tax_question_gets_the_note_a_chinese_one_gets(answerer, question: str) -> None:
+    # the documents name the taxes and no rate: said in English as it is in Chinese ("文件没有规定具体比例或金额")
+    answer = answerer.answer(question).answer
+    assert "do not specify a rate or amount" in answer and "tax office" in answer, answer
