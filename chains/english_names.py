@@ -20,7 +20,7 @@ from knowledge.gazetteer import load_gazetteer
 from knowledge.models import DocumentMeta
 
 # an English reference to a document: the noun that says "a document"
-_DOCUMENT_NOUN = re.compile(r"\b(?:plan|plans|file|document|notice|reply|response|q&a|explainer|programme|program)\b",
+_DOCUMENT_NOUN = re.compile(r"\b(?:plan|plans|file|document|notice|circular|letter|reply|response|q&a|explainer|programme|program)\b",
                             re.IGNORECASE)
 _NUMBER_WORDS = {w: n for n, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}

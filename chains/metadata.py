@@ -36,7 +36,9 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(
         rf"(?:{_TIME_WORDS})\S{{0,3}}{_VERB}|{_VERB}(?:的)?(?:时间|日期)|落款|(?:成文|签发)(?:日期|时间)|"
-        r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)|(?:on )?(?:what|which) date", re.IGNORECASE)),
+        r"when (?:was|were|did) .{0,120}(?:issued|published|released|adopted)|(?:on )?(?:what|which) date|"
+        r"\b(?:issue|issuing|issuance|publication|release|signing) date|\bdate of (?:issue|issuance|publication|release|signing)",
+        re.IGNORECASE)),
     # whom a reply answers; the years a plan covers (its title's "（2025—2030年）")
     ("addressee", re.compile(
         rf"(?:回|答复|回复|写)给{_WHOM}|(?:给|向|对){_WHOM}(?:的)?(?:答复|回复)|答复(?:的)?(?:是|对象)|{_WHOM}(?:提|写)的提案|提案人|"

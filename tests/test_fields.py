@@ -127,3 +127,17 @@ def test_a_name_fitting_many_documents_refers_to_none() -> None:
 def test_each_of_two_documents_named_gets_its_own_facts(answerer) -> None:
     first = answerer.answer("八部门方案和国家赤泥方案分别哪年发的").answer.split("\n")[0]
     assert "2022年1月27日" in first and "2024年12月31日" in first, first
+
+
+def test_english_names_the_date_asked_as_an_issue_date() -> None:
+    from chains.metadata import asked_fields
+
+    assert asked_fields("What is the issue date of the Guizhou plan?") == ["date"]
+    assert asked_fields("Give me the date of publication and the document number") == ["doc_number", "date"]
+
+
+def test_a_reply_called_a_letter_is_the_document_referred_to(answerer) -> None:
+    # "letter" is a document noun as "reply" is: "the Jiaozuo letter" is the bureau's reply
+    first = answerer.answer("Who is the Jiaozuo letter addressed to?").answer.split("\n")[0]
+    assert "袁福平" in first, first
+
