@@ -53,6 +53,9 @@ _WHEN = re.compile(rf"{_TIME_WORDS}|几月几号|\bwhen\b", re.IGNORECASE)
 # a question for the unit responsible for a task ("税务系统是哪个单位担任责任单位"), not for who issued the
 # document that names it: the field classifier, reading "贵州方案中…这条", took it for the issuer
 _RESPONSIBLE = re.compile(r"责任单位|责任部门|负责|牵头|主管|分管|in charge|responsib", re.IGNORECASE)
+# a year the question states ("到27年", "2030年", "by 2027"): the classifier read "27年跟30年各多少" as asking
+# the plan's period
+_YEAR_STATED = re.compile(r"(?<!\d)(?:\d{2}|\d{4})\s*年|\b(?:19|20)\d{2}\b")
 # "是哪八个部门" names the issuing ministries when the document has that many
 _COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")
 LABELS = {
@@ -96,6 +99,8 @@ def asked_fields(question: str, doc: DocumentMeta | None = None, meant: Sequence
     addressee, period): by the patterns, and those the classifier read in its parts (``meant``)."""
     if _RESPONSIBLE.search(question):  # the unit in charge of a task is no issuer, whatever the model reads
         meant = [f for f in meant if f != "issuer"]
+    if _YEAR_STATED.search(question):  # "27年要达到啥目标" states its year: it asks what is due then, not
+        meant = [f for f in meant if f not in ("date", "period")]  # when the document was issued or what it covers
     fields = [name for name, pattern in ASKS if pattern.search(question) or name in meant]
     counted = _COUNTED_OFFICES.search(question)
     if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):

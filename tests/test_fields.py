@@ -141,3 +141,12 @@ def test_a_reply_called_a_letter_is_the_document_referred_to(answerer) -> None:
     first = answerer.answer("Who is the Jiaozuo letter addressed to?").answer.split("\n")[0]
     assert "袁福平" in first, first
 
+
+
+@pytest.mark.parametrize("question", ["贵州方案 27年要达到啥目标", "河南方案到27年和30年利用率分别多少"])
+def test_a_question_stating_its_year_asks_what_is_due_then_not_the_document_s_period(answerer, question: str) -> None:
+    # the classifier read two-digit years ("27年") as asking which years the plan covers; a question
+    # that states the year asks for the content due by then (patterns such as "管到哪年" still decide)
+    first = answerer.answer(question).answer.split("\n")[0]
+    assert "实施期限" not in first and "日期" not in first and "到2027年" in first.replace(" ", ""), first
+    assert "实施期限" in answerer.answer("贵州方案管到哪年").answer.split("\n")[0]
