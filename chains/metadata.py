@@ -56,6 +56,10 @@ _RESPONSIBLE = re.compile(r"责任单位|责任部门|负责|牵头|主管|分�
 # a year the question states ("到27年", "2030年", "by 2027"): the classifier read "27年跟30年各多少" as asking
 # the plan's period
 _YEAR_STATED = re.compile(r"(?<!\d)(?:\d{2}|\d{4})\s*年|\b(?:19|20)\d{2}\b")
+# a figure asked for ("要到多少", "百分之几", "how much"), not a count of years ("how many years does it run")
+_FIGURE_ASKED = re.compile(r"多少(?!年)|几成|百分之几|how much|how many(?! years)|\bwhat (?:\w+ ){0,2}(?:rate|percentage|share)s?\b",
+                           re.IGNORECASE)
+_DATE_NAMED = re.compile(r"日期|\bdate\b", re.IGNORECASE)  # "日期多少": the date, asked with 多少
 # "是哪八个部门" names the issuing ministries when the document has that many
 _COUNTED_OFFICES = re.compile(r"哪[一二三四五六七八九十两\d]+个(?:部门|部委)")
 LABELS = {
@@ -99,8 +103,10 @@ def asked_fields(question: str, doc: DocumentMeta | None = None, meant: Sequence
     addressee, period): by the patterns, and those the classifier read in its parts (``meant``)."""
     if _RESPONSIBLE.search(question):  # the unit in charge of a task is no issuer, whatever the model reads
         meant = [f for f in meant if f != "issuer"]
-    if _YEAR_STATED.search(question):  # "27年要达到啥目标" states its year: it asks what is due then, not
-        meant = [f for f in meant if f not in ("date", "period")]  # when the document was issued or what it covers
+    if _YEAR_STATED.search(question) or (_FIGURE_ASKED.search(question) and not _DATE_NAMED.search(question)):
+        # "27年要达到啥目标" states its year, "利用率要到多少 啥时候" asks a figure and when it is due: neither
+        # asks when the document was issued or which years it covers
+        meant = [f for f in meant if f not in ("date", "period")]
     fields = [name for name, pattern in ASKS if pattern.search(question) or name in meant]
     counted = _COUNTED_OFFICES.search(question)
     if "issuer" not in fields and counted and doc is not None and stated_count(counted.group(0)) == len(doc.issuers):

@@ -150,3 +150,16 @@ def test_a_question_stating_its_year_asks_what_is_due_then_not_the_document_s_pe
     first = answerer.answer(question).answer.split("\n")[0]
     assert "实施期限" not in first and "日期" not in first and "到2027年" in first.replace(" ", ""), first
     assert "实施期限" in answerer.answer("贵州方案管到哪年").answer.split("\n")[0]
+
+
+def test_a_figure_asked_with_when_asks_when_it_is_due_not_the_document_s_date() -> None:
+    from chains.metadata import asked_fields
+
+    # what the classifier proposes is dropped where the question asks a figure ("要到多少 啥时候")...
+    assert asked_fields("国家方案利用率要到多少 啥时候", meant=["date", "period"]) == []
+    assert asked_fields("What utilisation rate does the plan aim for, and when?", meant=["date"]) == []
+    # ...but not where the figure is the date or a count of years
+    assert asked_fields("那份答复日期多少", meant=["date"]) == ["date"]
+    assert asked_fields("how many years does the Guizhou plan run", meant=["period"]) == ["period"]
+    # and the patterns still decide: "文号多少 哪天发的" asks the number and the date
+    assert asked_fields("八部门方案文号多少 哪天发的") == ["doc_number", "date"]
