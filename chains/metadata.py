@@ -119,6 +119,7 @@ def asked_fields(question: str, doc: DocumentMeta | None = None, meant: Sequence
     return fields
 
 
+# spelled out, not calendar.month_name: that follows the process locale, and the answer is English
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 
