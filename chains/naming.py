@@ -145,6 +145,7 @@ def _mentions(question: str, documents: dict[str, DocumentMeta]) -> list[tuple[r
 # "八个部门那个方案", "六部委的文件": how many offices issued the document meant
 _OFFICES = re.compile(r"([一二三四五六七八九十两]{1,3}|\d+)个?(?:部门|部委|部委局|委局)")
 
+
 def office_count(text: str) -> int | None:
     """How many issuing offices a name states ("八个部门" -> 8), if it states a count."""
     m = _OFFICES.search(text)
