@@ -167,11 +167,11 @@ def place_factor(doc: DocumentMeta, analysis: Analysis, w: FusionWeights) -> flo
 
 
 def fuse(table: ScoreTable, analysis: Analysis, snapshot: Snapshot, w: FusionWeights = WEIGHTS,
-         limit: int | None = None, also: np.ndarray | None = None, grams: set[str] | None = None) -> list[Hit]:
+         limit: int | None = None, also: np.ndarray | None = None, *, grams: set[str]) -> list[Hit]:
     """Normalised sides combined with weights ``w``, then the place and named-document factors;
     the best ``limit`` hits (all when None), best first, then the best :data:`ALSO_OF_KIND`
     clauses of the ``also`` mask that missed the limit. ``grams`` are the pairs headings are
-    matched against (:func:`question_grams`; the question's own when None). Computed over arrays: a library of
+    matched against (:func:`question_grams`). Computed over arrays: a library of
     hundreds of documents has thousands of clauses, and only the best few become hits."""
     clauses = snapshot.clauses
     if not clauses:
@@ -189,7 +189,7 @@ def fuse(table: ScoreTable, analysis: Analysis, snapshot: Snapshot, w: FusionWei
     score = score + w.words * table.words / (float(table.words.max()) or 1.0)
     score = score + w.ngrams * table.ngrams / (float(table.ngrams.max()) or 1.0)
     if w.heading:
-        score = score + w.heading * _heading_scores(snapshot, grams if grams is not None else bigrams(analysis.question))
+        score = score + w.heading * _heading_scores(snapshot, grams)
     named = set(analysis.documents)  # the documents the question names or refers to (retrieve fills it)
     docs = [snapshot.documents.get(d) or DocumentMeta(doc_id=d, title=d) for d in snapshot.doc_order]
     factors = np.array([_document_factor(doc, analysis, w, named) for doc in docs])
@@ -301,7 +301,7 @@ def retrieve(
     table = snapshot.score_table(qvec, keyword_text)
     kind = analysis.kind
     hits = fuse(table, analysis, snapshot, weights, limit, kind_mask(snapshot, kind) if kind is not None else None,
-                question_grams(analysis, dense_text))
+                grams=question_grams(analysis, dense_text))
     have_dense = ~np.isnan(table.dense)
     parts = analysis.parts if len(analysis.parts) > 1 else []
     return Retrieval(
