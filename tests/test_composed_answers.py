@@ -208,3 +208,12 @@ def test_an_english_tax_question_gets_the_note_a_chinese_one_gets(answerer, ques
     # the documents name the taxes and no rate: said in English as it is in Chinese ("文件没有规定具体比例或金额")
     answer = answerer.answer(question).answer
     assert "do not specify a rate or amount" in answer and "tax office" in answer, answer
+
+
+def test_a_qa_answer_to_the_question_asked_fills_the_first_line(answerer) -> None:
+    # the Henan Q&A answers "在科技攻关方面需重点做些什么" in one paragraph: asked that, the first line
+    # carries the answer on (磁化捕集 is its third sentence), not its opening sentence alone
+    text = answerer.answer("河南的赤泥科技攻关要重点做些什么").answer
+    first = text.split("\n")[0]
+    assert first.startswith("河南：") and "磁化捕集" in first
+    assert text.count("磁化捕集") == 1  # and no point repeats what the line quotes
