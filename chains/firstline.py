@@ -35,8 +35,8 @@ from chains.quoting import (
 )
 from knowledge.gazetteer import Place, load_gazetteer
 
-COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)
-_COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
+COUNT_ASK = re.compile(r"(?<!好)几(?!乎)|how many", re.IGNORECASE)  # not analysis.INDEFINITE_JI
+_COUNTED_THING = re.compile(r"(?<!好)几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
 # a yes is said (and a sentence of the kind of answer asked for is added to the first line) only when
 # the sentence holds at least this share of the question's topic weight
 # (set on the dev split: below it the quoted sentence is about a neighbouring topic)

@@ -230,3 +230,14 @@ def test_a_document_is_referred_to_by_who_issued_it_though_less_than_by_its_titl
     assert issuing_count(docs["plan"]) == 6 and issuing_count(docs["eight"]) == 8 and issuing_count(DOCS["reply"]) is None
     # "委员" of 改革委员会 is a pair of the issuer line only: the reply named by its proposal stays meant
     assert referred_documents("焦作那个答复是回哪位委员的提案", docs) == {"reply"}
+
+
+def test_an_indefinite_ji_asks_no_count() -> None:
+    from chains.firstline import COUNT_ASK, counted
+
+    # "好几家" (several) and "几乎" (almost) say how many there are; they do not ask
+    said = "河南还能新建赤泥库不 俺听说好几家库容都快满了"
+    assert analyse(said).intent != "target" and not COUNT_ASK.search(said) and counted(said) is None
+    assert not COUNT_ASK.search("几乎所有企业都在堆存")
+    asked = "河南有几家氧化铝企业"
+    assert analyse(asked).intent == "target" and COUNT_ASK.search(asked) and counted(asked) is not None
