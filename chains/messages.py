@@ -54,15 +54,15 @@ UNITS_LABEL = {"zh": "责任单位：", "en": "Responsible units: "}
 NOTE_LABEL = {"zh": "说明：", "en": "Note: "}
 NO_LOCAL_DOC = {
     "zh": "知识库未收录{places}的地方文件，以上是全国适用的国家规定。",
-    "en": "The knowledge base has no local document for {places}; the provisions above are the national ones, which apply everywhere.",
+    "en": "No local document for {places} here; the national provisions above apply everywhere.",
 }
 NO_OWN_DOC = {
     "zh": "知识库未收录{place}本地的文件，以上是适用于{place}的{parents}和国家规定。",
-    "en": "The knowledge base has no local document for {place}; the provisions above are those of {parents} and the national ones, which apply there.",
+    "en": "No local document for {place} here; the {parents} and national provisions above apply there.",
 }
 NO_JURISDICTION_MATCH = {
     "zh": "{places}的文件中未找到这方面的规定；以上为其他文件的相关规定。",
-    "en": "No provision on this was found in the {places} documents; the provisions above are from other documents.",
+    "en": "The {places} documents have nothing on this; the provisions above are from others.",
 }
 ASKS_LABEL = {
     "zh": {"rate": "具体比例或金额", "deadline": "具体期限", "procedure": "申请条件和程序", "quantity": "具体数值",
