@@ -29,9 +29,11 @@ ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("issuer", re.compile(
         rf"(?:哪些|哪几个|哪个|几个|什么|谁)(?:部门|部委|单位|机构)?{_VERB}|(?:由|是)(?:谁|哪[个些几]?(?:部门|部委|单位|机构|家))\S{{0,4}}{_VERB}|"
         r"发文(?:单位|机关)|"
-        r"印发单位|who (?:\w+ )?issued|issued by (?:whom|which|what)|"
-        # "which ministries issued", "which eight government bodies jointly issued"
-        r"(?:which|what) (?:\w+ ){0,3}(?:ministries|departments|agencies|bodies|authorities|offices)(?: \w+)? (?:issued|published|released)|"
+        r"印发单位|who (?:\w+ )?(?:issued|(?:co-?)?signed)|issued by (?:whom|which|what)|"
+        # "which ministries issued", "which eight government bodies jointly issued", "which office issued
+        # it", "which ministries co-signed"
+        r"(?:which|what) (?:\w+ ){0,3}(?:ministr(?:y|ies)|departments?|agenc(?:y|ies)|bod(?:y|ies)|authorit(?:y|ies)|offices?|bureaus?)"
+        r"(?: \w+)? (?:issued|published|released|(?:co-?)?signed)|"
         r"\bissuers?\b|issuing (?:ministries|departments|agencies|bodies|authorit)", re.IGNORECASE)),
     ("doc_number", re.compile(r"文号|发文字号|document number", re.IGNORECASE)),
     ("date", re.compile(

@@ -241,3 +241,11 @@ def test_an_indefinite_ji_asks_no_count() -> None:
     assert not COUNT_ASK.search("几乎所有企业都在堆存")
     asked = "河南有几家氧化铝企业"
     assert analyse(asked).intent == "target" and COUNT_ASK.search(asked) and counted(asked) is not None
+
+
+def test_an_english_issuer_is_asked_in_the_singular_and_by_signing_too() -> None:
+    # "which office issued it" (one office), "which ministries co-signed", "who signed": the issuer
+    assert asked_fields("Which ministries co-signed the January 2022 plan?") == ["issuer"]
+    assert asked_fields("What date is on the Jiaozuo reply, and which office issued it?") == ["issuer", "date"]
+    assert asked_fields("Who signed the Guizhou plan?") == ["issuer"]
+    assert asked_fields("Which department is responsible for standards?") == []
