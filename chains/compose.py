@@ -275,7 +275,7 @@ def compose(analysis: Analysis, hits: list[Hit], retrieval: Retrieval, weights: 
     for fact in every_fact:  # the clause that states the document's number or date, cited for it
         if all(h.clause.clause_id != fact.hit.clause.clause_id for h in hits):
             hits = [*hits, fact.hit]
-    difference = set_difference(analysis, retrieval, weights) if facts is None else None
+    difference = set_difference(analysis, retrieval, weights, hits) if facts is None else None
     # sections headed by the names asked for, among the cited clauses and retrieval's next best (the
     # column's sections rank just below the cut when the question does not say 专栏)
     near = [*hits, *retrieval.hits[: 2 * len(hits)]]

@@ -88,8 +88,12 @@ def _sides(analysis: Analysis, retrieval: Retrieval) -> list[list[DocumentMeta]]
     return sides
 
 
-def set_difference(analysis: Analysis, retrieval: Retrieval, weights: Mapping[str, float]) -> Difference | None:
-    """The items one side's list has and the other's lacks, when the question asks for them."""
+def set_difference(analysis: Analysis, retrieval: Retrieval, weights: Mapping[str, float],
+                   cited: Sequence[Hit]) -> Difference | None:
+    """The items one side's list has and the other's lacks, when the question asks for them and the
+    list it is about is among the ``cited`` clauses: "国家方案和贵州方案各点了哪些固废？贵州多了哪个"
+    asks what one names beyond the other, not for the lists of principles (Guizhou's mentions
+    多固废协同利用), which retrieval does not find on the question."""
     if not _MORE.search(analysis.question):
         return None
     sides = _sides(analysis, retrieval)
@@ -107,7 +111,7 @@ def set_difference(analysis: Analysis, retrieval: Retrieval, weights: Mapping[st
 
     lead, other = (first, second) if max(map(topic, first)) >= max(map(topic, second)) else (second, first)
     anchor = max(lead, key=topic)
-    if topic(anchor) < MIN_SENTENCE_SCORE:
+    if topic(anchor) < MIN_SENTENCE_SCORE or anchor[0].whole_key not in {h.clause.whole_key for h in cited}:
         return None
 
     def parallel(x: tuple) -> float:
