@@ -72,9 +72,9 @@ _ASKING = re.compile(r"[吗么呢啥谁几哪咋]|什么|多少|如何|怎么|�
 # (after a joining word: "and what's their main bottleneck")
 _EN_ASKING = re.compile(r"^(?:(?:and|also|plus|but|or|so|then)\s+)?"
                         r"(?:is|are|can|could|do|does|did|will|would|may|should|what|which|how|who|when|where|why)\b")
-# a year written with two digits ("27年", "30年前"), read as this century's: the documents write four
 # a 几 that asks nothing: "好几家" (several), "几乎" (almost); "几十个" may ask ("培育几十个？") and stays
 INDEFINITE_JI = re.compile(r"好几|几乎")
+# a year written with two digits ("27年", "30年前"), read as this century's: the documents write four
 _SHORT_YEAR = re.compile(r"(?<![\d.])([1-9]\d)(?=\s*年(?!代|度|内|来|以))")
 
 # what kind of answer a question (or a part of it) asks for, by its question word, and what such an
