@@ -345,6 +345,7 @@ def full_years(text: str) -> str:
 
 
 def analyse(question: str) -> Analysis:
+    # the intent and the asks read an indefinite 几 as 许, which no rule asks with ("好许家")
     lower = INDEFINITE_JI.sub(lambda m: m.group(0).replace("几", "许"), question.lower())
     language = detect_language(question)
     named = load_gazetteer().find(question)
