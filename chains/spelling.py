@@ -61,12 +61,22 @@ class Speller:
 
     def correct(self, text: str) -> str:
         """``text`` with each unknown word read as the known word it sounds like; else unchanged."""
-        out, start = [], 0
+        out: list[str] = []
+        start = 0
         for token in words(text):
             end = start + len(token)
             fixed = None
-            if _HAN.fullmatch(token) and not self.known(token) and not self._straddled(text, start, end):
+            unknown = bool(_HAN.fullmatch(token)) and not self.known(token)
+            if unknown and not self._straddled(text, start, end):
                 fixed = self.meant(token)
+            if unknown and fixed is None and out and _HAN.fullmatch(out[-1] + token[0]) and len(out[-1]) == 1 \
+                    and not self.known(out[-1] + token[0]) and not self._straddled(text, start - 1, start + 1):
+                # the tokenizer cut the typo apart ("脱减有啥" as 脱 / 减有 / 啥): the lone character before
+                # this unknown word and its first character are the word meant (脱碱)
+                joined = self.meant(out[-1] + token[0])
+                if joined is not None:
+                    out.pop()
+                    fixed = joined + token[1:]
             if fixed is not None:
                 log.info("read %r as %r", token, fixed)
             out.append(fixed or token)

@@ -14,6 +14,16 @@ def test_an_unknown_word_read_alike_is_the_known_word() -> None:
     assert speller.correct("支持附化平台吗") == "支持孵化平台吗"
 
 
+def test_a_typo_the_tokenizer_cut_apart_is_read_across_the_cut() -> None:
+    # jieba cuts "脱减有啥" as 脱 / 减有 / 啥 and "方按里" as 方 / 按里: the lone character and the next
+    # unknown word's first one are the typo; a known word across the cut (一企一策) keeps it as typed
+    speller = speller_for({"脱碱": 5, "方案": 30, "一企一策": 3, "一期": 2}, ["贵州"])
+    assert speller.correct("国家方案里脱减有啥技术路子") == "国家方案里脱碱有啥技术路子"
+    assert speller.correct("贵州方按里咋降低含水率") == "贵州方案里咋降低含水率"
+    assert speller.correct("啥叫一企一策") == "啥叫一企一策"
+    assert speller.correct("能消化多少赤泥") == "能消化多少赤泥"
+
+
 def test_known_words_and_cut_words_stay_as_typed() -> None:
     speller = speller_for({"政策": 40, "一企一策": 3, "交易": 1, "制订": 1}, ["贵州"])
     assert speller.correct("制定标准") == "制定标准"  # a word of general Chinese, though the documents write 制订
