@@ -5,8 +5,9 @@ Chinese is typed by its sound: a pinyin input method offers every character of a
 hurried member picks the wrong one. Such a word is unknown (neither a word of general Chinese nor of
 the documents) and differs from a word the documents or the gazetteer know by one character read
 alike; where the tokenizer cut such a word apart ("脱减有啥" as 脱 / 减有 / 啥), the lone character
-and the next unknown word's first one are read together. Nothing else is changed: a known word, a run of characters that is partly a known word
-("交一企一策" holds 一企一策), or a word with two characters changed stays as typed. The vocabulary is
+and the next unknown word's first one are read together. Nothing else is changed: a known word, a
+run of characters that is partly a known word ("交一企一策" holds 一企一策), or a word with two
+characters changed stays as typed. The vocabulary is
 the index's own (and the gazetteer's provinces and cities), so a document staff add brings its words.
 """
 
