@@ -90,9 +90,10 @@ def _clause_text(citation: Citation) -> str:
     """What a citation shows of the document: its title (a case may expect the "（2025—2030年）" or
     the "第287号提案的答复" it states), the section it names (a column's items are cited under
     "专栏 赤泥综合利用产业化示范工程", the column's title), the clause's text and the units it names
-    as responsible (the parser keeps the title, the headings and "（责任单位：…）" apart from the text)."""
+    as responsible, as the document writes them (the parser keeps the title, the headings and
+    "（责任单位：…）" apart from the text)."""
     units = "、".join(citation.responsible_units)
-    return f"{citation.doc_title}\n{citation.section}\n{citation.text}" + (f"（{units}）" if units else "")
+    return f"{citation.doc_title}\n{citation.section}\n{citation.text}" + (f"（责任单位：{units}）" if units else "")
 
 
 def score(case: dict, answer: Answer) -> CaseResult:

@@ -56,6 +56,8 @@ def test_an_expected_phrase_may_lie_in_the_units_the_clause_names():
     answer = Answer(question="q", answer="省科技厅、省税务局。[1]", citations=[cited])
     assert score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "省科技厅、省税务局"}]}, answer).retrieval_ok
     assert not score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "省税务局、省科技厅"}]}, answer).retrieval_ok
+    # quoted with the marker the document writes them under
+    assert score({"id": "x", "q": "q", "expect": [{"doc": "d", "phrase": "（责任单位：省工业和信息化厅"}]}, answer).retrieval_ok
 
 
 def test_an_expected_phrase_may_lie_in_the_section_the_citation_names():
