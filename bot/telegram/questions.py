@@ -10,8 +10,10 @@ acknowledgement: a reaction, no answer. An edited question (within 10 minutes) e
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from contextlib import suppress
 
 from telegram import ForceReply, Message, MessageEntity, Update
 from telegram.ext import ContextTypes
@@ -133,6 +135,14 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Text or a captioned photo/document/video, in private or in a group."""
     ticket = _ticket(update, context)
     try:
+        message = update.effective_message
+        if ticket is not None and ticket.previous is not None and message is not None \
+                and _is_from_bot(message.reply_to_message, context):
+            # a reply to an answer of this chat's line waits for the answers before it to be stored:
+            # the answer replied to may have been sent but not yet linked to its message, and a quick
+            # "那河南呢？" would then find no turn to follow up
+            with suppress(Exception):
+                await asyncio.shield(ticket.previous)
         request = await _route(update, context)
         if request is not None:
             await ask(context, request, ticket)
