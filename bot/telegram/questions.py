@@ -70,11 +70,17 @@ def _is_from_bot(message: Message | None, context: ContextTypes.DEFAULT_TYPE) ->
     return message is not None and message.from_user is not None and message.from_user.id == context.bot.id
 
 
-async def _previous(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Turn | None:
-    """The turn a reply to one of the bot's answers follows up (from the store: survives restarts)."""
+async def _previous(context: ContextTypes.DEFAULT_TYPE, message: Message, ticket: Ticket | None = None) -> Turn | None:
+    """The turn a reply to one of the bot's answers follows up (from the store: survives restarts).
+    With the message's place in its chat's line (``ticket``), it is read once the answers before it
+    are stored: an answer is linked to its messages only after they are sent, and a quick "那河南呢？"
+    would otherwise find no turn to follow up."""
     replied = message.reply_to_message
     if not _is_from_bot(replied, context) or replied is None:
         return None
+    if ticket is not None and ticket.previous is not None:
+        with suppress(Exception):
+            await asyncio.shield(ticket.previous)
     rt = runtime(context)
     stored = await rt.db(rt.store.answer_for_message, message.chat_id, replied.message_id)
     return Turn(question=stored.question, answer=stored.brief) if stored else None
@@ -88,8 +94,10 @@ def _request(message: Message, question: str, previous: Turn | None, *, private:
                asked_in=message.message_id, thread=thread_id(message), edit=edit)
 
 
-async def _route(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: list[int] | None = None) -> Ask | None:
-    """The question a message asks (None: not for the bot, or handled here: a reaction)."""
+async def _route(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: list[int] | None = None,
+                 ticket: Ticket | None = None) -> Ask | None:
+    """The question a message asks (None: not for the bot, or handled here: a reaction); ``ticket``:
+    its place in the chat's line (:func:`_previous`)."""
     message = update.effective_message
     if message is None:
         return None
@@ -106,7 +114,7 @@ async def _route(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: list[
         if edit is None:
             await react(context, message.chat_id, message.message_id, thread_id(message))
         return None
-    previous = await _previous(context, message)
+    previous = await _previous(context, message, ticket)
     reply_to = None
     if replied is not None and not replies_to_bot:
         other = (replied.text or replied.caption or "").strip()
@@ -135,15 +143,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Text or a captioned photo/document/video, in private or in a group."""
     ticket = _ticket(update, context)
     try:
-        message = update.effective_message
-        if ticket is not None and ticket.previous is not None and message is not None \
-                and _is_from_bot(message.reply_to_message, context):
-            # a reply to an answer of this chat's line waits for the answers before it to be stored:
-            # the answer replied to may have been sent but not yet linked to its message, and a quick
-            # "那河南呢？" would then find no turn to follow up
-            with suppress(Exception):
-                await asyncio.shield(ticket.previous)
-        request = await _route(update, context)
+        request = await _route(update, context, ticket=ticket)
         if request is not None:
             await ask(context, request, ticket)
     finally:
@@ -193,7 +193,7 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     ticket = _ticket(update, context)
     try:
-        previous = await _previous(context, message)
+        previous = await _previous(context, message, ticket)
         await ask(context, _request(message, question, previous, private=is_private(update)), ticket)
     finally:
         if ticket is not None:
