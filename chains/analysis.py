@@ -73,7 +73,7 @@ _ASKING = re.compile(r"[吗么呢啥谁几哪咋]|什么|多少|如何|怎么|�
 _EN_ASKING = re.compile(r"^(?:(?:and|also|plus|but|or|so|then)\s+)?"
                         r"(?:is|are|can|could|do|does|did|will|would|may|should|what|which|how|who|when|where|why)\b")
 # a 几 that asks nothing: "好几家" (several), "几乎" (almost); "几十个" may ask ("培育几十个？") and stays
-INDEFINITE_JI = re.compile(r"好几|几乎")
+_INDEFINITE_JI = re.compile(r"好几|几乎")
 # a year written with two digits ("27年", "30年前"), read as this century's: the documents write four
 _SHORT_YEAR = re.compile(r"(?<![\d.])([1-9]\d)(?=\s*年(?!代|度|内|来|以))")
 
@@ -339,14 +339,19 @@ def without_relay(text: str) -> str:
     return f"{places} {rest}" if places else rest
 
 
+def definite(text: str) -> str:
+    """``text`` with each indefinite 几 read as 许, which no rule asks with ("好几家" -> "好许家"): what
+    reads a question for a count or a figure reads this."""
+    return _INDEFINITE_JI.sub(lambda m: m.group(0).replace("几", "许"), text)
+
+
 def full_years(text: str) -> str:
     """Two-digit years as the documents write them: "27年" -> "2027年"."""
     return _SHORT_YEAR.sub(lambda m: "20" + m.group(1), text)
 
 
 def analyse(question: str) -> Analysis:
-    # the intent and the asks read an indefinite 几 as 许, which no rule asks with ("好许家")
-    lower = INDEFINITE_JI.sub(lambda m: m.group(0).replace("几", "许"), question.lower())
+    lower = definite(question.lower())  # the intent and the asks: "好几家" asks no count
     language = detect_language(question)
     named = load_gazetteer().find(question)
     parts, context = question_parts(full_years(question))

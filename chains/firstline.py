@@ -15,7 +15,17 @@ import re
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from chains.analysis import DATE, DATED, MEASURE, QUANTITY, Analysis, asked_kind, full_years, kind_words
+from chains.analysis import (
+    DATE,
+    DATED,
+    MEASURE,
+    QUANTITY,
+    Analysis,
+    asked_kind,
+    definite,
+    full_years,
+    kind_words,
+)
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ENUMERATES, ITEM_CHARS, LISTING, list_items, stated_count
 from chains.glossary import expand
@@ -35,8 +45,8 @@ from chains.quoting import (
 )
 from knowledge.gazetteer import Place, load_gazetteer
 
-COUNT_ASK = re.compile(r"(?<!好)几(?!乎)|how many", re.IGNORECASE)  # not analysis.INDEFINITE_JI
-_COUNTED_THING = re.compile(r"(?<!好)几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
+COUNT_ASK = re.compile(r"几|how many", re.IGNORECASE)  # read over analysis.definite(text): see asks_count
+_COUNTED_THING = re.compile(r"几([个条项类种大家座批])([\u4e00-\u9fff]{2})")
 # a yes is said (and a sentence of the kind of answer asked for is added to the first line) only when
 # the sentence holds at least this share of the question's topic weight
 # (set on the dev split: below it the quoted sentence is about a neighbouring topic)
@@ -61,9 +71,14 @@ FIGURE_BONUS = 2.0  # a sentence stating a quantity outranks one that only share
 PartSimilarity = Callable[[int, Quoted], list[float]]
 
 
+def asks_count(text: str) -> bool:
+    """Whether ``text`` asks how many ("分几大块", "how many"), not only says there are several ("好几家")."""
+    return bool(COUNT_ASK.search(definite(text)))
+
+
 def counted(question: str) -> re.Pattern[str] | None:
     """What a "how many" question counts, as a figure would state it: "几大行动" -> "4大行动", "四大行动"."""
-    m = _COUNTED_THING.search(question)
+    m = _COUNTED_THING.search(definite(question))
     if m is None:
         return None
     return re.compile(rf"[\d一二三四五六七八九十两]+\s*{m.group(1)}{re.escape(m.group(2))}")
@@ -162,7 +177,7 @@ def pick(part: str, q: Quoted, i: int, focus: dict[str, float]) -> Pick:
     items = list_items(q.hit.clause.body) if ENUMERATES.search(part) else []
     if items:
         at = next((k for k, sentence in enumerate(q.body) if items[0] in sentence), i)
-        counting = COUNT_ASK.search(part) and at != i and QUANTITY.search(q.body[i])
+        counting = asks_count(part) and at != i and QUANTITY.search(q.body[i])
         return Pick(q, at, focus, items, [i] if counting else [])
     # "二是赤泥综合利用扩容增量行动。" says only what the sentence after it is about
     also = [i + 1] if len(q.body[i]) <= ITEM_CHARS and i + 1 < len(q.body) else []
@@ -196,7 +211,7 @@ def facet_plan(analysis: Analysis, pool: Sequence[Quoted], quoted: Sequence[Quot
     for k, (part, focus) in enumerate(parts):
         sims = (lambda q, k=k: part_similarity(k, q)) if part_similarity is not None else None  # type: ignore[misc]
         own = part_weights(part, "", weights)
-        figures = bool(COUNT_ASK.search(part) or re.search(r"多少|how much", part))
+        figures = asks_count(part) or bool(re.search(r"多少|how much", part))
         if sum(own.values()) < MIN_SENTENCE_SCORE and counted(part) is None and (sides or not (figures or asked_kind(part))):
             # "这块谁负责": nothing of its own to match; the clause the other parts find answers it (a
             # count of a thing named, "分几大行动", is matched by the figure that counts it, an amount

@@ -28,12 +28,12 @@ from chains.cover import cover_plan
 from chains.coverage import local_to, relevant_to
 from chains.enumeration import ASKS_WHICH, LISTING, stated_count
 from chains.firstline import (
-    COUNT_ASK,
     DIRECT_SHARE,
     MAX_HEAD_SENTENCES,
     PREFERRED_SHARE,
     PartSimilarity,
     Pick,
+    asks_count,
     best_sentence,
     counted,
     facet_plan,
@@ -251,7 +251,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
         # "……鼓励哪些脱碱技术，有没有说法": the clause that asks last says no what; the last part that does asks
         asking = next((part for part in reversed(analysis.parts) if sum(within(part).values()) >= MIN_SENTENCE_SCORE), asking)
         focus = within(asking)
-    counts = counted(analysis.question) or bool(COUNT_ASK.search(analysis.question))
+    counts = counted(analysis.question) or asks_count(analysis.question)
 
     # the kind of answer asked for; "which ones" with no kind of its own, a sentence that lists them
     # (not when it says there are two: "哪两个项目" is not answered by a list of three or more)

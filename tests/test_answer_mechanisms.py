@@ -233,14 +233,14 @@ def test_a_document_is_referred_to_by_who_issued_it_though_less_than_by_its_titl
 
 
 def test_an_indefinite_ji_asks_no_count() -> None:
-    from chains.firstline import COUNT_ASK, counted
+    from chains.firstline import asks_count, counted
 
     # "好几家" (several) and "几乎" (almost) say how many there are; they do not ask
     said = "河南还能新建赤泥库不 俺听说好几家库容都快满了"
-    assert analyse(said).intent != "target" and not COUNT_ASK.search(said) and counted(said) is None
-    assert not COUNT_ASK.search("几乎所有企业都在堆存")
+    assert analyse(said).intent != "target" and not asks_count(said) and counted(said) is None
+    assert not asks_count("几乎所有企业都在堆存")
     asked = "河南有几家氧化铝企业"
-    assert analyse(asked).intent == "target" and COUNT_ASK.search(asked) and counted(asked) is not None
+    assert analyse(asked).intent == "target" and asks_count(asked) and counted(asked) is not None
 
 
 def test_an_english_issuer_is_asked_in_the_singular_and_by_signing_too() -> None:
