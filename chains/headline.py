@@ -287,7 +287,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     lead = plan[0].q
     rest = [j for j in (lead.order or lead.picked) if j != plan[0].i] if FILL_FIRST_LINE and not single else []
     if (not single and len(plan) == 1 and lead.hit.clause.question
-            and keyword_score(lead.hit.clause.question, weights) >= DIRECT_SHARE * (sum(weights.values()) or 1.0)):
+            and _topic_share(lead.hit.clause.question, weights) >= DIRECT_SHARE):
         # a Q&A's answer to the question asked reads on as one paragraph ("一方面要加快科技攻关……。加强过程
         # 控制……。加快研究赤泥磁化捕集技术……"): the line goes on with it while it fits (dev +1 fully
         # correct, +2 facts-first, no case lost; the 240 paraphrases unchanged)
@@ -298,7 +298,7 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
                     names_office if analysis.intent == "agency" else None)
     (text, q, shown), more = segments[0], segments[1:]
     said = " ".join(f"{t} {sq.hit.clause.context_path}" for t, sq, _ in segments)  # a lent heading is its list's too
-    share = keyword_score(said, weights) / (sum(weights.values()) or 1.0)
+    share = _topic_share(said, weights)
     if who:
         text = (M.NO_UNITS[lang] if asks_office(analysis.question) else "") + text
     elif share < INDIRECT_SHARE and not listed and not (kind is not None and kind.search(said)):
@@ -310,6 +310,11 @@ def headline(analysis: Analysis, quoted: Sequence[Quoted], places: Sequence[Plac
     if listed and q is lead:  # "黔晟国资公司在里头干啥": the office asked about is listed responsible here
         text += f"（{M.UNITS_LABEL[lang]}{listed}）" if lang == "zh" else f" ({M.UNITS_LABEL[lang]}{listed})"
     return Headline(text, q, shown, more=more, agencies=bool(listed))
+
+
+def _topic_share(text: str, weights: Mapping[str, float]) -> float:
+    """The share of the question's topic weight that ``text`` holds."""
+    return keyword_score(text, weights) / (sum(weights.values()) or 1.0)
 
 
 _YEAR_ASKED = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
